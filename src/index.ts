@@ -1,2 +1,16 @@
-// Public API of express-wecom-auth. Filled in by the client and middleware modules.
-export {};
+/**
+ * express-wecom-auth: log WeCom (企业微信) employees into Express apps.
+ * The public API: the middleware factory, the WeCom client, the token cache interface, errors.
+ */
+export { wecomAuth } from './wecom-auth.ts';
+export type { WeComAuth } from './wecom-auth.ts';
+export { resolveConfig, WeComAuthConfigError } from './config.ts';
+export type { WeComAuthOptions, WeComAuthRoutes, WeComAuthHooks, Scope, IdentityEndpoint } from './config.ts';
+export { buildEntryLinks } from './express/entry-links.ts';
+export type { EntryLinkOptions, EntryLinks } from './express/entry-links.ts';
+export { isSessionStoreUnavailable } from './express/error-handler.ts';
+export { SessionUnavailableError } from './express/session.ts';
+export type { WeComUser, LoginTransaction } from './express/session.ts';
+export type { PageContext, PageId, PageRenderer, Lang } from './express/views.ts';
+export { safeReturnTo } from './express/return-to.ts';
+export * from './wecom/index.ts';

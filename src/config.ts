@@ -1,0 +1,266 @@
+/**
+ * Options of `wecomAuth()`, validated once at startup.
+ *
+ * Every mistake is reported with the option's name and how to fix it, the way helmet does:
+ * a misconfigured login should fail when the app boots, not when the first employee taps a menu.
+ */
+import type { TokenCache } from './wecom/token-cache.ts';
+import type { WeComLogger } from './wecom/index.ts';
+import type { PageRenderer } from './express/views.ts';
+import type { WeComUser } from './express/session.ts';
+import type { Request } from 'express';
+
+export type Scope = 'snsapi_base' | 'snsapi_privateinfo';
+export type IdentityEndpoint = 'user/getuserinfo' | 'auth/getuserinfo';
+
+export interface WeComAuthRoutes {
+  /** Starts a login. Default `/auth/wecom/login`. */
+  login?: string;
+  /** Where WeCom sends the user back. Default `/auth/wecom/callback`. */
+  callback?: string;
+  /** Ends the session. Default `/auth/wecom/logout`. */
+  logout?: string;
+}
+
+export interface WeComAuthHooks {
+  /**
+   * Called after the code exchange and before the session is written. Return a user object to
+   * store (for example with extra fields), or throw to refuse the login (the error page is shown).
+   */
+  onLogin?: (user: WeComUser, req: Request) => WeComUser | void | Promise<WeComUser | void>;
+}
+
+export interface WeComAuthOptions {
+  /** The corporation's ID (企业ID, `ww…`), from the admin console's "My Company" page. */
+  corpId: string;
+  /** The self-built app's AgentId (a number such as 1000002). */
+  agentId: number | string;
+  /** The app's Secret. Keep it out of source control. */
+  secret: string;
+  /**
+   * The public origin of this app as the browser sees it, e.g. `https://app.example.com`.
+   * The callback URL sent to WeCom is built from it, never from the Host header.
+   */
+  baseUrl: string;
+  routes?: WeComAuthRoutes;
+  /** `snsapi_base` (silent, the default) or `snsapi_privateinfo` (consent page). */
+  scope?: Scope;
+  /** Which code exchange to use: the legacy `user/getuserinfo` (default; UserId and DeviceId) or `auth/getuserinfo`. */
+  identityEndpoint?: IdentityEndpoint;
+  apiBaseUrl?: string;
+  oauthBaseUrl?: string;
+  loginBaseUrl?: string;
+  /** Accept people who are not members of the corporation (OpenId only, e.g. from personal WeChat). Default false. */
+  allowNonMembers?: boolean;
+  /** Where to send the user when there is nothing better to return to. Default `/`. */
+  defaultReturnTo?: string;
+  /** Where logout sends the user. Default: the built-in "signed out" page. */
+  afterLogout?: string;
+  /** Absolute lifetime of a login in ms, whatever the activity. Default: none (the cookie decides). */
+  maxLoginAgeMs?: number;
+  /** How long a started login (its `state`) stays valid, in ms. Default 10 minutes. */
+  transactionTtlMs?: number;
+  /** How many logins may be in flight at once in one session (several tabs). Default 5. */
+  maxTransactions?: number;
+  /** Folder with replacements for `layout.html` and `messages.<lang>.json`. */
+  viewsDir?: string;
+  /** Replace page rendering entirely. */
+  renderPage?: PageRenderer;
+  hooks?: WeComAuthHooks;
+  /** Shared credential cache (e.g. `RedisTokenCache`). Default: in memory, per process. */
+  tokenCache?: TokenCache;
+  timeouts?: { connect?: number; response?: number };
+  logger?: WeComLogger;
+}
+
+export interface ResolvedConfig {
+  readonly corpId: string;
+  readonly agentId: number;
+  readonly secret: string;
+  readonly origin: string;
+  readonly routes: Required<WeComAuthRoutes>;
+  readonly callbackUrl: string;
+  readonly scope: Scope;
+  readonly identityEndpoint: IdentityEndpoint;
+  readonly apiBaseUrl: string | undefined;
+  readonly oauthBaseUrl: string | undefined;
+  readonly loginBaseUrl: string | undefined;
+  readonly allowNonMembers: boolean;
+  readonly defaultReturnTo: string;
+  readonly afterLogout: string | undefined;
+  readonly maxLoginAgeMs: number | undefined;
+  readonly transactionTtlMs: number;
+  readonly maxTransactions: number;
+  readonly secureCookies: boolean;
+  readonly viewsDir: string | undefined;
+  readonly renderPage: PageRenderer | undefined;
+  readonly hooks: WeComAuthHooks;
+  readonly tokenCache: TokenCache | undefined;
+  readonly timeouts: { connect?: number; response?: number } | undefined;
+  readonly logger: WeComLogger | undefined;
+}
+
+/** Thrown at startup for an option that cannot work. */
+export class WeComAuthConfigError extends Error {
+  readonly code = 'WECOM_AUTH_CONFIG';
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super(`express-wecom-auth: option \`${option}\`: ${message}`);
+    this.name = 'WeComAuthConfigError';
+    this.option = option;
+  }
+}
+
+const KNOWN_OPTIONS = [
+  'corpId', 'agentId', 'secret', 'baseUrl', 'routes', 'scope', 'identityEndpoint', 'apiBaseUrl',
+  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
+  'transactionTtlMs', 'maxTransactions', 'viewsDir', 'renderPage', 'hooks', 'tokenCache', 'timeouts', 'logger',
+] as const;
+
+export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
+  if (options === null || typeof options !== 'object') {
+    throw new WeComAuthConfigError('options', 'pass an object such as { corpId, agentId, secret, baseUrl }.');
+  }
+  rejectUnknownOptions(options as unknown as Record<string, unknown>);
+
+  const corpId = requireString(options.corpId, 'corpId', 'the corporation ID (企业ID) from the admin console, e.g. "ww1234567890abcdef"');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(corpId)) {
+    throw new WeComAuthConfigError('corpId', `"${corpId}" does not look like a corporation ID (letters and digits, e.g. "ww1234567890abcdef").`);
+  }
+  const agentId = parseAgentId(options.agentId);
+  const secret = requireString(options.secret, 'secret', "the app's Secret from 应用管理 -> your app -> Secret");
+  const origin = parseBaseUrl(options.baseUrl);
+
+  const routes = {
+    login: routePath(options.routes?.login ?? '/auth/wecom/login', 'routes.login'),
+    callback: routePath(options.routes?.callback ?? '/auth/wecom/callback', 'routes.callback'),
+    logout: routePath(options.routes?.logout ?? '/auth/wecom/logout', 'routes.logout'),
+  };
+  if (new Set(Object.values(routes)).size !== 3) {
+    throw new WeComAuthConfigError('routes', 'login, callback and logout must be three different paths.');
+  }
+
+  const scope = options.scope ?? 'snsapi_base';
+  if (scope !== 'snsapi_base' && scope !== 'snsapi_privateinfo') {
+    throw new WeComAuthConfigError('scope', `must be "snsapi_base" or "snsapi_privateinfo", got ${JSON.stringify(scope)}.`);
+  }
+  const identityEndpoint = options.identityEndpoint ?? 'user/getuserinfo';
+  if (identityEndpoint !== 'user/getuserinfo' && identityEndpoint !== 'auth/getuserinfo') {
+    throw new WeComAuthConfigError('identityEndpoint', `must be "user/getuserinfo" or "auth/getuserinfo", got ${JSON.stringify(identityEndpoint)}.`);
+  }
+
+  const defaultReturnTo = options.defaultReturnTo ?? '/';
+  if (!defaultReturnTo.startsWith('/') || defaultReturnTo.startsWith('//')) {
+    throw new WeComAuthConfigError('defaultReturnTo', 'must be a path on this app starting with a single "/".');
+  }
+  if (options.afterLogout !== undefined && (!options.afterLogout.startsWith('/') || options.afterLogout.startsWith('//'))) {
+    throw new WeComAuthConfigError('afterLogout', 'must be a path on this app starting with a single "/".');
+  }
+
+  return Object.freeze({
+    corpId,
+    agentId,
+    secret,
+    origin,
+    routes: Object.freeze(routes),
+    callbackUrl: origin + routes.callback,
+    scope,
+    identityEndpoint,
+    apiBaseUrl: optionalUrl(options.apiBaseUrl, 'apiBaseUrl'),
+    oauthBaseUrl: optionalUrl(options.oauthBaseUrl, 'oauthBaseUrl'),
+    loginBaseUrl: optionalUrl(options.loginBaseUrl, 'loginBaseUrl'),
+    allowNonMembers: options.allowNonMembers ?? false,
+    defaultReturnTo,
+    afterLogout: options.afterLogout,
+    maxLoginAgeMs: optionalPositive(options.maxLoginAgeMs, 'maxLoginAgeMs'),
+    transactionTtlMs: optionalPositive(options.transactionTtlMs, 'transactionTtlMs') ?? 10 * 60_000,
+    maxTransactions: optionalPositive(options.maxTransactions, 'maxTransactions') ?? 5,
+    secureCookies: origin.startsWith('https:'),
+    viewsDir: options.viewsDir,
+    renderPage: options.renderPage,
+    hooks: options.hooks ?? {},
+    tokenCache: options.tokenCache,
+    timeouts: options.timeouts,
+    logger: options.logger,
+  });
+}
+
+function rejectUnknownOptions(options: Record<string, unknown>): void {
+  for (const key of Object.keys(options)) {
+    if ((KNOWN_OPTIONS as readonly string[]).includes(key)) continue;
+    const guess = KNOWN_OPTIONS.find((known) => known.toLowerCase() === key.toLowerCase() || editDistance(known, key) <= 2);
+    throw new WeComAuthConfigError(key, `is not an option${guess ? `; did you mean \`${guess}\`?` : '.'}`);
+  }
+}
+
+function requireString(value: unknown, option: string, what: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new WeComAuthConfigError(option, `is required: ${what}.`);
+  }
+  return value.trim();
+}
+
+function parseAgentId(value: unknown): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
+    throw new WeComAuthConfigError('agentId', "is required: the app's AgentId, a positive whole number such as 1000002.");
+  }
+  return n;
+}
+
+function parseBaseUrl(value: unknown): string {
+  const raw = requireString(value, 'baseUrl', 'the public origin of this app, e.g. "https://app.example.com"');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new WeComAuthConfigError('baseUrl', `"${raw}" is not an absolute URL; use the public origin, e.g. "https://app.example.com".`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new WeComAuthConfigError('baseUrl', 'must start with https:// (or http:// for local development).');
+  }
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new WeComAuthConfigError('baseUrl', `must be an origin only (scheme, host, port), e.g. "${url.origin}"; move paths to the \`routes\` option.`);
+  }
+  return url.origin;
+}
+
+function routePath(value: unknown, option: string): string {
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(value) || value.startsWith('//')) {
+    throw new WeComAuthConfigError(option, `must be a path such as "/auth/wecom/login", got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+function optionalUrl(value: unknown, option: string): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(String(value));
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    throw new WeComAuthConfigError(option, `must be an absolute http(s) URL, got ${JSON.stringify(value)}.`);
+  }
+}
+
+function optionalPositive(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new WeComAuthConfigError(option, `must be a positive number, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0] ?? 0;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j] ?? 0;
+      dp[j] = Math.min((dp[j] ?? 0) + 1, (dp[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length] ?? 0;
+}

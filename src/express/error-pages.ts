@@ -1,0 +1,72 @@
+/**
+ * Which page a failure leads to. Every WeCom error the login can meet gets a page naming the
+ * cause and, for the administrator, the fix (design guide §2: "an error they can act on").
+ */
+import { WeComApiError, WeComConfigError, WeComHttpError, WeComRateLimitError } from '../wecom/index.ts';
+import { SessionUnavailableError } from './session.ts';
+import type { PageId, ShowPageInput } from './views.ts';
+
+export interface PageChoice {
+  page: PageId;
+  input: ShowPageInput;
+}
+
+/** Where the login failed, for the choice of words. */
+export interface FailureContext {
+  host: string;
+  agentId: number;
+  retryHref: string;
+}
+
+export function pageForError(err: unknown, ctx: FailureContext): PageChoice {
+  const retry = { href: ctx.retryHref, labelKey: 'retry' as const };
+  if (err instanceof SessionUnavailableError) {
+    return { page: 'session-unavailable', input: { headers: { 'Retry-After': '5' } } };
+  }
+  if (err instanceof WeComRateLimitError) {
+    return { page: 'rate-limited', input: { action: retry, details: apiDetails(err), headers: { 'Retry-After': '60' } } };
+  }
+  if (err instanceof WeComConfigError) {
+    return { page: 'wecom-config', input: { details: apiDetails(err), values: { fix: err.message } } };
+  }
+  if (err instanceof WeComApiError) {
+    const details = apiDetails(err);
+    switch (err.errcode) {
+      case 50001:
+        return { page: 'wecom-trusted-domain', input: { details, values: { host: ctx.host } } };
+      case 60020:
+        return { page: 'wecom-trusted-ip', input: { details } };
+      case 40056:
+        return { page: 'wecom-agentid', input: { details, values: { agentId: ctx.agentId } } };
+      case 60011:
+      case 50002:
+        return { page: 'no-access', input: { details } };
+      case 45009:
+      case 45033:
+        return { page: 'rate-limited', input: { action: retry, details, headers: { 'Retry-After': '60' } } };
+      case -1:
+        return { page: 'wecom-unavailable', input: { action: retry, details } };
+      case 40029:
+      case 84015:
+      case 84090:
+        return { page: 'login-expired', input: { action: retry, details } };
+      case 40013:
+      case 40001:
+      case 40091:
+      case 41004:
+      case 41002:
+      case 50003:
+        return { page: 'wecom-config', input: { details, values: { fix: err.message } } };
+      default:
+        return { page: 'wecom-error', input: { action: retry, details, values: { errcode: err.errcode } } };
+    }
+  }
+  if (err instanceof WeComHttpError) {
+    return { page: err.kind === 'timeout' ? 'wecom-timeout' : 'wecom-unavailable', input: { action: retry, details: { api: err.api } } };
+  }
+  return { page: 'server-error', input: { action: retry } };
+}
+
+function apiDetails(err: WeComApiError): { errcode: number; api: string } {
+  return { errcode: err.errcode, api: err.api };
+}

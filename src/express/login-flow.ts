@@ -1,0 +1,229 @@
+/**
+ * The login itself: start (authorize redirect), callback (state check, code exchange, session),
+ * logout. Written against plain Node request/response methods plus express-session, so the same
+ * code runs under Express 5 and Express 4.
+ *
+ * The order of the callback's checks follows the design guide §4 items 5-7 and is deliberate:
+ * parameters are read as single strings, the transaction is consumed before anything else, a code
+ * is only ever exchanged for a state this browser started, and the session is regenerated and
+ * saved before the user is sent on.
+ */
+import type { Request, Response } from 'express';
+import { buildAuthorizeUrl, WeComApiError } from '../wecom/index.ts';
+import type { WeComClient, WeComIdentity } from '../wecom/index.ts';
+import type { ResolvedConfig } from '../config.ts';
+import { pageForError } from './error-pages.ts';
+import { safeReturnTo } from './return-to.ts';
+import {
+  beginTransaction, completedTransaction, consumeTransaction, pendingTransactions, rememberCompleted,
+} from './transactions.ts';
+import { regenerateSession, requireSession, saveSession, SessionUnavailableError } from './session.ts';
+import type { RequestSession, WeComUser } from './session.ts';
+import { setNoStoreHeaders } from './views.ts';
+import type { Views } from './views.ts';
+
+/** Callback parameters of our own, carried in the redirect_uri (WeCom appends code and state). */
+const ATTEMPT_PARAM = 'attempt';
+const RETURN_PARAM = 'to';
+
+export class LoginFlow {
+  private readonly config: ResolvedConfig;
+  private readonly client: WeComClient;
+  private readonly views: Views;
+
+  constructor(config: ResolvedConfig, client: WeComClient, views: Views) {
+    this.config = config;
+    this.client = client;
+    this.views = views;
+  }
+
+  /** The logged-in user of this session, if any (and still within `maxLoginAgeMs`). */
+  currentUser(session: RequestSession, now = Date.now()): WeComUser | undefined {
+    const user = session.wecom;
+    if (!user || user.corpId !== this.config.corpId || user.agentId !== this.config.agentId) return undefined;
+    if (this.config.maxLoginAgeMs !== undefined && now - user.loginAt > this.config.maxLoginAgeMs) return undefined;
+    return user;
+  }
+
+  /** The URL of our own login route, for links and the guard's 401 answer. */
+  loginUrl(returnTo?: string): string {
+    const url = new URL(this.config.routes.login, this.config.origin);
+    if (returnTo) url.searchParams.set('returnTo', returnTo);
+    return url.href;
+  }
+
+  /** GET /auth/wecom/login?returnTo=/path */
+  async login(req: Request, res: Response): Promise<void> {
+    const params = queryOf(req);
+    const returnTo = safeReturnTo(params.get('returnTo') ?? undefined, this.config.origin) ?? this.config.defaultReturnTo;
+    await this.start(req, res, returnTo, 0);
+  }
+
+  /**
+   * Record a transaction, save the session, then redirect to WeCom. The save must finish first:
+   * a silent snsapi_base login bounces straight back and could beat a slow store write.
+   */
+  async start(req: Request, res: Response, returnTo: string, attempt: number): Promise<void> {
+    const session = requireSession(req);
+    const state = beginTransaction(session, returnTo, { ttlMs: this.config.transactionTtlMs, max: this.config.maxTransactions });
+    await saveSession(req);
+    const redirectUri = new URL(this.config.callbackUrl);
+    if (attempt > 0) redirectUri.searchParams.set(ATTEMPT_PARAM, String(attempt));
+    const location = buildAuthorizeUrl({
+      oauthBaseUrl: this.config.oauthBaseUrl,
+      corpId: this.config.corpId,
+      agentId: this.config.agentId,
+      redirectUri: redirectUri.href,
+      scope: this.config.scope,
+      state,
+    });
+    redirect(res, location);
+  }
+
+  /** GET /auth/wecom/callback?code=…&state=…[&attempt=1][&to=/path] */
+  async callback(req: Request, res: Response): Promise<void> {
+    const params = queryOf(req);
+    const session = requireSession(req);
+    const repeated = ['code', 'state', ATTEMPT_PARAM, RETURN_PARAM].some((name) => params.getAll(name).length > 1);
+    if (repeated) {
+      // Consume every state offered, so none of them can be replayed, then refuse.
+      for (const state of params.getAll('state')) consumeTransaction(session, state, this.config.transactionTtlMs);
+      await saveSession(req);
+      this.views.show(req, res, 'bad-request', { action: { href: this.loginUrl(), labelKey: 'retry' } });
+      return;
+    }
+    const code = params.get('code') ?? undefined;
+    const state = params.get('state') ?? undefined;
+    const attempt = params.get(ATTEMPT_PARAM) === '1' ? 1 : 0;
+    const tx = consumeTransaction(session, state, this.config.transactionTtlMs);
+
+    if (!tx) {
+      // Not a login this browser started: a reload, Back, a pre-built link with a fixed state,
+      // a lost cookie, or login CSRF. The code is never exchanged.
+      const target = completedTransaction(session, state, this.config.transactionTtlMs)?.returnTo
+        ?? safeReturnTo(params.get(RETURN_PARAM) ?? undefined, this.config.origin)
+        ?? this.config.defaultReturnTo;
+      if (this.currentUser(session)) {
+        await saveSession(req);
+        redirect(res, target);
+        return;
+      }
+      if (attempt >= 1) {
+        // We already restarted once and the state still did not come back with the cookie.
+        await saveSession(req);
+        this.views.show(req, res, 'cookies-needed', { action: { href: this.loginUrl(target), labelKey: 'retry' } });
+        return;
+      }
+      await this.start(req, res, target, 1);
+      return;
+    }
+
+    if (code === undefined || code === '') {
+      // The person refused (web login) or WeCom sent no code.
+      await saveSession(req);
+      this.views.show(req, res, 'login-cancelled', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
+      return;
+    }
+
+    let identity: WeComIdentity;
+    try {
+      identity = await this.client.getIdentity(code, { endpoint: this.config.identityEndpoint });
+    } catch (err) {
+      await this.exchangeFailed(req, res, session, err, tx.returnTo, attempt);
+      return;
+    }
+
+    if (identity.type === 'non-member' && !this.config.allowNonMembers) {
+      await saveSession(req);
+      this.views.show(req, res, 'non-member');
+      return;
+    }
+
+    let user: WeComUser = toUser(identity, this.config);
+    if (this.config.hooks.onLogin) {
+      try {
+        user = (await this.config.hooks.onLogin(user, req)) ?? user;
+      } catch (err) {
+        this.config.logger?.warn?.('wecom login refused by the onLogin hook', { error: err instanceof Error ? err.message : String(err) });
+        await saveSession(req);
+        this.views.show(req, res, 'login-refused', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
+        return;
+      }
+    }
+
+    // Session fixation: the logged-in session gets a new id. Other tabs' logins in flight move along.
+    const pending = pendingTransactions(session, this.config.transactionTtlMs);
+    const fresh = await regenerateSession(req);
+    fresh.wecom = user;
+    fresh.wecomAuth = { tx: pending };
+    if (state) rememberCompleted(fresh, state, tx, this.config.transactionTtlMs);
+    await saveSession(req);
+    this.config.logger?.debug?.('wecom login', { userId: user.userId, type: user.type });
+    redirect(res, tx.returnTo);
+  }
+
+  private async exchangeFailed(req: Request, res: Response, session: RequestSession, err: unknown, returnTo: string, attempt: number): Promise<void> {
+    if (err instanceof WeComApiError && err.errcode === 40029) {
+      // The code was used already or expired (a callback delivered twice, a slow tap).
+      if (this.currentUser(session)) {
+        await saveSession(req);
+        redirect(res, returnTo);
+        return;
+      }
+      if (attempt === 0) {
+        await this.start(req, res, returnTo, 1);
+        return;
+      }
+    }
+    if (err instanceof SessionUnavailableError) throw err;
+    this.config.logger?.warn?.('wecom login failed', describe(err));
+    await saveSession(req);
+    const choice = pageForError(err, { host: new URL(this.config.origin).host, agentId: this.config.agentId, retryHref: this.loginUrl(returnTo) });
+    this.views.show(req, res, choice.page, choice.input);
+  }
+
+  /** GET or POST /auth/wecom/logout: forget the identity, new session id. */
+  async logout(req: Request, res: Response): Promise<void> {
+    requireSession(req);
+    await regenerateSession(req);
+    await saveSession(req);
+    if (this.config.afterLogout) {
+      redirect(res, this.config.afterLogout);
+      return;
+    }
+    this.views.show(req, res, 'signed-out', { action: { href: this.loginUrl(this.config.defaultReturnTo), labelKey: 'retry' } });
+  }
+}
+
+export function toUser(identity: WeComIdentity, config: Pick<ResolvedConfig, 'corpId' | 'agentId'>, now = Date.now()): WeComUser {
+  const user: WeComUser = { type: identity.type, corpId: config.corpId, agentId: config.agentId, loginAt: now };
+  if (identity.type === 'member') user.userId = identity.userId;
+  else {
+    user.openId = identity.openId;
+    if (identity.externalUserId) user.externalUserId = identity.externalUserId;
+  }
+  if (identity.deviceId) user.deviceId = identity.deviceId;
+  return user;
+}
+
+export function redirect(res: Response, location: string): void {
+  setNoStoreHeaders(res);
+  res.statusCode = 302;
+  res.setHeader('Location', location);
+  res.setHeader('Content-Length', '0');
+  res.end();
+}
+
+/** The query string as the browser sent it, parsed the same way under Express 4 and 5. */
+export function queryOf(req: Request): URLSearchParams {
+  const url = req.originalUrl || req.url || '/';
+  const q = url.indexOf('?');
+  return new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+}
+
+/** Safe fields of an error for a log line: no code, token or secret ever (they are not in our errors). */
+export function describe(err: unknown): Record<string, unknown> {
+  if (err instanceof WeComApiError) return { error: err.name, errcode: err.errcode, api: err.api };
+  if (err instanceof Error) return { error: err.name, code: (err as { code?: unknown }).code };
+  return { error: String(err) };
+}

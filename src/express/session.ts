@@ -1,0 +1,98 @@
+/**
+ * What the middleware keeps in express-session, and promise wrappers for its callbacks.
+ */
+import type { Request } from 'express';
+import type { Session, SessionData } from 'express-session';
+
+/** The logged-in person, as stored in the session and exposed as `req.wecomUser`. */
+export interface WeComUser {
+  /** `member` for an employee (UserId), `non-member` for someone outside the corporation (OpenId). */
+  type: 'member' | 'non-member';
+  /** The member's UserId (absent for non-members). */
+  userId?: string;
+  /** The non-member's OpenId (absent for members). */
+  openId?: string;
+  /** WeCom's DeviceId for the device used to log in, when WeCom gives one. */
+  deviceId?: string;
+  externalUserId?: string;
+  corpId: string;
+  agentId: number;
+  /** ms since the epoch. */
+  loginAt: number;
+  /** Profile fields the app chose to keep (privateinfo scope). */
+  profile?: Record<string, unknown>;
+}
+
+/** A login in flight: created by the login route, consumed by the callback. */
+export interface LoginTransaction {
+  returnTo: string;
+  createdAt: number;
+}
+
+export interface WeComAuthSessionState {
+  /** Logins in flight, by state. Several at once for several tabs; capped and expiring. */
+  tx?: Record<string, LoginTransaction>;
+  /** Recently completed states and where they led, so a reloaded callback lands on the same page. */
+  done?: Record<string, LoginTransaction>;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    wecom?: WeComUser;
+    wecomAuth?: WeComAuthSessionState;
+  }
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by `requireUser()` (and `loadUser()`) when someone is logged in. */
+      wecomUser?: WeComUser;
+    }
+  }
+}
+
+export type RequestSession = Session & Partial<SessionData>;
+
+/** Thrown when express-session is missing or its store could not give us a session. */
+export class SessionUnavailableError extends Error {
+  readonly code = 'WECOM_AUTH_SESSION_UNAVAILABLE';
+  readonly status = 503;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SessionUnavailableError';
+  }
+}
+
+/**
+ * The request's session, or an error. express-session skips creating a session when its store
+ * reported a disconnect; treating that as "anonymous" would fail open, so it is an error here.
+ */
+export function requireSession(req: Request): RequestSession {
+  const session = (req as Request & { session?: RequestSession }).session;
+  if (!session) {
+    throw new SessionUnavailableError(
+      'No session on this request: either express-session is not mounted before express-wecom-auth, or its store is unavailable.',
+    );
+  }
+  return session;
+}
+
+export function saveSession(req: Request): Promise<void> {
+  const session = requireSession(req);
+  return new Promise((resolve, reject) => {
+    session.save((err: unknown) => (err ? reject(asStoreError(err)) : resolve()));
+  });
+}
+
+export function regenerateSession(req: Request): Promise<RequestSession> {
+  const session = requireSession(req);
+  return new Promise((resolve, reject) => {
+    session.regenerate((err: unknown) => (err ? reject(asStoreError(err)) : resolve(requireSession(req))));
+  });
+}
+
+function asStoreError(err: unknown): Error {
+  return new SessionUnavailableError('The session store failed.', { cause: err });
+}

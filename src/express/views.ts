@@ -1,0 +1,159 @@
+/**
+ * The pages the middleware shows: one layout, texts per language in `views/messages.<lang>.json`.
+ *
+ * Pages are plain HTML with no script at all, so they work under helmet's default CSP; every
+ * value is escaped; they are never cached and never leak the URL (which may carry a code) as a
+ * Referer. An app can replace the layout and texts (`viewsDir`) or the whole rendering (`renderPage`).
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Request, Response } from 'express';
+
+export type PageId =
+  | 'open-in-wecom' | 'non-member' | 'no-access' | 'cookies-needed' | 'signed-out' | 'login-expired'
+  | 'login-cancelled' | 'bad-request' | 'session-unavailable' | 'rate-limited' | 'wecom-trusted-domain'
+  | 'wecom-trusted-ip' | 'wecom-agentid' | 'wecom-config' | 'wecom-timeout' | 'wecom-unavailable'
+  | 'wecom-error' | 'login-refused' | 'server-error';
+
+export type Lang = 'zh-CN' | 'en';
+
+/** Everything a page needs; what `renderPage` receives. */
+export interface PageContext {
+  page: PageId;
+  status: number;
+  lang: Lang;
+  heading: string;
+  message: string;
+  /** A button, e.g. "sign in again". */
+  action?: { href: string; label: string };
+  /** Facts for the administrator (never a secret). */
+  details?: { errcode?: number; api?: string; hint?: string };
+}
+
+export type PageRenderer = (page: PageContext, req: Request, res: Response) => void;
+
+interface PageText { status: number; heading: string; message: string; hint?: string }
+interface Messages { common: Record<string, string>; pages: Record<PageId, PageText> }
+
+export const PACKAGE_VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
+
+export interface ShowPageInput {
+  action?: { href: string; labelKey?: 'retry' | 'home' };
+  details?: { errcode?: number; api?: string };
+  /** Values substituted for `{name}` in the texts (escaped when rendered). */
+  values?: Record<string, string | number>;
+  /** Overrides the page's default status. */
+  status?: number;
+  /** Extra headers (e.g. Retry-After). */
+  headers?: Record<string, string>;
+}
+
+export class Views {
+  private readonly layout: string;
+  private readonly messages: Record<Lang, Messages>;
+  private readonly custom: PageRenderer | undefined;
+
+  constructor(options: { viewsDir?: string; renderPage?: PageRenderer } = {}) {
+    this.layout = readView('layout.html', options.viewsDir);
+    this.messages = {
+      'zh-CN': JSON.parse(readView('messages.zh-CN.json', options.viewsDir)) as Messages,
+      en: JSON.parse(readView('messages.en.json', options.viewsDir)) as Messages,
+    };
+    this.custom = options.renderPage;
+  }
+
+  /** Build the context of a page in the request's language. */
+  context(req: Request, page: PageId, input: ShowPageInput = {}): PageContext {
+    const lang = preferredLang(req.headers['accept-language']);
+    const messages = this.messages[lang];
+    const text = messages.pages[page];
+    const fill = (s: string): string => s.replace(/\{(\w+)\}/g, (m, name: string) => (input.values && name in input.values ? String(input.values[name]) : m));
+    const ctx: PageContext = { page, status: input.status ?? text.status, lang, heading: fill(text.heading), message: fill(text.message) };
+    if (input.action) ctx.action = { href: input.action.href, label: messages.common[input.action.labelKey ?? 'retry'] ?? '' };
+    if (text.hint || input.details) {
+      ctx.details = { ...input.details };
+      if (text.hint) ctx.details.hint = fill(text.hint);
+    }
+    return ctx;
+  }
+
+  show(req: Request, res: Response, page: PageId, input: ShowPageInput = {}): void {
+    const ctx = this.context(req, page, input);
+    setNoStoreHeaders(res);
+    for (const [name, value] of Object.entries(input.headers ?? {})) res.setHeader(name, value);
+    if (this.custom) {
+      this.custom(ctx, req, res);
+      return;
+    }
+    this.send(res, ctx);
+  }
+
+  /** Render a page of the app's own (the demo uses it) with the same layout. */
+  renderHtml(ctx: PageContext, bodyHtml = ''): string {
+    const common = this.messages[ctx.lang].common;
+    const action = ctx.action ? `<p><a class="button" href="${escapeHtml(ctx.action.href)}">${escapeHtml(ctx.action.label)}</a></p>` : '';
+    let details = '';
+    if (ctx.details && (ctx.details.hint || ctx.details.errcode !== undefined || ctx.details.api)) {
+      const rows: string[] = [];
+      if (ctx.details.errcode !== undefined) rows.push(`<dt>${escapeHtml(common.errcode ?? '')}</dt><dd>${escapeHtml(String(ctx.details.errcode))}</dd>`);
+      if (ctx.details.api) rows.push(`<dt>${escapeHtml(common.api ?? '')}</dt><dd>${escapeHtml(ctx.details.api)}</dd>`);
+      if (ctx.details.hint) rows.push(`<dd>${escapeHtml(ctx.details.hint)}</dd>`);
+      details = `<details><summary>${escapeHtml(common.adminDetails ?? '')}</summary><dl>${rows.join('')}</dl></details>`;
+    }
+    const slots: Record<string, string> = {
+      lang: ctx.lang, page: ctx.page, heading: ctx.heading, message: ctx.message, footer: common.footer ?? '',
+    };
+    const raw: Record<string, string> = { body: bodyHtml, action, details };
+    return this.layout
+      .replace(/\{\{\{(\w+)\}\}\}/g, (_, name: string) => raw[name] ?? '')
+      .replace(/\{\{(\w+)\}\}/g, (_, name: string) => escapeHtml(slots[name] ?? ''));
+  }
+
+  private send(res: Response, ctx: PageContext): void {
+    res.statusCode = ctx.status;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.end(this.renderHtml(ctx));
+  }
+}
+
+export function setNoStoreHeaders(res: Response): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+/** JSON for requests that are not page navigations (the guard's 401, the 503 for an API call). */
+export function sendJson(res: Response, status: number, body: Record<string, unknown>): void {
+  setNoStoreHeaders(res);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
+/** zh-CN unless the browser prefers English over Chinese. */
+export function preferredLang(header: string | undefined): Lang {
+  if (!header) return 'zh-CN';
+  let best: { lang: Lang; q: number } | undefined;
+  for (const part of header.split(',')) {
+    const [tag = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!Number.isFinite(q) || q <= 0) continue;
+    const lang: Lang | undefined = tag === 'zh' || tag.startsWith('zh-') ? 'zh-CN' : tag === 'en' || tag.startsWith('en-') ? 'en' : undefined;
+    if (lang && (!best || q > best.q)) best = { lang, q };
+  }
+  return best?.lang ?? 'zh-CN';
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function readView(name: string, customDir: string | undefined): string {
+  if (customDir) {
+    const custom = path.join(customDir, name);
+    if (existsSync(custom)) return readFileSync(custom, 'utf8');
+  }
+  return readFileSync(path.join(PACKAGE_VIEWS_DIR, name), 'utf8');
+}

@@ -1,0 +1,80 @@
+/**
+ * `wecomAuth(options)`: everything an Express app adds to log WeCom employees in.
+ *
+ * ```ts
+ * app.use(session({ ... }));
+ * const wecom = wecomAuth({ corpId, agentId, secret, baseUrl: 'https://app.example.com' });
+ * app.use(wecom.router);
+ * app.get('/orders/:id', wecom.requireUser(), (req, res) => res.send(req.wecomUser!.userId));
+ * app.use(wecom.errorHandler());
+ * ```
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { resolveConfig } from './config.ts';
+import type { ResolvedConfig, WeComAuthOptions } from './config.ts';
+import { WeComClient } from './wecom/index.ts';
+import { buildEntryLinks } from './express/entry-links.ts';
+import type { EntryLinks } from './express/entry-links.ts';
+import { createErrorHandler } from './express/error-handler.ts';
+import { createGuard } from './express/guard.ts';
+import type { GuardOptions } from './express/guard.ts';
+import { LoginFlow } from './express/login-flow.ts';
+import { createRouter } from './express/router.ts';
+import { Views } from './express/views.ts';
+
+export interface WeComAuth {
+  /** GET login, GET callback, GET/POST logout. Mount at the root: `app.use(wecom.router)`. */
+  readonly router: RequestHandler;
+  /** Guard: sets `req.wecomUser` or starts a login (pages) / answers 401 JSON (API calls). */
+  requireUser(options?: GuardOptions): RequestHandler;
+  /** Turns session-store outages into a 503 page or JSON. Mount after your routes. */
+  errorHandler(): ErrorRequestHandler;
+  /** The URL of the login route, optionally with a return path. */
+  loginUrl(returnTo?: string): string;
+  /** The links to paste into the admin console for a page of this app. */
+  entryLinks(path: string): EntryLinks;
+  /** The WeCom API client this middleware uses (tokens, profile, JS-SDK tickets). */
+  readonly client: WeComClient;
+  readonly config: ResolvedConfig;
+  readonly views: Views;
+  /** Releases the client's keep-alive sockets. */
+  close(): void;
+}
+
+export function wecomAuth(options: WeComAuthOptions): WeComAuth {
+  const config = resolveConfig(options);
+  const client = new WeComClient({
+    corpId: config.corpId,
+    agentId: config.agentId,
+    secret: config.secret,
+    ...(config.apiBaseUrl ? { apiBaseUrl: config.apiBaseUrl } : {}),
+    ...(config.oauthBaseUrl ? { oauthBaseUrl: config.oauthBaseUrl } : {}),
+    ...(config.loginBaseUrl ? { loginBaseUrl: config.loginBaseUrl } : {}),
+    ...(config.timeouts ? { timeouts: config.timeouts } : {}),
+    ...(config.tokenCache ? { tokenCache: config.tokenCache } : {}),
+    ...(config.logger ? { logger: config.logger } : {}),
+  });
+  const views = new Views({ ...(config.viewsDir ? { viewsDir: config.viewsDir } : {}), ...(config.renderPage ? { renderPage: config.renderPage } : {}) });
+  const flow = new LoginFlow(config, client, views);
+  const router = createRouter(config, flow, views);
+
+  return {
+    router,
+    requireUser: (guardOptions) => createGuard(flow, config.origin, config.defaultReturnTo, guardOptions),
+    errorHandler: () => createErrorHandler(views),
+    loginUrl: (returnTo) => flow.loginUrl(returnTo),
+    entryLinks: (path) => buildEntryLinks({
+      corpId: config.corpId,
+      agentId: config.agentId,
+      baseUrl: config.origin,
+      path,
+      callbackPath: config.routes.callback,
+      scope: config.scope,
+      ...(config.oauthBaseUrl ? { oauthBaseUrl: config.oauthBaseUrl } : {}),
+    }),
+    client,
+    config,
+    views,
+    close: () => client.close(),
+  };
+}
