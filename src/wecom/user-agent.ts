@@ -1,0 +1,34 @@
+/**
+ * Where a request comes from, judged by its User-Agent (wecom-api.md §9; community knowledge only,
+ * WeCom publishes no UA spec). `wxwork/` is tested before `MicroMessenger` because WeCom's UAs
+ * contain both.
+ */
+
+export type UserAgentKind = 'wecom-mobile' | 'wecom-desktop' | 'wechat' | 'browser';
+
+export interface UserAgentInfo {
+  kind: UserAgentKind;
+  /** The WeCom client version from `wxwork/x.y.z`, for WeCom kinds. */
+  wecomVersion?: string;
+}
+
+const WXWORK = /\bwxwork\/([\d.]*\d)/i;
+const MOBILE = /\b(?:Mobile|Android|iPhone)\b/i;
+const DESKTOP = /\bWindowsWechat\b|\bMacintosh\b/i;
+const MICRO_MESSENGER = /\bMicroMessenger\//i;
+
+export function classifyUserAgent(ua?: string): UserAgentInfo {
+  if (typeof ua !== 'string' || ua === '') return { kind: 'browser' };
+  const wxwork = WXWORK.exec(ua) ?? (/\bwxwork\//i.test(ua) ? ['', ''] : null);
+  if (wxwork !== null) {
+    const version = wxwork[1];
+    const info = (kind: UserAgentKind): UserAgentInfo =>
+      version ? { kind, wecomVersion: version } : { kind };
+    if (MOBILE.test(ua)) return info('wecom-mobile');
+    if (DESKTOP.test(ua)) return info('wecom-desktop');
+    // A WeCom UA with neither marker (e.g. the Linux or a future desktop client): not a phone.
+    return info('wecom-desktop');
+  }
+  if (MICRO_MESSENGER.test(ua)) return { kind: 'wechat' };
+  return { kind: 'browser' };
+}
