@@ -1,0 +1,127 @@
+/**
+ * access_token (and JS-SDK ticket) provision: a TokenCache in the back, an in-process single-flight
+ * in front, a safety margin on the lifetime, and a short cool-down after a configuration error so
+ * that a wrong secret does not hammer gettoken (WeCom blocks a corp after ~2000 bad calls an hour).
+ *
+ * wecom-api.md §3 (gettoken), §7 (tickets), §8 (errcodes).
+ */
+import { createHash } from 'node:crypto';
+import { WeComApiError, WeComConfigError, WeComHttpError } from './errors.ts';
+import type { WeComLogger } from './logger.ts';
+import type { CachedCredential, TokenCache } from './token-cache.ts';
+
+export const DEFAULT_SAFETY_MARGIN_SECONDS = 300;
+export const DEFAULT_CONFIG_ERROR_COOLDOWN_MS = 10_000;
+
+/**
+ * Identifies one app's credentials inside a corp: the agentId when known, else the first 16 hex
+ * digits of sha256(secret). The secret itself never becomes part of a key.
+ */
+export function appKey(agentId: number | undefined, secret: string): string {
+  if (agentId !== undefined) return String(agentId);
+  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 16);
+}
+
+/** `access_token:<corpId>:<agentId | sha256(secret)[0..16]>` */
+export function accessTokenKey(corpId: string, agentId: number | undefined, secret: string): string {
+  return `access_token:${corpId}:${appKey(agentId, secret)}`;
+}
+
+/**
+ * How long to keep a credential WeCom said lives `expiresInSeconds`: that minus the safety margin,
+ * or half of it when it is too short for the margin to leave at least as much again.
+ */
+export function credentialLifetimeMs(expiresInSeconds: number, safetyMarginSeconds: number): number {
+  const lifetime =
+    expiresInSeconds > 2 * safetyMarginSeconds ? expiresInSeconds - safetyMarginSeconds : expiresInSeconds / 2;
+  return Math.max(0, Math.floor(lifetime * 1000));
+}
+
+export interface CredentialSourceOptions {
+  /** Cache key, e.g. `access_token:wwcorp:1000002`. */
+  key: string;
+  /** What is cached, for logs: `access_token`, `jsapi_ticket`… */
+  label: string;
+  cache: TokenCache;
+  /** Obtain a fresh credential from WeCom (with its absolute, already shortened, expiry). */
+  fetch: () => Promise<CachedCredential>;
+  now: () => number;
+  logger: WeComLogger;
+  /** After a WeComConfigError from `fetch`, rethrow it for this long without calling WeCom (ms). */
+  configErrorCooldownMs?: number;
+}
+
+/** One cached credential: read from the cache, refreshed single-flight, invalidated when rejected. */
+export class CachedCredentialSource {
+  readonly key: string;
+  readonly #options: CredentialSourceOptions;
+  readonly #cooldownMs: number;
+  #inflight: Promise<CachedCredential> | undefined;
+  #failure: { error: WeComConfigError; until: number } | undefined;
+
+  constructor(options: CredentialSourceOptions) {
+    this.key = options.key;
+    this.#options = options;
+    this.#cooldownMs = options.configErrorCooldownMs ?? DEFAULT_CONFIG_ERROR_COOLDOWN_MS;
+  }
+
+  /** A valid credential: the cached one, or a fresh one. */
+  async get(): Promise<string> {
+    const cached = await this.#options.cache.get(this.key);
+    if (cached !== undefined && cached.expiresAt > this.#options.now()) return cached.value;
+    return (await this.#refresh(cached?.value)).value;
+  }
+
+  /** WeCom rejected `bad`: forget it (only if still cached) and return a fresh credential. */
+  async rejected(bad: string): Promise<string> {
+    this.#options.logger.debug?.(`wecom ${this.#options.label} rejected, refreshing`, { key: this.key });
+    await this.#options.cache.invalidate(this.key, bad);
+    return (await this.#refresh(bad)).value;
+  }
+
+  #refresh(stale: string | undefined): Promise<CachedCredential> {
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      if (this.#options.now() < failure.until) return Promise.reject(failure.error);
+      this.#failure = undefined;
+    }
+    // In-process single-flight, in front of the cache's own (possibly fleet-wide) one.
+    if (this.#inflight !== undefined) return this.#inflight;
+    const promise = this.#options.cache.refresh(this.key, () => this.#fetch(), stale);
+    this.#inflight = promise;
+    promise
+      .finally(() => {
+        if (this.#inflight === promise) this.#inflight = undefined;
+      })
+      .catch(() => undefined);
+    return promise;
+  }
+
+  async #fetch(): Promise<CachedCredential> {
+    const { logger, label, key } = this.#options;
+    try {
+      const fresh = await this.#options.fetch();
+      logger.debug?.(`wecom ${label} refreshed`, { key, expiresAt: fresh.expiresAt });
+      return fresh;
+    } catch (err) {
+      if (err instanceof WeComConfigError) {
+        this.#failure = { error: err, until: this.#options.now() + this.#cooldownMs };
+        logger.error?.(`wecom ${label} refresh failed: configuration error`, {
+          key,
+          api: err.api,
+          errcode: err.errcode,
+          setting: err.setting,
+          cooldownMs: this.#cooldownMs,
+        });
+      } else {
+        logger.warn?.(`wecom ${label} refresh failed`, {
+          key,
+          ...(err instanceof Error ? { error: err.name } : {}),
+          ...(err instanceof WeComApiError ? { api: err.api, errcode: err.errcode } : {}),
+          ...(err instanceof WeComHttpError ? { api: err.api, kind: err.kind } : {}),
+        });
+      }
+      throw err;
+    }
+  }
+}
