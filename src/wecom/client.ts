@@ -1,0 +1,518 @@
+/**
+ * WeComClient: the server-side WeCom API calls a login needs, over got, with the access_token
+ * cached, refreshed single-flight and retried once when WeCom rejects it. No Express here.
+ *
+ * Retry policy (wecom-api.md §8):
+ * - 40001 / 40014 / 42001 on any API but gettoken: invalidate that token, refresh, replay once;
+ *   this includes the code exchange, which WeCom rejects before consuming the code.
+ * - -1 (system busy): bounded exponential backoff for gettoken and idempotent GETs only.
+ * - 45009 / 45033: WeComRateLimitError at once, never retried.
+ * - configuration errcodes: WeComConfigError naming the option; a failed gettoken is remembered
+ *   for a short cool-down instead of being retried by every caller.
+ * - 40029 (invalid code) and everything else: thrown as is.
+ */
+import { CachedCredentialSource, accessTokenKey, appKey, credentialLifetimeMs } from './access-token.ts';
+import type { CachedCredential, TokenCache } from './token-cache.ts';
+import {
+  SYSTEM_BUSY_ERRCODE,
+  TOKEN_ERRCODES,
+  WeComApiError,
+  WeComHttpError,
+  errorFromEnvelope,
+} from './errors.ts';
+import { HttpTransport } from './http.ts';
+import type { HttpTimeouts } from './http.ts';
+import { assertCode, normaliseIdentity } from './identity.ts';
+import type { IdentityEndpoint, WeComIdentity } from './identity.ts';
+import { jsapiSignature, randomNonce } from './jsapi.ts';
+import type { AgentConfig, JsapiConfig } from './jsapi.ts';
+import type { WeComLogger } from './logger.ts';
+import { silentLogger } from './logger.ts';
+import { MemoryTokenCache } from './memory-token-cache.ts';
+import { redact } from './redact.ts';
+import { DEFAULT_BUSY_RETRY, backoffDelay, sleep, withBusyRetry } from './retry.ts';
+import type { BusyRetryOptions } from './retry.ts';
+import { DEFAULT_LOGIN_BASE_URL, DEFAULT_OAUTH_BASE_URL, buildAuthorizeUrl, buildWebLoginUrl } from './urls.ts';
+import type { AuthorizeUrlOptions, WebLoginUrlOptions } from './urls.ts';
+import { DEFAULT_CONFIG_ERROR_COOLDOWN_MS, DEFAULT_SAFETY_MARGIN_SECONDS } from './access-token.ts';
+
+export const DEFAULT_API_BASE_URL = 'https://qyapi.weixin.qq.com';
+
+export interface WeComClientOptions {
+  /** The Corp ID (我的企业 → 企业信息), usually `ww` + 16 characters. */
+  corpId: string;
+  /** The Secret of the app (应用管理 → the app → Secret). Never logged. */
+  secret: string;
+  /** The app's AgentId. Needed for agent_config tickets and sent to the legacy user/getuserinfo. */
+  agentId?: number;
+  /** Default `https://qyapi.weixin.qq.com`. Trailing slashes are fine. */
+  apiBaseUrl?: string;
+  /** Default `https://open.weixin.qq.com`. */
+  oauthBaseUrl?: string;
+  /** Default `https://login.work.weixin.qq.com`. */
+  loginBaseUrl?: string;
+  /** ms; defaults connect 3000, secureConnect 3000, response 5000, read 5000. */
+  timeouts?: HttpTimeouts;
+  /** Where tokens and tickets live; default a MemoryTokenCache of this client. Use Redis for a fleet. */
+  tokenCache?: TokenCache;
+  /** Seconds cut from WeCom's `expires_in` (default 300; half of `expires_in` when that is small). */
+  tokenSafetyMarginSeconds?: number;
+  /** Retry of `-1 system busy` (default 3 tries, 200 ms base delay). */
+  busyRetry?: BusyRetryOptions;
+  /** How long a configuration error from gettoken is rethrown without calling WeCom again (ms, default 10000). */
+  configErrorCooldownMs?: number;
+  logger?: WeComLogger;
+  /** Clock in ms since the epoch (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** auth/getuserdetail (wecom-api.md §5): sensitive fields only after privateinfo consent. */
+export interface WeComUserDetail {
+  userid: string;
+  gender?: string;
+  avatar?: string;
+  qr_code?: string;
+  mobile?: string;
+  email?: string;
+  biz_mail?: string;
+  address?: string;
+  [field: string]: unknown;
+}
+
+/** user/get (wecom-api.md §5): apps created after 2022-06-20 get no avatar, gender, mobile, email… */
+export interface WeComUser {
+  userid: string;
+  name?: string;
+  department?: number[];
+  position?: string;
+  status?: number;
+  main_department?: number;
+  [field: string]: unknown;
+}
+
+export interface MiniProgramSession {
+  corpId: string;
+  userId: string;
+  /** Keep it on the server: never send it to the mini program. */
+  sessionKey: string;
+}
+
+export interface GetIdentityOptions {
+  /** Default `user/getuserinfo` (legacy, PascalCase); `auth/getuserinfo` is the current one. */
+  endpoint?: IdentityEndpoint;
+}
+
+interface CallInit {
+  method: 'GET' | 'POST';
+  query?: Record<string, string>;
+  json?: unknown;
+  /** Values this call must never leak (code, user_ticket…); the token and secret are always added. */
+  secrets?: readonly string[];
+  /** Retry `-1` with backoff: only for calls that are safe to repeat. */
+  idempotent: boolean;
+}
+
+const KNOWN_OPTIONS = [
+  'corpId',
+  'secret',
+  'agentId',
+  'apiBaseUrl',
+  'oauthBaseUrl',
+  'loginBaseUrl',
+  'timeouts',
+  'tokenCache',
+  'tokenSafetyMarginSeconds',
+  'busyRetry',
+  'configErrorCooldownMs',
+  'logger',
+  'now',
+] as const;
+
+function fail(message: string): never {
+  throw new TypeError(`WeComClient: ${message}`);
+}
+
+function checkBaseUrl(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    fail(`${name} must be an absolute http(s) URL without query or fragment, e.g. "https://qyapi.weixin.qq.com" (or the emulator's URL).`);
+  }
+  return (value as string).replace(/\/+$/, '');
+}
+
+function checkNonNegative(name: string, value: unknown, { integer = false, min = 0 } = {}): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    fail(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${typeof value === 'number' ? value : typeof value}.`);
+  }
+}
+
+function validateOptions(options: WeComClientOptions): void {
+  if (options === null || typeof options !== 'object') {
+    fail('pass an options object: new WeComClient({ corpId, secret, agentId }).');
+  }
+  for (const key of Object.keys(options)) {
+    if ((KNOWN_OPTIONS as readonly string[]).includes(key)) continue;
+    const near = KNOWN_OPTIONS.find((k) => k.toLowerCase() === key.toLowerCase());
+    fail(near ? `unknown option \`${key}\`; did you mean \`${near}\`?` : `unknown option \`${key}\`; known options: ${KNOWN_OPTIONS.join(', ')}.`);
+  }
+  const { corpId, secret, agentId } = options;
+  if (typeof corpId !== 'string' || corpId.trim() === '') {
+    fail('corpId is required: the Corp ID from the admin console, 我的企业 → 企业信息 (it usually looks like "ww" + 16 characters).');
+  }
+  if (corpId !== corpId.trim() || /\s/.test(corpId)) {
+    fail('corpId contains whitespace: copy the Corp ID again without spaces or line breaks.');
+  }
+  if (typeof secret !== 'string' || secret === '') {
+    fail("secret is required: the app's Secret from 应用管理 → the app → Secret (read it from the environment, never commit it).");
+  }
+  if (secret !== secret.trim()) {
+    fail('secret has leading or trailing whitespace: copy it again without spaces or line breaks.');
+  }
+  if (agentId !== undefined && (typeof agentId !== 'number' || !Number.isSafeInteger(agentId) || agentId <= 0)) {
+    fail(
+      `agentId must be a positive integer (the AgentId on the app's page in the admin console), got ${typeof agentId === 'string' ? `the string "${agentId}"; convert it with Number(...)` : String(agentId)}.`,
+    );
+  }
+  checkBaseUrl('apiBaseUrl', options.apiBaseUrl);
+  checkBaseUrl('oauthBaseUrl', options.oauthBaseUrl);
+  checkBaseUrl('loginBaseUrl', options.loginBaseUrl);
+  if (options.timeouts !== undefined) {
+    if (options.timeouts === null || typeof options.timeouts !== 'object') fail('timeouts must be an object, e.g. { response: 5000 }.');
+    for (const [name, value] of Object.entries(options.timeouts)) {
+      if (!['connect', 'secureConnect', 'response', 'read'].includes(name)) {
+        fail(`unknown timeouts.${name}; use connect, secureConnect, response or read (ms).`);
+      }
+      checkNonNegative(`timeouts.${name}`, value, { min: 1 });
+    }
+  }
+  checkNonNegative('tokenSafetyMarginSeconds', options.tokenSafetyMarginSeconds);
+  checkNonNegative('configErrorCooldownMs', options.configErrorCooldownMs);
+  if (options.busyRetry !== undefined) {
+    checkNonNegative('busyRetry.tries', options.busyRetry.tries, { integer: true, min: 1 });
+    checkNonNegative('busyRetry.baseDelayMs', options.busyRetry.baseDelayMs);
+  }
+  const cache = options.tokenCache as Partial<TokenCache> | undefined;
+  if (
+    cache !== undefined &&
+    (cache === null ||
+      typeof cache.get !== 'function' ||
+      typeof cache.refresh !== 'function' ||
+      typeof cache.invalidate !== 'function')
+  ) {
+    fail('tokenCache must implement get, refresh and invalidate (see src/wecom/token-cache.ts), e.g. new MemoryTokenCache().');
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning ms since the epoch.');
+}
+
+function numberField(body: Record<string, unknown>, name: string): number | undefined {
+  const value = body[name];
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function stringField(body: Record<string, unknown>, name: string): string | undefined {
+  const value = body[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function withoutEnvelope(body: Record<string, unknown>): Record<string, unknown> {
+  const { errcode: _errcode, errmsg: _errmsg, ...rest } = body;
+  return rest;
+}
+
+export class WeComClient {
+  readonly corpId: string;
+  readonly agentId: number | undefined;
+  readonly apiBaseUrl: string;
+  readonly oauthBaseUrl: string;
+  readonly loginBaseUrl: string;
+
+  readonly #secret: string;
+  readonly #transport: HttpTransport;
+  readonly #logger: WeComLogger;
+  readonly #now: () => number;
+  readonly #busy: Required<BusyRetryOptions>;
+  readonly #marginSeconds: number;
+  readonly #tokens: CachedCredentialSource;
+  readonly #jsapiTicket: CachedCredentialSource;
+  readonly #agentConfigTicket: CachedCredentialSource;
+
+  constructor(options: WeComClientOptions) {
+    validateOptions(options);
+    this.corpId = options.corpId;
+    this.agentId = options.agentId;
+    this.#secret = options.secret;
+    this.apiBaseUrl = checkBaseUrl('apiBaseUrl', options.apiBaseUrl) ?? DEFAULT_API_BASE_URL;
+    this.oauthBaseUrl = checkBaseUrl('oauthBaseUrl', options.oauthBaseUrl) ?? DEFAULT_OAUTH_BASE_URL;
+    this.loginBaseUrl = checkBaseUrl('loginBaseUrl', options.loginBaseUrl) ?? DEFAULT_LOGIN_BASE_URL;
+    this.#transport = new HttpTransport(options.timeouts);
+    this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.#busy = {
+      tries: options.busyRetry?.tries ?? DEFAULT_BUSY_RETRY.tries,
+      baseDelayMs: options.busyRetry?.baseDelayMs ?? DEFAULT_BUSY_RETRY.baseDelayMs,
+    };
+    this.#marginSeconds = options.tokenSafetyMarginSeconds ?? DEFAULT_SAFETY_MARGIN_SECONDS;
+
+    const now = this.#now;
+    const cache = options.tokenCache ?? new MemoryTokenCache({ now });
+    const logger = this.#logger;
+    const cooldown = options.configErrorCooldownMs ?? DEFAULT_CONFIG_ERROR_COOLDOWN_MS;
+    const app = appKey(this.agentId, this.#secret);
+    this.#tokens = new CachedCredentialSource({
+      key: accessTokenKey(this.corpId, this.agentId, this.#secret),
+      label: 'access_token',
+      cache,
+      now,
+      logger,
+      configErrorCooldownMs: cooldown,
+      fetch: () => this.#fetchAccessToken(),
+    });
+    this.#jsapiTicket = new CachedCredentialSource({
+      key: `jsapi_ticket:${this.corpId}:${app}`,
+      label: 'jsapi_ticket',
+      cache,
+      now,
+      logger,
+      configErrorCooldownMs: cooldown,
+      fetch: () => this.#fetchTicket('get_jsapi_ticket', {}),
+    });
+    this.#agentConfigTicket = new CachedCredentialSource({
+      key: `agent_config_ticket:${this.corpId}:${app}`,
+      label: 'agent_config_ticket',
+      cache,
+      now,
+      logger,
+      configErrorCooldownMs: cooldown,
+      fetch: () => this.#fetchTicket('ticket/get', { type: 'agent_config' }),
+    });
+  }
+
+  /** The TokenCache key of this app's access_token: `access_token:<corpId>:<agentId | sha256(secret)[0..16]>`. */
+  get accessTokenCacheKey(): string {
+    return this.#tokens.key;
+  }
+
+  /** A valid access_token (cached; refreshed single-flight when missing or expired). */
+  getAccessToken(): Promise<string> {
+    return this.#tokens.get();
+  }
+
+  /**
+   * Who the code belongs to (wecom-api.md §4). The code is single use: a 40029 is never retried,
+   * but a rejected token (40001/40014/42001) is refreshed and the call replayed once, since WeCom
+   * refuses such a call before looking at the code.
+   */
+  async getIdentity(code: string, options: GetIdentityOptions = {}): Promise<WeComIdentity> {
+    const endpoint = options.endpoint ?? 'user/getuserinfo';
+    if (endpoint !== 'user/getuserinfo' && endpoint !== 'auth/getuserinfo') {
+      throw new TypeError("getIdentity: endpoint must be 'user/getuserinfo' (legacy) or 'auth/getuserinfo' (current).");
+    }
+    assertCode('getIdentity', code);
+    const query: Record<string, string> = { code };
+    if (endpoint === 'user/getuserinfo' && this.agentId !== undefined) query.agentid = String(this.agentId);
+    const body = await this.#call(endpoint, { method: 'GET', query, secrets: [code], idempotent: false });
+    return normaliseIdentity(endpoint, body, this.#now());
+  }
+
+  /** The member's sensitive profile from a user_ticket (POST auth/getuserdetail, wecom-api.md §5). */
+  async getUserDetail(userTicket: string): Promise<WeComUserDetail> {
+    assertCode('getUserDetail', userTicket, 'user_ticket');
+    const body = await this.#call('auth/getuserdetail', {
+      method: 'POST',
+      json: { user_ticket: userTicket },
+      secrets: [userTicket],
+      idempotent: false,
+    });
+    if (stringField(body, 'userid') === undefined) {
+      throw new WeComHttpError('auth/getuserdetail', 'unexpected-body', 'the answer has no userid');
+    }
+    return withoutEnvelope(body) as WeComUserDetail;
+  }
+
+  /** A member's directory entry (GET user/get, wecom-api.md §5). */
+  async getUser(userId: string): Promise<WeComUser> {
+    if (typeof userId !== 'string' || userId === '' || Buffer.byteLength(userId, 'utf8') > 256) {
+      throw new TypeError('getUser: userId must be a non-empty string (a WeCom userid).');
+    }
+    const body = await this.#call('user/get', { method: 'GET', query: { userid: userId }, idempotent: true });
+    if (stringField(body, 'userid') === undefined) {
+      throw new WeComHttpError('user/get', 'unexpected-body', 'the answer has no userid');
+    }
+    return withoutEnvelope(body) as WeComUser;
+  }
+
+  /** Mini-program login (wecom-api.md §6). The js_code is single use: never retried on 40029. */
+  async jscode2session(jsCode: string): Promise<MiniProgramSession> {
+    assertCode('jscode2session', jsCode, 'js_code');
+    const api = 'miniprogram/jscode2session';
+    const body = await this.#call(api, {
+      method: 'GET',
+      query: { js_code: jsCode, grant_type: 'authorization_code' },
+      secrets: [jsCode],
+      idempotent: false,
+    });
+    const corpId = stringField(body, 'corpid');
+    const userId = stringField(body, 'userid');
+    const sessionKey = stringField(body, 'session_key');
+    if (corpId === undefined || userId === undefined || sessionKey === undefined) {
+      throw new WeComHttpError(api, 'unexpected-body', 'the answer lacks corpid, userid or session_key');
+    }
+    return { corpId, userId, sessionKey };
+  }
+
+  /** The corp jsapi_ticket for `wx.config` (cached like the token). */
+  getJsapiTicket(): Promise<string> {
+    return this.#jsapiTicket.get();
+  }
+
+  /** The app's agent_config ticket for `wx.agentConfig` (cached like the token). */
+  getAgentConfigTicket(): Promise<string> {
+    return this.#agentConfigTicket.get();
+  }
+
+  /** `wx.config` parameters for the page at `url` (its `#fragment` is ignored). */
+  async createJsapiConfig(url: string): Promise<JsapiConfig> {
+    checkPageUrl('createJsapiConfig', url);
+    const ticket = await this.getJsapiTicket();
+    const timestamp = Math.floor(this.#now() / 1000);
+    const nonceStr = randomNonce();
+    return { appId: this.corpId, timestamp, nonceStr, signature: jsapiSignature({ ticket, nonceStr, timestamp, url }) };
+  }
+
+  /** `wx.agentConfig` parameters for the page at `url`. Requires the `agentId` option. */
+  async createAgentConfig(url: string): Promise<AgentConfig> {
+    checkPageUrl('createAgentConfig', url);
+    const agentId = this.agentId;
+    if (agentId === undefined) {
+      throw new TypeError('createAgentConfig: set the `agentId` option of WeComClient (wx.agentConfig needs it).');
+    }
+    const ticket = await this.getAgentConfigTicket();
+    const timestamp = Math.floor(this.#now() / 1000);
+    const nonceStr = randomNonce();
+    return {
+      corpid: this.corpId,
+      agentid: agentId,
+      timestamp,
+      nonceStr,
+      signature: jsapiSignature({ ticket, nonceStr, timestamp, url }),
+    };
+  }
+
+  /** buildAuthorizeUrl with this client's corpId, agentId and oauthBaseUrl filled in. */
+  buildAuthorizeUrl(options: Omit<AuthorizeUrlOptions, 'corpId' | 'oauthBaseUrl'>): string {
+    return buildAuthorizeUrl({
+      oauthBaseUrl: this.oauthBaseUrl,
+      corpId: this.corpId,
+      ...(this.agentId === undefined ? {} : { agentId: this.agentId }),
+      ...options,
+    });
+  }
+
+  /** buildWebLoginUrl with this client's corpId, agentId and loginBaseUrl filled in. */
+  buildWebLoginUrl(options: Omit<WebLoginUrlOptions, 'corpId' | 'loginBaseUrl' | 'agentId'> & { agentId?: number }): string {
+    const agentId = options.agentId ?? this.agentId;
+    if (agentId === undefined) throw new TypeError('buildWebLoginUrl: set the `agentId` option of WeComClient (web login needs it).');
+    return buildWebLoginUrl({ loginBaseUrl: this.loginBaseUrl, corpId: this.corpId, ...options, agentId });
+  }
+
+  /** Destroy the keep-alive agents. The client must not be used afterwards. */
+  close(): void {
+    this.#transport.close();
+  }
+
+  /** Keep the secret out of `util.inspect` and JSON. */
+  toJSON(): Record<string, unknown> {
+    return { corpId: this.corpId, agentId: this.agentId, apiBaseUrl: this.apiBaseUrl };
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  async #fetchAccessToken(): Promise<CachedCredential> {
+    const api = 'gettoken';
+    return withBusyRetry(api, this.#busy, this.#logger, async () => {
+      const body = await this.#send(api, { method: 'GET', query: { corpid: this.corpId, corpsecret: this.#secret }, idempotent: true }, undefined);
+      const token = stringField(body, 'access_token');
+      if (token === undefined) throw new WeComHttpError(api, 'unexpected-body', 'the answer has no access_token');
+      const expiresIn = numberField(body, 'expires_in') ?? 7200;
+      return { value: token, expiresAt: this.#now() + credentialLifetimeMs(expiresIn, this.#marginSeconds) };
+    });
+  }
+
+  async #fetchTicket(api: string, query: Record<string, string>): Promise<CachedCredential> {
+    const body = await this.#call(api, { method: 'GET', query, idempotent: true });
+    const ticket = stringField(body, 'ticket');
+    if (ticket === undefined) throw new WeComHttpError(api, 'unexpected-body', 'the answer has no ticket');
+    const expiresIn = numberField(body, 'expires_in') ?? 7200;
+    return { value: ticket, expiresAt: this.#now() + credentialLifetimeMs(expiresIn, this.#marginSeconds) };
+  }
+
+  /** An API call with the access_token: token refresh + one replay, `-1` backoff when idempotent. */
+  async #call(api: string, init: CallInit): Promise<Record<string, unknown>> {
+    let token = await this.#tokens.get();
+    let tokenRetried = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#send(api, init, token);
+      } catch (err) {
+        if (!(err instanceof WeComApiError)) throw err;
+        if (TOKEN_ERRCODES.has(err.errcode) && !tokenRetried) {
+          tokenRetried = true;
+          this.#logger.warn?.('wecom access_token rejected; refreshing and retrying once', { api, errcode: err.errcode });
+          token = await this.#tokens.rejected(token);
+          continue;
+        }
+        if (err.errcode === SYSTEM_BUSY_ERRCODE && init.idempotent && attempt < this.#busy.tries) {
+          const delayMs = backoffDelay(attempt, this.#busy.baseDelayMs);
+          this.#logger.warn?.('wecom system busy, retrying', { api, errcode: err.errcode, attempt, delayMs });
+          await sleep(delayMs);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** One HTTP exchange and the envelope check. */
+  async #send(api: string, init: CallInit, token: string | undefined): Promise<Record<string, unknown>> {
+    const secrets = [this.#secret, token, ...(init.secrets ?? [])];
+    const query = token === undefined ? { ...init.query } : { access_token: token, ...init.query };
+    let body: Record<string, unknown>;
+    try {
+      body = await this.#transport.request({
+        api,
+        method: init.method,
+        baseUrl: this.apiBaseUrl,
+        path: `/cgi-bin/${api}`,
+        query,
+        json: init.json,
+        secrets,
+      });
+    } catch (err) {
+      if (err instanceof WeComHttpError) {
+        this.#logger.warn?.('wecom request failed', { api, kind: err.kind, status: err.status });
+      }
+      throw err;
+    }
+    const errcode = numberField(body, 'errcode') ?? (typeof body.errcode === 'string' && /^-?\d+$/.test(body.errcode) ? Number(body.errcode) : 0);
+    if (errcode === 0) return body;
+    const errmsg = redact(typeof body.errmsg === 'string' ? body.errmsg : '', secrets);
+    const error = errorFromEnvelope(api, errcode, errmsg);
+    this.#logger.warn?.('wecom api error', { api, errcode, error: error.name });
+    throw error;
+  }
+}
+
+function checkPageUrl(fn: string, url: unknown): asserts url is string {
+  if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) {
+    throw new TypeError(`${fn}: url must be the full http(s) URL of the page calling the JS-SDK (location.href without #…).`);
+  }
+}

@@ -1,0 +1,37 @@
+/** The WeCom API client: public API. No Express in here. */
+export { WeComClient, DEFAULT_API_BASE_URL } from './client.ts';
+export type {
+  WeComClientOptions,
+  WeComUser,
+  WeComUserDetail,
+  MiniProgramSession,
+  GetIdentityOptions,
+} from './client.ts';
+export {
+  WeComError,
+  WeComApiError,
+  WeComConfigError,
+  WeComRateLimitError,
+  WeComHttpError,
+  WECOM_API_ERROR,
+  WECOM_CONFIG_ERROR,
+  WECOM_RATE_LIMITED,
+  WECOM_HTTP_ERROR,
+  describeWeComError,
+} from './errors.ts';
+export type { WeComErrorCode, WeComSetting, WeComHttpErrorKind, WeComErrorDescription } from './errors.ts';
+export { redact } from './redact.ts';
+export { MemoryTokenCache } from './memory-token-cache.ts';
+export type { MemoryTokenCacheOptions } from './memory-token-cache.ts';
+export type { TokenCache, CachedCredential } from './token-cache.ts';
+export { accessTokenKey, appKey, credentialLifetimeMs } from './access-token.ts';
+export type { WeComIdentity, IdentityEndpoint } from './identity.ts';
+export { buildAuthorizeUrl, buildWebLoginUrl, DEFAULT_OAUTH_BASE_URL, DEFAULT_LOGIN_BASE_URL } from './urls.ts';
+export type { AuthorizeUrlOptions, WebLoginUrlOptions, WeComOAuthScope } from './urls.ts';
+export { classifyUserAgent } from './user-agent.ts';
+export type { UserAgentInfo, UserAgentKind } from './user-agent.ts';
+export { jsapiSignature } from './jsapi.ts';
+export type { JsapiSignatureInput, JsapiConfig, AgentConfig } from './jsapi.ts';
+export type { WeComLogger } from './logger.ts';
+export type { HttpTimeouts } from './http.ts';
+export type { BusyRetryOptions } from './retry.ts';
