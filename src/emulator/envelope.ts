@@ -1,0 +1,51 @@
+// WeCom's answer envelope (wecom-api.md §8 and Emulator spec "Common"): HTTP 200,
+// `application/json; charset=UTF-8`, `Error-Code`/`Error-Msg` headers, and an errmsg that carries
+// a hint id, the caller's IP and a link to WeCom's error tool.
+import { randomBytes } from 'node:crypto';
+
+/** errmsg texts: real captures where wecom-api.md §8 has one, otherwise a plausible text. */
+const ERRMSG: Readonly<Record<number, string>> = {
+  [-1]: 'system busy',
+  0: 'ok',
+  40001: 'invalid credential',
+  40002: 'invalid grant_type',
+  40013: 'invalid corpid',
+  40014: 'invalid access_token',
+  40029: 'invalid code',
+  40056: 'invalid agentid',
+  40058: 'invalid type',
+  41001: 'access_token missing',
+  41002: 'corpid missing',
+  41004: 'corpsecret missing',
+  41008: 'missing code',
+  41009: 'missing userid',
+  42001: 'access_token expired',
+  43002: 'require POST method',
+  45009: 'api freq out of limit',
+  45033: 'api concurrent out of limit',
+  47001: 'data format error',
+  48002: 'api forbidden',
+  50001: 'redirect_uri unauthorized',
+  50002: 'user not in permission range',
+  50003: 'application is disabled',
+  60011: 'no privilege to access/modify contact/party/agent',
+  60020: 'not allow to access from your ip',
+  60111: 'userid not found',
+  84015: 'invalid user_ticket',
+  84090: 'user_ticket missing',
+  92002: 'not allow to cross corp',
+};
+
+export function errmsgText(errcode: number): string {
+  return ERRMSG[errcode] ?? 'emulated error';
+}
+
+let hintCounter = 0;
+
+/** `<text>, hint: [<id>], from ip: <ip>, more info at https://open.work.weixin.qq.com/devtool/query?e=<N>` */
+export function errmsgFor(errcode: number, ip: string, nowMs: number): string {
+  if (errcode === 0) return 'ok';
+  hintCounter = (hintCounter + 1) % 100000;
+  const hint = `${Math.floor(nowMs / 1000)}_${hintCounter}_${randomBytes(16).toString('hex')}`;
+  return `${errmsgText(errcode)}, hint: [${hint}], from ip: ${ip}, more info at https://open.work.weixin.qq.com/devtool/query?e=${errcode}`;
+}

@@ -1,0 +1,91 @@
+// The emulator's HTML pages: small, valid, Chinese first with an English line, every interpolated
+// value escaped, no script (choices are plain links, so they work with JavaScript off).
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A value already escaped (or a trusted literal). */
+export interface SafeHtml {
+  readonly html: string;
+}
+
+/** Tagged template: interpolated strings are escaped, SafeHtml and arrays of SafeHtml are not. */
+export function html(strings: TemplateStringsArray, ...values: (string | number | SafeHtml | SafeHtml[])[]): SafeHtml {
+  let out = strings[0] ?? '';
+  values.forEach((value, i) => {
+    if (Array.isArray(value)) out += value.map((v) => v.html).join('');
+    else if (typeof value === 'object') out += value.html;
+    else out += escapeHtml(String(value));
+    out += strings[i + 1] ?? '';
+  });
+  return { html: out };
+}
+
+function layout(titleZh: string, titleEn: string, body: SafeHtml): string {
+  return html`<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${titleZh}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}
+.en{color:#666}ul{padding:0;list-style:none}li{margin:.5rem 0}a.choice{display:block;padding:.6rem .8rem;border:1px solid #ccd;border-radius:6px;text-decoration:none;color:#1a5}
+.note{font-size:.85rem;color:#888}code{word-break:break-all}</style>
+</head>
+<body>
+<h1>${titleZh}</h1>
+<p class="en" lang="en">${titleEn}</p>
+${body}
+<p class="note">企业微信本地模拟器 · <span lang="en">local WeCom emulator</span></p>
+</body>
+</html>
+`.html;
+}
+
+export function messagePage(titleZh: string, titleEn: string, detail?: string): string {
+  return layout(titleZh, titleEn, detail === undefined ? html`` : html`<p><code>${detail}</code></p>`);
+}
+
+/** wecom-api.md §1 "Ordinary browser": no redirect, only this message. */
+export function openInWeComPage(): string {
+  return messagePage('请在企业微信客户端打开链接', 'Please open this link in the WeCom client.');
+}
+
+/** wecom-api.md §1 "Untrusted redirect domain": uriconfirm?err_type=domain_err. */
+export function domainErrorPage(uri: string): string {
+  return messagePage('redirect_uri需使用应用可信域名', 'The redirect_uri must be on a trusted domain of the app.', uri);
+}
+
+export interface Choice {
+  label: string;
+  detail: string;
+  href: string;
+}
+
+function choiceList(choices: readonly Choice[]): SafeHtml {
+  const items = choices.map((c) => html`<li><a class="choice" href="${c.href}">${c.label} <span class="note">${c.detail}</span></a></li>`);
+  return html`<ul>${items}</ul>`;
+}
+
+/** Dev mode stand-in for "which WeCom user is holding the phone" in a desktop browser. */
+export function memberPickerPage(corpName: string, choices: readonly Choice[]): string {
+  return layout(
+    '企业微信模拟器：选择身份',
+    'WeCom emulator: choose who opens this link (a real browser would see "open in WeCom").',
+    html`<p>企业：${corpName}</p>${choiceList(choices)}`,
+  );
+}
+
+/** Stands for the QR code of /wwlogin/sso/login (wecom-api.md §2): scan as someone, or refuse. */
+export function qrLoginPage(corpName: string, appName: string, choices: readonly Choice[], refuseHref: string): string {
+  return layout(
+    '企业微信扫码登录',
+    'WeCom QR login: pick who scans the code, or refuse.',
+    html`<p>${corpName} · ${appName}</p><p>[二维码 / QR code]</p>${choiceList(choices)}<p><a class="choice" href="${refuseHref}">拒绝登录 <span class="note">refuse</span></a></p>`,
+  );
+}
+
+export function indexPage(lines: readonly string[]): string {
+  return layout('企业微信本地模拟器', 'Local WeCom emulator', html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>`);
+}

@@ -1,0 +1,135 @@
+// Public types of the local WeCom emulator. The contract is docs/internals.md, "The emulator's
+// contract"; the fixture mirrors the "State" of the Emulator spec in wecom-api.md.
+
+/** "0" unknown, "1" male, "2" female: WeCom sends gender as a string (wecom-api.md §5). */
+export type Gender = '0' | '1' | '2';
+
+/** The fields `auth/getuserdetail` may return after privateinfo consent (wecom-api.md §5). */
+export type SensitiveField = 'gender' | 'avatar' | 'qr_code' | 'mobile' | 'email' | 'biz_mail' | 'address';
+
+export const SENSITIVE_FIELDS: readonly SensitiveField[] = ['gender', 'avatar', 'qr_code', 'mobile', 'email', 'biz_mail', 'address'];
+
+export interface FixtureMember {
+  userId: string;
+  name: string;
+  department: number[];
+  position?: string;
+  mobile?: string;
+  email?: string;
+  bizMail?: string;
+  avatar?: string;
+  thumbAvatar?: string;
+  gender?: Gender;
+  qrCode?: string;
+  address?: string;
+  telephone?: string;
+  alias?: string;
+}
+
+/** Someone who opens a corp link in personal WeChat: identified by an openid (wecom-api.md §1, §4). */
+export interface FixtureNonMember {
+  openId: string;
+  name: string;
+  /** Present when the visitor is a customer (external contact) of the corp. */
+  externalUserId?: string;
+}
+
+/** A mini program associated with one self-built app of the corp (wecom-api.md §6). */
+export interface FixtureMiniProgram {
+  appId: string;
+  name: string;
+  agentId: number;
+}
+
+export interface FixtureApp {
+  agentId: number;
+  name: string;
+  secret: string;
+  enabled: boolean;
+  /** host[:port], matched exactly against the redirect_uri's host (wecom-api.md §10). */
+  trustedDomains: string[];
+  /** When set, every API except gettoken from another IP answers 60020 (wecom-api.md §10). */
+  trustedIps?: string[];
+  visibleUserIds: string[];
+  /** true = every sensitive field, false = none, or the list of enabled fields. */
+  sensitiveFieldsEnabled: boolean | SensitiveField[];
+  /** Apps created after 2022-06-20 get no avatar/mobile/email/... from user/get (wecom-api.md §5). */
+  createdAfter20220620: boolean;
+}
+
+export interface FixtureCorp {
+  corpId: string;
+  name: string;
+  apps: FixtureApp[];
+  members: FixtureMember[];
+  nonMembers: FixtureNonMember[];
+  miniPrograms: FixtureMiniProgram[];
+}
+
+export interface EmulatorFixture {
+  corps: FixtureCorp[];
+}
+
+export interface EmulatorOptions {
+  /** 0 (default) = a free port. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default defaultFixture(). Validated and normalised; the emulator keeps its own copy. */
+  fixture?: EmulatorFixture;
+  /** false (default): desktop browsers get a member picker; true: WeCom's "open in WeCom" page. */
+  strict?: boolean;
+  /** Serve HTTPS instead of HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** What an expired token answers; default 42001 (some users see 40014, wecom-api.md §8). */
+  expiredTokenErrcode?: 42001 | 40014;
+}
+
+export interface EmulatorClock {
+  now(): number;
+  advance(ms: number): void;
+  set(ms: number): void;
+  reset(): void;
+}
+
+export interface EmulatorFaults {
+  /** The next `count` (default 1) matching API calls answer `errcode`. */
+  failNext(errcode: number, count?: number, api?: string): void;
+  /** Add latency to API answers (0 = off). */
+  delay(ms: number, api?: string): void;
+  /** The next `count` (default 1) matching API calls answer an HTML 502 page. */
+  html502(count?: number, api?: string): void;
+  reset(): void;
+}
+
+export interface RecordedCall {
+  /** The path after /cgi-bin/, e.g. 'gettoken', 'auth/getuserinfo'. */
+  api: string;
+  method: string;
+  query: Record<string, string>;
+  body?: unknown;
+  /** The errcode answered; -1 for an injected HTML 502 (see httpStatus). */
+  errcode: number;
+  /** Emulator clock, ms. */
+  at: number;
+  /** HTTP status of the answer: 200, or 502 for an injected HTML 502. */
+  httpStatus: number;
+  /** Caller IP as the emulator saw it (IPv4-mapped IPv6 addresses are unwrapped). */
+  ip: string;
+}
+
+export interface Emulator {
+  /** 'http://127.0.0.1:PORT' (or https), no trailing slash. */
+  readonly url: string;
+  /** Live: tests may change it (e.g. trusted domains); the emulator reads it on every request. */
+  readonly fixture: EmulatorFixture;
+  readonly clock: EmulatorClock;
+  readonly faults: EmulatorFaults;
+  readonly calls: readonly RecordedCall[];
+  callCount(api?: string): number;
+  clearCalls(): void;
+  revokeTokens(filter?: { corpId?: string; agentId?: number }): void;
+  /** Stands for `wx.qy.login` on a device: a js_code for jscode2session. */
+  issueMiniProgramCode(input: { userId: string; corpId?: string; appId?: string }): string;
+  close(): Promise<void>;
+}

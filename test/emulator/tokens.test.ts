@@ -1,0 +1,109 @@
+// gettoken and the token checks every other API makes (wecom-api.md §3, §8; Emulator spec 3, 4).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultFixture } from '../../src/emulator/index.ts';
+import { AGENT, CORP, SECRET, getJson, start, token } from './helpers.ts';
+
+test('gettoken answers WeCom envelope with a token of at most 512 bytes valid 7200 s', async (t) => {
+  const emu = await start(t);
+  const res = await fetch(`${emu.url}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/json; charset=UTF-8');
+  assert.equal(res.headers.get('error-code'), '0');
+  const body = (await res.json()) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(body), ['errcode', 'errmsg', 'access_token', 'expires_in']);
+  assert.equal(body['errmsg'], 'ok');
+  assert.equal(body['expires_in'], 7200);
+  assert.ok(Buffer.byteLength(String(body['access_token'])) <= 512);
+});
+
+test('gettoken errors: 41004 before 41002, 40013, 40001, 50003', async (t) => {
+  const emu = await start(t);
+  const res = await fetch(`${emu.url}/cgi-bin/gettoken`);
+  assert.equal(res.headers.get('error-code'), '41004');
+  const missingBoth = (await res.json()) as Record<string, unknown>;
+  assert.equal(missingBoth['errcode'], 41004, 'corpsecret is checked before corpid');
+  assert.match(
+    String(missingBoth['errmsg']),
+    /^corpsecret missing, hint: \[[^\]]+\], from ip: 127\.0\.0\.1, more info at https:\/\/open\.work\.weixin\.qq\.com\/devtool\/query\?e=41004$/,
+  );
+  assert.equal(res.headers.get('error-msg'), missingBoth['errmsg']);
+  assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpsecret: SECRET }))['errcode'], 41002);
+  assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: 'wwnosuchcorp', corpsecret: SECRET }))['errcode'], 40013);
+  assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: 'wrong' }))['errcode'], 40001);
+  emu.fixture.corps[0]!.apps[0]!.enabled = false;
+  assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET }))['errcode'], 50003);
+});
+
+test('the same token while valid, a new one after 7200 s; the old one then answers 42001', async (t) => {
+  const emu = await start(t);
+  const first = await token(emu);
+  assert.equal(await token(emu), first);
+  emu.clock.advance(7199_000);
+  assert.equal(await token(emu), first);
+  const stillValid = await getJson(emu, '/cgi-bin/get_jsapi_ticket', { access_token: first });
+  assert.equal(stillValid['errcode'], 0);
+  emu.clock.advance(1_000);
+  const expired = await getJson(emu, '/cgi-bin/user/get', { access_token: first, userid: 'zhangsan' });
+  assert.equal(expired['errcode'], 42001);
+  const second = await token(emu);
+  assert.notEqual(second, first);
+  assert.equal(emu.callCount('gettoken'), 4);
+});
+
+test('expiredTokenErrcode 40014 makes expired tokens answer 40014', async (t) => {
+  const emu = await start(t, { expiredTokenErrcode: 40014 });
+  const at = await token(emu);
+  emu.clock.advance(7200_000);
+  assert.equal((await getJson(emu, '/cgi-bin/user/get', { access_token: at, userid: 'zhangsan' }))['errcode'], 40014);
+});
+
+test('a revoked token answers 40014 and gettoken issues a new one', async (t) => {
+  const emu = await start(t);
+  const first = await token(emu);
+  emu.revokeTokens({ corpId: CORP, agentId: AGENT });
+  assert.equal((await getJson(emu, '/cgi-bin/user/get', { access_token: first, userid: 'zhangsan' }))['errcode'], 40014);
+  assert.notEqual(await token(emu), first);
+  assert.equal((await getJson(emu, '/cgi-bin/user/get', { access_token: 'not-a-token', userid: 'zhangsan' }))['errcode'], 40014);
+});
+
+test('access_token is read only from the query string: header or body -> 41001', async (t) => {
+  const emu = await start(t);
+  const at = await token(emu);
+  const viaHeader = await fetch(`${emu.url}/cgi-bin/user/get?userid=zhangsan`, { headers: { access_token: at, authorization: `Bearer ${at}` } });
+  assert.equal(((await viaHeader.json()) as Record<string, unknown>)['errcode'], 41001);
+  const viaBody = await fetch(`${emu.url}/cgi-bin/auth/getuserdetail`, { method: 'POST', body: JSON.stringify({ access_token: at, user_ticket: 'x' }) });
+  assert.equal(((await viaBody.json()) as Record<string, unknown>)['errcode'], 41001);
+});
+
+test('tokens are scoped to the app: each app gets its own token', async (t) => {
+  const fixture = defaultFixture();
+  fixture.corps[0]!.apps.push({ ...fixture.corps[0]!.apps[0]!, agentId: 1000003, secret: 'other-secret', name: 'B' });
+  const emu = await start(t, { fixture });
+  const a = await token(emu);
+  const b = await token(emu, CORP, 'other-secret');
+  assert.notEqual(a, b);
+  emu.revokeTokens({ agentId: 1000003 });
+  assert.equal(await token(emu), a, 'revoking app B leaves app A alone');
+  assert.notEqual(await token(emu, CORP, 'other-secret'), b);
+});
+
+test('trusted-IP mode: every API but gettoken from an unlisted IP answers 60020', async (t) => {
+  const fixture = defaultFixture();
+  fixture.corps[0]!.apps[0]!.trustedIps = ['203.0.113.7'];
+  const emu = await start(t, { fixture });
+  const at = await token(emu); // gettoken still succeeds (wecom-api.md §10)
+  const body = await getJson(emu, '/cgi-bin/user/get', { access_token: at, userid: 'zhangsan' });
+  assert.equal(body['errcode'], 60020);
+  assert.match(String(body['errmsg']), /^not allow to access from your ip, .*from ip: 127\.0\.0\.1/);
+  emu.fixture.corps[0]!.apps[0]!.trustedIps = ['127.0.0.1'];
+  assert.equal((await getJson(emu, '/cgi-bin/user/get', { access_token: at, userid: 'zhangsan' }))['errcode'], 0);
+});
+
+test('an unknown /cgi-bin path answers 404 with an empty body', async (t) => {
+  const emu = await start(t);
+  const res = await fetch(`${emu.url}/cgi-bin/no/such/api?access_token=x`);
+  assert.equal(res.status, 404);
+  assert.equal(await res.text(), '');
+  assert.equal(emu.callCount(), 0);
+});
