@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { TestContext } from 'node:test';
-import type { Emulator, EmulatorOptions } from '../../src/emulator/index.ts';
+import type { Emulator, EmulatorFixture, EmulatorOptions, FixtureApp, FixtureCorp } from '../../src/emulator/index.ts';
 
 export const CORP = 'wwdemocorp0000001';
 export const AGENT = 1000002;
@@ -19,6 +19,20 @@ export const UA = {
   browser: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
 } as const;
 
+/** The first corp of a fixture (the demo corp in defaultFixture()). */
+export function corpOf(fixture: EmulatorFixture): FixtureCorp {
+  const corp = fixture.corps[0];
+  assert.ok(corp);
+  return corp;
+}
+
+/** The first app of the first corp (agent 1000002 in defaultFixture()). */
+export function appOf(fixture: EmulatorFixture): FixtureApp {
+  const app = corpOf(fixture).apps[0];
+  assert.ok(app);
+  return app;
+}
+
 /** Starts an emulator that the test closes when it ends. */
 export async function start(t: TestContext, options: EmulatorOptions = {}): Promise<Emulator> {
   const emulator = await startEmulator(options);
@@ -29,7 +43,7 @@ export async function start(t: TestContext, options: EmulatorOptions = {}): Prom
 export type Json = Record<string, unknown>;
 
 export async function getJson(emulator: Emulator, path: string, query: Record<string, string | number> = {}): Promise<Json> {
-  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
   const res = await fetch(`${emulator.url}${path}?${qs.toString()}`);
   assert.equal(res.status, 200, `${path} answered HTTP ${res.status}`);
   return (await res.json()) as Json;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';
-import { AGENT, CORP, SECRET, getJson, start, token } from './helpers.ts';
+import { AGENT, CORP, SECRET, appOf, corpOf, getJson, start, token } from './helpers.ts';
 
 test('gettoken answers WeCom envelope with a token of at most 512 bytes valid 7200 s', async (t) => {
   const emu = await start(t);
@@ -31,7 +31,7 @@ test('gettoken errors: 41004 before 41002, 40013, 40001, 50003', async (t) => {
   assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpsecret: SECRET }))['errcode'], 41002);
   assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: 'wwnosuchcorp', corpsecret: SECRET }))['errcode'], 40013);
   assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: 'wrong' }))['errcode'], 40001);
-  emu.fixture.corps[0]!.apps[0]!.enabled = false;
+  appOf(emu.fixture).enabled = false;
   assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET }))['errcode'], 50003);
 });
 
@@ -78,7 +78,7 @@ test('access_token is read only from the query string: header or body -> 41001',
 
 test('tokens are scoped to the app: each app gets its own token', async (t) => {
   const fixture = defaultFixture();
-  fixture.corps[0]!.apps.push({ ...fixture.corps[0]!.apps[0]!, agentId: 1000003, secret: 'other-secret', name: 'B' });
+  corpOf(fixture).apps.push({ ...appOf(fixture), agentId: 1000003, secret: 'other-secret', name: 'B' });
   const emu = await start(t, { fixture });
   const a = await token(emu);
   const b = await token(emu, CORP, 'other-secret');
@@ -90,13 +90,13 @@ test('tokens are scoped to the app: each app gets its own token', async (t) => {
 
 test('trusted-IP mode: every API but gettoken from an unlisted IP answers 60020', async (t) => {
   const fixture = defaultFixture();
-  fixture.corps[0]!.apps[0]!.trustedIps = ['203.0.113.7'];
+  appOf(fixture).trustedIps = ['203.0.113.7'];
   const emu = await start(t, { fixture });
   const at = await token(emu); // gettoken still succeeds (wecom-api.md §10)
   const body = await getJson(emu, '/cgi-bin/user/get', { access_token: at, userid: 'zhangsan' });
   assert.equal(body['errcode'], 60020);
   assert.match(String(body['errmsg']), /^not allow to access from your ip, .*from ip: 127\.0\.0\.1/);
-  emu.fixture.corps[0]!.apps[0]!.trustedIps = ['127.0.0.1'];
+  appOf(emu.fixture).trustedIps = ['127.0.0.1'];
   assert.equal((await getJson(emu, '/cgi-bin/user/get', { access_token: at, userid: 'zhangsan' }))['errcode'], 0);
 });
 
