@@ -27,7 +27,7 @@ export interface WeComAuthHooks {
    * Called after the code exchange and before the session is written. Return a user object to
    * store (for example with extra fields), or throw to refuse the login (the error page is shown).
    */
-  onLogin?: (user: WeComUser, req: Request) => WeComUser | void | Promise<WeComUser | void>;
+  onLogin?: (user: WeComUser, req: Request) => WeComUser | undefined | Promise<WeComUser | undefined>;
 }
 
 export interface WeComAuthOptions {

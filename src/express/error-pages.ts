@@ -26,9 +26,6 @@ export function pageForError(err: unknown, ctx: FailureContext): PageChoice {
   if (err instanceof WeComRateLimitError) {
     return { page: 'rate-limited', input: { action: retry, details: apiDetails(err), headers: { 'Retry-After': '60' } } };
   }
-  if (err instanceof WeComConfigError) {
-    return { page: 'wecom-config', input: { details: apiDetails(err), values: { fix: err.message } } };
-  }
   if (err instanceof WeComApiError) {
     const details = apiDetails(err);
     switch (err.errcode) {
@@ -50,14 +47,9 @@ export function pageForError(err: unknown, ctx: FailureContext): PageChoice {
       case 84015:
       case 84090:
         return { page: 'login-expired', input: { action: retry, details } };
-      case 40013:
-      case 40001:
-      case 40091:
-      case 41004:
-      case 41002:
-      case 50003:
-        return { page: 'wecom-config', input: { details, values: { fix: err.message } } };
       default:
+        // Codes with a page of their own come first (40056 is also a configuration error).
+        if (err instanceof WeComConfigError) return { page: 'wecom-config', input: { details, values: { fix: err.message } } };
         return { page: 'wecom-error', input: { action: retry, details, values: { errcode: err.errcode } } };
     }
   }

@@ -23,5 +23,8 @@ export function safeReturnTo(value: unknown, origin: string): string | undefined
   }
   if (url.origin !== origin) return undefined;
   // Keep the fragment out: browsers never send it, and it cannot matter to the server.
-  return url.pathname + url.search;
+  const result = url.pathname + url.search;
+  // Dot segments collapse while parsing ("/.//evil" becomes "//evil"): check what we would emit.
+  if (!SAFE_PATH.test(result) || /^\/%(2f|5c)/i.test(result)) return undefined;
+  return result;
 }

@@ -33,13 +33,8 @@ export interface TransactionLimits {
 /** Record a new login in the session and return its state. */
 export function beginTransaction(session: RequestSession, returnTo: string, limits: TransactionLimits, now = Date.now()): string {
   const auth = (session.wecomAuth ??= {});
-  const tx = pruned(auth.tx, limits.ttlMs, now);
-  // Over the cap, the oldest in-flight login is dropped (its tab will restart cleanly).
-  const entries = Object.entries(tx).sort((a, b) => a[1].createdAt - b[1].createdAt);
-  while (entries.length >= limits.max) {
-    const oldest = entries.shift();
-    if (oldest) delete tx[oldest[0]];
-  }
+  // Over the cap, the oldest in-flight logins are dropped (their tabs will restart cleanly).
+  const tx = newest(pruned(auth.tx, limits.ttlMs, now), limits.max - 1);
   const state = newState();
   tx[state] = { returnTo, createdAt: now };
   auth.tx = tx;
@@ -54,7 +49,7 @@ export function consumeTransaction(session: RequestSession, state: string | unde
   const auth = session.wecomAuth;
   if (!auth?.tx || state === undefined || !STATE_FORMAT.test(state)) return undefined;
   const found = Object.hasOwn(auth.tx, state) ? auth.tx[state] : undefined;
-  delete auth.tx[state];
+  auth.tx = Object.fromEntries(Object.entries(auth.tx).filter(([key]) => key !== state));
   if (!found || now - found.createdAt > ttlMs || now < found.createdAt) return undefined;
   return found;
 }
@@ -66,12 +61,7 @@ export function pendingTransactions(session: RequestSession, ttlMs: number, now 
 
 export function rememberCompleted(session: RequestSession, state: string, tx: LoginTransaction, ttlMs: number, now = Date.now()): void {
   const auth = (session.wecomAuth ??= {});
-  const done = pruned(auth.done, ttlMs, now);
-  const entries = Object.entries(done).sort((a, b) => a[1].createdAt - b[1].createdAt);
-  while (entries.length >= DONE_KEPT) {
-    const oldest = entries.shift();
-    if (oldest) delete done[oldest[0]];
-  }
+  const done = newest(pruned(auth.done, ttlMs, now), DONE_KEPT - 1);
   done[state] = { returnTo: tx.returnTo, createdAt: now };
   auth.done = done;
 }
@@ -81,6 +71,11 @@ export function completedTransaction(session: RequestSession, state: string | un
   if (!done || state === undefined || !Object.hasOwn(done, state)) return undefined;
   const found = done[state];
   return found && now - found.createdAt <= ttlMs ? found : undefined;
+}
+
+function newest(records: Record<string, LoginTransaction>, keep: number): Record<string, LoginTransaction> {
+  const entries = Object.entries(records).sort((a, b) => b[1].createdAt - a[1].createdAt);
+  return Object.fromEntries(entries.slice(0, Math.max(0, keep)));
 }
 
 function pruned(records: Record<string, LoginTransaction> | undefined, ttlMs: number, now: number): Record<string, LoginTransaction> {

@@ -1,0 +1,292 @@
+/**
+ * The in-app login end to end: supertest agents with cookie jars against the emulator over
+ * loopback, under Express 5 and Express 4.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setupFlow, visitWeCom, appPath, login, sessionCookie, BASE_URL, HTML, WECHAT_UA } from '../helpers/flow.ts';
+import type { FlowSetup, ExpressVariant } from '../helpers/flow.ts';
+
+for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
+  describe(`in-app login (${variant})`, () => {
+    let flow: FlowSetup;
+    before(async () => {
+      flow = await setupFlow({ variant });
+    });
+    after(async () => {
+      await flow.close();
+    });
+
+    it('a protected deep link with a query goes to WeCom and comes back to the same link, logged in', async () => {
+      const agent = flow.agent();
+      const start = await agent.get('/orders/123?tab=2&q=%E4%B8%AD').set('Accept', HTML);
+      assert.equal(start.status, 302);
+      const location = start.headers.location as string;
+      assert.ok(location.startsWith(`${flow.emulator.url}/connect/oauth2/authorize?`), location);
+      assert.ok(location.endsWith('#wechat_redirect'), 'keeps #wechat_redirect');
+      const url = new URL(location);
+      assert.deepEqual([...url.searchParams.keys()], ['appid', 'redirect_uri', 'response_type', 'scope', 'agentid', 'state']);
+      assert.equal(url.searchParams.get('appid'), 'wwdemocorp0000001');
+      assert.equal(url.searchParams.get('redirect_uri'), `${BASE_URL}/auth/wecom/callback`);
+      assert.ok(location.includes(`redirect_uri=${encodeURIComponent(`${BASE_URL}/auth/wecom/callback`)}`), 'redirect_uri is url-encoded');
+      assert.equal(url.searchParams.get('response_type'), 'code');
+      assert.equal(url.searchParams.get('scope'), 'snsapi_base');
+      assert.equal(url.searchParams.get('agentid'), '1000002');
+      assert.match(url.searchParams.get('state') ?? '', /^[A-Za-z0-9]{32}$/);
+      assert.equal(start.headers['cache-control'], 'no-store');
+      const before = sessionCookie(start);
+      assert.ok(before, 'the login transaction is saved in a session');
+
+      const wecom = await visitWeCom(location, { user: 'lisi' });
+      assert.equal(wecom.status, 302);
+      const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
+      assert.equal(back.status, 302);
+      assert.equal(back.headers.location, '/orders/123?tab=2&q=%E4%B8%AD');
+      const after = sessionCookie(back);
+      assert.ok(after, 'a new session cookie is set at login');
+      assert.notEqual(after.split(';')[0], before.split(';')[0], 'the session id changes at login');
+
+      const page = await agent.get('/orders/123?tab=2&q=%E4%B8%AD').set('Accept', HTML);
+      assert.equal(page.status, 200);
+      assert.equal(page.body.userId, 'lisi');
+      assert.equal(page.body.user.corpId, 'wwdemocorp0000001');
+      assert.equal(page.body.user.agentId, 1000002);
+      assert.equal(page.body.user.type, 'member');
+      assert.ok(page.body.user.deviceId, 'DeviceId from the legacy exchange is kept');
+      assert.ok(Math.abs(page.body.user.loginAt - Date.now()) < 60_000);
+      assert.equal(flow.emulator.calls.filter((c) => c.api === 'user/getuserinfo').at(-1)?.query.agentid, '1000002', 'code exchanged with agentid');
+    });
+
+    it('two tabs logging in at once both land on their own page', async () => {
+      const agent = flow.agent();
+      const tabA = await agent.get('/orders/A').set('Accept', HTML);
+      const tabB = await agent.get('/orders/B').set('Accept', HTML);
+      const codeA = await visitWeCom(tabA.headers.location as string);
+      const codeB = await visitWeCom(tabB.headers.location as string);
+      const backB = await agent.get(appPath(codeB.location)).set('Accept', HTML);
+      assert.equal(backB.headers.location, '/orders/B');
+      const backA = await agent.get(appPath(codeA.location)).set('Accept', HTML);
+      assert.equal(backA.headers.location, '/orders/A');
+      assert.equal((await agent.get('/orders/A').set('Accept', HTML)).status, 200);
+    });
+
+    it('a reloaded callback (code already used) and Back after login land on the page, not an error', async () => {
+      const agent = flow.agent();
+      const start = await agent.get('/orders/7?x=1').set('Accept', HTML);
+      const wecom = await visitWeCom(start.headers.location as string);
+      const callbackPath = appPath(wecom.location);
+      const first = await agent.get(callbackPath).set('Accept', HTML);
+      assert.equal(first.headers.location, '/orders/7?x=1');
+      const exchanges = flow.emulator.callCount('user/getuserinfo');
+      const reload = await agent.get(callbackPath).set('Accept', HTML);
+      assert.equal(reload.status, 302);
+      assert.equal(reload.headers.location, '/orders/7?x=1');
+      assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges, 'the used state never exchanges its code again');
+      const back = await agent.get('/orders/7?x=1').set('Accept', HTML);
+      assert.equal(back.status, 200);
+    });
+
+    it('a code already used (40029) while not logged in restarts the login once', async () => {
+      const agent = flow.agent();
+      const start = await agent.get('/orders/9').set('Accept', HTML);
+      const wecom = await visitWeCom(start.headers.location as string);
+      flow.emulator.faults.failNext(40029, 1, 'user/getuserinfo');
+      const res = await agent.get(appPath(wecom.location)).set('Accept', HTML);
+      assert.equal(res.status, 302);
+      const restart = new URL(res.headers.location as string);
+      assert.equal(restart.origin, flow.emulator.url, 'back to WeCom for a fresh code');
+      assert.equal(new URL(restart.searchParams.get('redirect_uri') ?? '').searchParams.get('attempt'), '1');
+      const again = await visitWeCom(res.headers.location as string);
+      const done = await agent.get(appPath(again.location)).set('Accept', HTML);
+      assert.equal(done.headers.location, '/orders/9');
+    });
+
+    it('a code refused twice (40029) ends on the "link expired" page with a retry button, not a loop', async () => {
+      const agent = flow.agent();
+      const start = await agent.get('/orders/10').set('Accept', HTML);
+      flow.emulator.faults.failNext(40029, 2, 'user/getuserinfo');
+      const wecom = await visitWeCom(start.headers.location as string);
+      const restart = await agent.get(appPath(wecom.location)).set('Accept', HTML);
+      const again = await visitWeCom(restart.headers.location as string);
+      const res = await agent.get(appPath(again.location)).set('Accept', HTML);
+      assert.equal(res.status, 400);
+      assert.match(res.text, /data-page="login-expired"/);
+      assert.match(res.text, /href="http:\/\/localhost:3000\/auth\/wecom\/login\?returnTo=%2Forders%2F10"/);
+    });
+
+    it('an expired transaction never exchanges its code and restarts the login', async () => {
+      const agent = flow.agent();
+      const start = await agent.get('/orders/5').set('Accept', HTML);
+      const wecom = await visitWeCom(start.headers.location as string);
+      const exchanges = flow.emulator.callCount('user/getuserinfo');
+      const realNow = Date.now;
+      Date.now = () => realNow() + 11 * 60_000;
+      let res;
+      try {
+        res = await agent.get(appPath(wecom.location)).set('Accept', HTML);
+      } finally {
+        Date.now = realNow;
+      }
+      assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges);
+      assert.equal(res.status, 302);
+      assert.ok((res.headers.location as string).startsWith(flow.emulator.url));
+    });
+
+    it('a repeated state (or code) parameter is refused with a page, and no code is exchanged', async () => {
+      const agent = flow.agent();
+      const start = await agent.get('/orders/5').set('Accept', HTML);
+      const wecom = await visitWeCom(start.headers.location as string);
+      const path = appPath(wecom.location);
+      const state = new URL(path, BASE_URL).searchParams.get('state');
+      const exchanges = flow.emulator.callCount('user/getuserinfo');
+      const res = await agent.get(`${path}&state=${state}`).set('Accept', HTML);
+      assert.equal(res.status, 400);
+      assert.match(res.text, /data-page="bad-request"/);
+      assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges);
+      // The state was consumed: the clean callback no longer exchanges either.
+      const clean = await agent.get(path).set('Accept', HTML);
+      assert.equal(clean.status, 302);
+      assert.ok((clean.headers.location as string).startsWith(flow.emulator.url));
+      assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges);
+    });
+
+    it("login CSRF: a callback carrying another browser's state and code is never exchanged", async () => {
+      const attacker = flow.agent();
+      const start = await attacker.get('/orders/1').set('Accept', HTML);
+      const wecom = await visitWeCom(start.headers.location as string, { user: 'lisi' });
+      const victim = flow.agent();
+      const exchanges = flow.emulator.callCount('user/getuserinfo');
+      const res = await victim.get(appPath(wecom.location)).set('Accept', HTML);
+      assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges);
+      assert.equal(res.status, 302);
+      assert.ok((res.headers.location as string).startsWith(flow.emulator.url), 'the victim starts their own login');
+      assert.equal((await victim.get('/api/data')).status, 401, 'the victim is not logged in as the attacker');
+    });
+
+    it('a callback without the cookie, twice, ends on the "cookies are needed" page (no loop)', async () => {
+      const start = await flow.agent().get('/orders/1').set('Accept', HTML);
+      const wecom = await visitWeCom(start.headers.location as string);
+      const cookieless1 = await flow.agent().get(appPath(wecom.location)).set('Accept', HTML);
+      assert.equal(cookieless1.status, 302);
+      const wecom2 = await visitWeCom(cookieless1.headers.location as string);
+      const cookieless2 = await flow.agent().get(appPath(wecom2.location)).set('Accept', HTML);
+      assert.equal(cookieless2.status, 400);
+      assert.match(cookieless2.text, /data-page="cookies-needed"/);
+      assert.match(cookieless2.text, /需要启用 Cookie/);
+    });
+
+    it('open-redirect payloads never leave the origin', async () => {
+      const payloads = [
+        '//evil.example', '/\\evil.example', 'https://evil.example', '/%2F%2Fevil.example', '%2F%2Fevil.example',
+        '/%5Cevil.example', 'http:evil.example', '/\tevil', '\\\\evil.example', 'javascript:alert(1)', '//evil.example/%2e%2e',
+        '/%2fevil.example', ' //evil.example', '/.//evil.example',
+      ];
+      for (const payload of payloads) {
+        const agent = flow.agent();
+        const start = await agent.get(`/auth/wecom/login?returnTo=${encodeURIComponent(payload)}`).set('Accept', HTML);
+        assert.equal(start.status, 302);
+        const wecom = await visitWeCom(start.headers.location as string);
+        const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
+        const target = back.headers.location as string;
+        const resolved = new URL(target, BASE_URL);
+        assert.equal(resolved.origin, BASE_URL, `${payload} -> ${target}`);
+        assert.ok(!target.startsWith('//') && !target.includes('\\'), `${payload} -> ${target}`);
+        // And the fixed-state callback parameter `to`:
+        const fixed = await flow.agent().get(`/auth/wecom/callback?to=${encodeURIComponent(payload)}&code=x&state=entry`).set('Accept', HTML);
+        const redirectUri = new URL(new URL(fixed.headers.location as string).searchParams.get('redirect_uri') ?? '');
+        assert.equal(redirectUri.origin, BASE_URL);
+      }
+    });
+
+    it('logout clears the identity and changes the session id', async () => {
+      const agent = flow.agent();
+      const done = await login(agent, '/orders/1');
+      const loggedIn = sessionCookie(done);
+      assert.equal((await agent.get('/api/data')).status, 200);
+      const out = await agent.get('/auth/wecom/logout').set('Accept', HTML);
+      assert.equal(out.status, 200);
+      assert.match(out.text, /data-page="signed-out"/);
+      const after = sessionCookie(out);
+      assert.ok(after && loggedIn);
+      assert.notEqual(after.split(';')[0], loggedIn.split(';')[0]);
+      assert.equal((await agent.get('/api/data')).status, 401);
+    });
+
+    it('the guard sends API calls a 401 JSON with a login URL, and pages to WeCom', async () => {
+      const agent = flow.agent();
+      const api = await agent.get('/api/data').set('Accept', 'application/json');
+      assert.equal(api.status, 401);
+      assert.equal(api.body.error, 'unauthenticated');
+      assert.equal(api.body.loginUrl, `${BASE_URL}/auth/wecom/login?returnTo=%2Fapi%2Fdata`);
+      const post = await agent.post('/api/data').set('Accept', HTML);
+      assert.equal(post.status, 401, 'a POST never starts a login');
+      const head = await agent.head('/orders/1').set('Accept', HTML);
+      assert.equal(head.status, 302);
+    });
+
+    it('a non-member (personal WeChat) is refused with a page that says so', async () => {
+      const agent = flow.agent();
+      const start = await agent.get('/orders/1').set('Accept', HTML);
+      const wecom = await visitWeCom(start.headers.location as string, { ua: WECHAT_UA });
+      const res = await agent.get(appPath(wecom.location)).set('Accept', HTML);
+      assert.equal(res.status, 403);
+      assert.match(res.text, /data-page="non-member"/);
+      assert.equal((await agent.get('/api/data')).status, 401);
+    });
+  });
+}
+
+describe('login: pre-built links with a fixed state', () => {
+  let flow: FlowSetup;
+  before(async () => {
+    flow = await setupFlow();
+  });
+  after(async () => {
+    await flow.close();
+  });
+
+  for (const [entry, path] of [['homepage', '/'], ['custom menu', '/orders/42?tab=menu'], ['message card', '/orders/99?from=card']] as const) {
+    it(`${entry}: the plain app URL and the pre-built authorize URL both land on ${path}`, async () => {
+      const links = flow.wecom.entryLinks(path);
+      assert.equal(links.appUrl, BASE_URL + path);
+
+      // The plain URL: the guard starts the login.
+      const plain = flow.agent();
+      const done = await login(plain, path);
+      assert.equal(done.headers.location, path);
+
+      // The pre-built link, as pasted into the admin console (pointing at the emulator here).
+      const prebuilt = links.authorizeUrl.replace('https://open.weixin.qq.com', flow.emulator.url);
+      assert.match(prebuilt, /state=entry#wechat_redirect$/);
+      const agent = flow.agent();
+      const exchanges = flow.emulator.callCount('user/getuserinfo');
+      const first = await visitWeCom(prebuilt, { user: 'zhangsan' });
+      const restart = await agent.get(appPath(first.location)).set('Accept', HTML);
+      assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges, 'the fixed state never exchanges its code');
+      assert.equal(restart.status, 302);
+      const second = await visitWeCom(restart.headers.location as string, { user: 'zhangsan' });
+      const landed = await agent.get(appPath(second.location)).set('Accept', HTML);
+      assert.equal(landed.headers.location, path);
+      const page = await agent.get(path).set('Accept', HTML);
+      assert.equal(page.status, 200);
+      assert.equal(page.body.userId, 'zhangsan');
+
+      // Already logged in: a pre-built link goes straight to its page without WeCom.
+      const again = await visitWeCom(prebuilt, { user: 'zhangsan' });
+      const direct = await agent.get(appPath(again.location)).set('Accept', HTML);
+      assert.equal(direct.headers.location, path);
+    });
+  }
+
+  it('allowNonMembers lets an app accept non-members', async () => {
+    const open = await setupFlow({ emulator: flow.emulator, wecom: { allowNonMembers: true } });
+    const agent = open.agent();
+    const done = await login(agent, '/orders/3', { ua: WECHAT_UA });
+    assert.equal(done.headers.location, '/orders/3');
+    const page = await agent.get('/orders/3').set('Accept', HTML);
+    assert.equal(page.body.user.type, 'non-member');
+    assert.ok(page.body.user.openId);
+    assert.equal(page.body.userId, undefined);
+    await open.close();
+  });
+});

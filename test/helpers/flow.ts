@@ -1,0 +1,145 @@
+/**
+ * A test app with the middleware mounted the documented way, a local WeCom (the emulator) on a
+ * free port, and helpers to walk the login the way the WeCom client does: follow the app's
+ * redirect to the emulator, let the emulator redirect back with a code, hand that to the app.
+ */
+import { createRequire } from 'node:module';
+import session from 'express-session';
+import type { Store } from 'express-session';
+import type { Express, Request, Response, NextFunction } from 'express';
+import supertest from 'supertest';
+import { startEmulator } from '../../src/emulator/index.ts';
+import type { Emulator } from '../../src/emulator/index.ts';
+import { wecomAuth } from '../../src/wecom-auth.ts';
+import type { WeComAuth } from '../../src/wecom-auth.ts';
+import type { WeComAuthOptions } from '../../src/config.ts';
+
+const require = createRequire(import.meta.url);
+
+export const BASE_URL = 'http://localhost:3000';
+export const WECOM_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh ColorScheme/Light';
+export const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40 NetType/WIFI Language/zh_CN';
+export const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+export type ExpressVariant = 'express5' | 'express4';
+
+export interface FlowSetup {
+  emulator: Emulator;
+  app: Express;
+  wecom: WeComAuth;
+  logs: string[];
+  agent(): supertest.Agent;
+  close(): Promise<void>;
+}
+
+export interface FlowOptions {
+  variant?: ExpressVariant;
+  wecom?: Partial<WeComAuthOptions>;
+  store?: Store;
+  emulator?: Emulator;
+  trustProxy?: number;
+}
+
+/** Loads Express 5 (the default) or Express 4 (installed as the `express4` alias). */
+function loadExpress(variant: ExpressVariant): () => Express {
+  return require(variant === 'express4' ? 'express4' : 'express') as () => Express;
+}
+
+export async function setupFlow(options: FlowOptions = {}): Promise<FlowSetup> {
+  const emulator = options.emulator ?? (await startEmulator({ port: 0 }));
+  const logs: string[] = [];
+  const log = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+    logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+  };
+  const wecom = wecomAuth({
+    corpId: 'wwdemocorp0000001',
+    agentId: 1000002,
+    secret: 'demo-secret',
+    baseUrl: BASE_URL,
+    apiBaseUrl: emulator.url,
+    oauthBaseUrl: emulator.url,
+    loginBaseUrl: emulator.url,
+    logger: { debug: log('debug'), warn: log('warn'), error: log('error') },
+    ...options.wecom,
+  });
+  const app = loadExpress(options.variant ?? 'express5')();
+  if (options.trustProxy) app.set('trust proxy', options.trustProxy);
+  app.use(session({
+    name: 'wecom.sid',
+    secret: 'test-session-secret',
+    resave: false,
+    saveUninitialized: false,
+    ...(options.store ? { store: options.store } : {}),
+    cookie: { httpOnly: true, sameSite: 'lax', secure: wecom.config.secureCookies, maxAge: 3_600_000 },
+  }));
+  app.use(wecom.router);
+  app.get('/orders/:id', wecom.requireUser(), (req: Request, res: Response) => {
+    res.json({ userId: req.wecomUser?.userId, url: req.originalUrl, user: req.wecomUser });
+  });
+  app.get('/api/data', wecom.requireUser(), (req: Request, res: Response) => {
+    res.json({ userId: req.wecomUser?.userId });
+  });
+  app.post('/api/data', wecom.requireUser(), (req: Request, res: Response) => {
+    res.json({ userId: req.wecomUser?.userId });
+  });
+  app.get('/', wecom.requireUser(), (req: Request, res: Response) => {
+    res.json({ userId: req.wecomUser?.userId, url: req.originalUrl });
+  });
+  app.use(wecom.errorHandler());
+  // The app's own last-resort handler: a test fails if anything reaches it with a stack trace.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    logs.push(`app-error ${err instanceof Error ? err.name : String(err)}`);
+    res.status(500).json({ error: 'app_error' });
+  });
+
+  return {
+    emulator,
+    app,
+    wecom,
+    logs,
+    agent: () => supertest.agent(app),
+    close: async () => {
+      wecom.close();
+      if (!options.emulator) await emulator.close();
+    },
+  };
+}
+
+/** What the WeCom client does with an authorize URL: ask WeCom, which redirects back with a code. */
+export async function visitWeCom(authorizeUrl: string, opts: { ua?: string; user?: string; headers?: Record<string, string> } = {}): Promise<Response2> {
+  const res = await fetch(authorizeUrl, {
+    redirect: 'manual',
+    headers: { 'user-agent': opts.ua ?? WECOM_UA, ...(opts.user ? { 'x-wecom-emulator-user': opts.user } : {}), ...opts.headers },
+  });
+  const body = await res.text();
+  return { status: res.status, location: res.headers.get('location') ?? undefined, body };
+}
+
+export interface Response2 {
+  status: number;
+  location: string | undefined;
+  body: string;
+}
+
+/** The callback URL WeCom redirected to, as a path for supertest (it must be on BASE_URL). */
+export function appPath(location: string | undefined): string {
+  if (!location) throw new Error('expected a redirect');
+  const url = new URL(location, BASE_URL);
+  if (url.origin !== BASE_URL) throw new Error(`redirect left the app: ${location}`);
+  return url.pathname + url.search;
+}
+
+/** Walk a whole login from a protected page: returns the final response of the callback. */
+export async function login(agent: supertest.Agent, path = '/orders/1', opts: { user?: string; ua?: string } = {}): Promise<supertest.Response> {
+  const start = await agent.get(path).set('Accept', HTML);
+  if (start.status !== 302) throw new Error(`expected a redirect to WeCom, got ${start.status}`);
+  const wecomAnswer = await visitWeCom(start.headers.location as string, opts);
+  return agent.get(appPath(wecomAnswer.location)).set('Accept', HTML);
+}
+
+/** The session cookie value in a response's Set-Cookie, if any. */
+export function sessionCookie(res: supertest.Response): string | undefined {
+  const raw = res.headers['set-cookie'] as unknown;
+  const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
+  return list.find((c) => c.startsWith('wecom.sid='));
+}

@@ -1,0 +1,57 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveConfig, WeComAuthConfigError } from '../../src/config.ts';
+import type { WeComAuthOptions } from '../../src/config.ts';
+
+const good: WeComAuthOptions = { corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 's', baseUrl: 'https://app.example.com' };
+
+function fails(options: unknown, option: string, says: RegExp): void {
+  assert.throws(() => resolveConfig(options as WeComAuthOptions), (err: unknown) => {
+    assert.ok(err instanceof WeComAuthConfigError);
+    assert.equal(err.option, option);
+    assert.match(err.message, says);
+    return true;
+  });
+}
+
+describe('options', () => {
+  it('derives defaults: routes, callback URL, secure cookies from an https baseUrl', () => {
+    const c = resolveConfig(good);
+    assert.equal(c.callbackUrl, 'https://app.example.com/auth/wecom/callback');
+    assert.equal(c.routes.login, '/auth/wecom/login');
+    assert.equal(c.scope, 'snsapi_base');
+    assert.equal(c.identityEndpoint, 'user/getuserinfo');
+    assert.equal(c.secureCookies, true);
+    assert.equal(resolveConfig({ ...good, baseUrl: 'http://localhost:3000' }).secureCookies, false);
+    assert.ok(Object.isFrozen(c));
+  });
+  it('accepts agentId as a numeric string (from an environment variable)', () => {
+    assert.equal(resolveConfig({ ...good, agentId: '1000002' }).agentId, 1000002);
+  });
+  it('says how to fix each mistake', () => {
+    fails({ ...good, corpId: '' }, 'corpId', /corporation ID/);
+    fails({ ...good, corpId: 'ww demo' }, 'corpId', /does not look like/);
+    fails({ ...good, agentId: 'abc' }, 'agentId', /positive whole number/);
+    fails({ ...good, agentId: -1 }, 'agentId', /positive whole number/);
+    fails({ ...good, secret: undefined }, 'secret', /Secret/);
+    fails({ ...good, baseUrl: 'app.example.com' }, 'baseUrl', /absolute URL/);
+    fails({ ...good, baseUrl: 'ftp://app.example.com' }, 'baseUrl', /https:\/\//);
+    fails({ ...good, baseUrl: 'https://app.example.com/app' }, 'baseUrl', /origin only/);
+    fails({ ...good, scope: 'snsapi_userinfo' }, 'scope', /snsapi_base/);
+    fails({ ...good, routes: { login: 'auth/login' } }, 'routes.login', /path/);
+    fails({ ...good, routes: { login: '/x', callback: '/x' } }, 'routes', /different/);
+    fails({ ...good, defaultReturnTo: '//evil.example' }, 'defaultReturnTo', /single/);
+    fails({ ...good, transactionTtlMs: 0 }, 'transactionTtlMs', /positive/);
+    fails({ ...good, agentid: 1 }, 'agentid', /did you mean `agentId`/);
+    fails({ ...good, baseURL: 'x' }, 'baseURL', /did you mean `baseUrl`/);
+    fails(null, 'options', /object/);
+  });
+  it('never puts the secret in an error message', () => {
+    try {
+      resolveConfig({ ...good, secret: 'top-secret-value', baseUrl: 'nope' });
+      assert.fail('should throw');
+    } catch (err) {
+      assert.ok(!String(err).includes('top-secret-value'));
+    }
+  });
+});
