@@ -1,0 +1,6 @@
+export { RedisTokenCache } from './token-cache.ts';
+export type { RedisTokenCacheClient, RedisTokenCacheOptions, RedisTokenCacheSubscriber } from './token-cache.ts';
+export { recommendedRedisClientOptions } from './client-options.ts';
+export type { RecommendedRedisClientOptions } from './client-options.ts';
+export { isStoreUnavailableError, RedisTokenCacheError } from './errors.ts';
+export type { RedisLogger, RedisTokenCacheErrorCode } from './errors.ts';
