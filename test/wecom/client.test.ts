@@ -1,0 +1,704 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { after, describe, it } from 'node:test';
+import {
+  WeComApiError,
+  WeComClient,
+  WeComConfigError,
+  WeComHttpError,
+  WeComRateLimitError,
+  describeWeComError,
+  jsapiSignature,
+} from '../../src/wecom/index.ts';
+import {
+  AGENT_ID,
+  CORP_ID,
+  SECRET,
+  WECHAT_UA,
+  failure,
+  logLines,
+  makeClient,
+  obtainCode,
+  producedErrors,
+  recordSensitive,
+  sensitiveValues,
+  withEmulator,
+} from './emulator-helpers.ts';
+
+describe('WeComClient against the emulator: access_token', () => {
+  it('reuses one cached token across many calls (1 gettoken)', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        for (let i = 0; i < 20; i++) assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+        const token = await client.getAccessToken();
+        recordSensitive(token);
+        assert.equal(emu.callCount('gettoken'), 1);
+        assert.equal(emu.callCount('user/get'), 20);
+        const gettoken = emu.calls.find((c) => c.api === 'gettoken');
+        assert.deepEqual(gettoken?.query, { corpid: CORP_ID, corpsecret: SECRET });
+        assert.ok(emu.calls.filter((c) => c.api === 'user/get').every((c) => c.query['access_token'] === token));
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('50 concurrent first calls make exactly one gettoken', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const users = await Promise.all(Array.from({ length: 50 }, () => client.getUser('lisi')));
+        assert.ok(users.every((u) => u.userid === 'lisi'));
+        assert.equal(emu.callCount('gettoken'), 1);
+        assert.equal(emu.callCount('user/get'), 50);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('refreshes an expired token (42001) and retries the call once', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const first = await client.getAccessToken();
+        emu.clock.advance(7200_000 + 1000);
+        const user = await client.getUser('zhangsan');
+        assert.equal(user.userid, 'zhangsan');
+        const calls = emu.calls.filter((c) => c.api === 'user/get');
+        assert.deepEqual(calls.map((c) => c.errcode), [42001, 0]);
+        assert.equal(calls[0]?.query['access_token'], first);
+        assert.notEqual(calls[1]?.query['access_token'], first);
+        assert.equal(emu.callCount('gettoken'), 2);
+        assert.equal(await client.getAccessToken(), calls[1]?.query['access_token']);
+        assert.ok(logLines.some((l) => l.msg.includes('rejected') && l.fields?.['errcode'] === 42001));
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('refreshes a revoked token (40014) and retries exactly once', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        await client.getUser('zhangsan');
+        emu.revokeTokens();
+        emu.clearCalls();
+        assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+        assert.deepEqual(
+          emu.calls.map((c) => `${c.api}:${c.errcode}`),
+          ['user/get:40014', 'gettoken:0', 'user/get:0'],
+        );
+
+        // Rejected twice in a row: one replay only, then the error.
+        emu.clearCalls();
+        emu.faults.failNext(40014, 5, 'user/get');
+        const err = await failure(client.getUser('zhangsan'));
+        assert.ok(err instanceof WeComApiError);
+        assert.equal(err.errcode, 40014);
+        assert.equal(emu.callCount('user/get'), 2);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('retries -1 (system busy) with backoff, and gives up after the bound', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        emu.faults.failNext(-1, 2, 'user/get');
+        assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+        assert.deepEqual(emu.calls.filter((c) => c.api === 'user/get').map((c) => c.errcode), [-1, -1, 0]);
+
+        emu.clearCalls();
+        emu.faults.failNext(-1, 10, 'user/get');
+        const err = await failure(client.getUser('zhangsan'));
+        assert.ok(err instanceof WeComApiError);
+        assert.equal(err.errcode, -1);
+        assert.equal(emu.callCount('user/get'), 3);
+
+        emu.clearCalls();
+        emu.faults.reset();
+        emu.faults.failNext(-1, 2, 'gettoken');
+        const fresh = makeClient(emu, { busyRetry: { tries: 3, baseDelayMs: 1 } });
+        try {
+          await fresh.getAccessToken();
+          assert.deepEqual(emu.calls.map((c) => c.errcode), [-1, -1, 0]);
+        } finally {
+          fresh.close();
+        }
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('honours busyRetry.tries', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu, { busyRetry: { tries: 1 } });
+      try {
+        await client.getAccessToken();
+        emu.faults.failNext(-1, 10, 'user/get');
+        await failure(client.getUser('zhangsan'));
+        assert.equal(emu.callCount('user/get'), 1);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('45009 is a WeComRateLimitError at once, with no retry storm', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        emu.faults.failNext(45009, 100, 'user/get');
+        const errors = await Promise.all(Array.from({ length: 5 }, () => failure(client.getUser('zhangsan'))));
+        for (const err of errors) {
+          assert.ok(err instanceof WeComRateLimitError);
+          assert.equal(err.errcode, 45009);
+          assert.equal(err.code, 'WECOM_RATE_LIMITED');
+          assert.match(describeWeComError(err).hint, /rate limit/);
+        }
+        assert.equal(emu.callCount('user/get'), 5);
+        assert.equal(emu.callCount('gettoken'), 1);
+
+        emu.clearCalls();
+        emu.faults.reset();
+        emu.faults.failNext(45033, 100, 'gettoken');
+        const fresh = makeClient(emu);
+        try {
+          const err = await failure(fresh.getAccessToken());
+          assert.ok(err instanceof WeComRateLimitError);
+          assert.equal(err.errcode, 45033);
+          assert.equal(emu.callCount('gettoken'), 1);
+        } finally {
+          fresh.close();
+        }
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('names a wrong secret clearly, and does not hammer gettoken during the cool-down', () =>
+    withEmulator(async (emu) => {
+      recordSensitive('wrong-secret-value');
+      const client = makeClient(emu, { secret: 'wrong-secret-value' });
+      try {
+        const err = await failure(client.getUser('zhangsan'));
+        assert.ok(err instanceof WeComConfigError);
+        assert.equal(err.setting, 'secret');
+        assert.equal(err.errcode, 40001);
+        assert.equal(err.api, 'gettoken');
+        assert.match(err.message, /^WeCom gettoken failed: 40001 .*Check the `secret` option/);
+        for (let i = 0; i < 10; i++) assert.equal(await failure(client.getAccessToken()), err);
+        assert.equal(emu.callCount('gettoken'), 1);
+        assert.ok(logLines.some((l) => l.level === 'error' && l.fields?.['setting'] === 'secret'));
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('the cool-down ends after configErrorCooldownMs', () =>
+    withEmulator(async (emu) => {
+      let t = Date.now();
+      const client = makeClient(emu, { secret: 'wrong-secret-value', now: () => t, configErrorCooldownMs: 1000 });
+      try {
+        await failure(client.getAccessToken());
+        await failure(client.getAccessToken());
+        assert.equal(emu.callCount('gettoken'), 1);
+        t += 1000;
+        await failure(client.getAccessToken());
+        assert.equal(emu.callCount('gettoken'), 2);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('names an unknown corp clearly (corpId)', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu, { corpId: 'wwunknowncorp0001' });
+      try {
+        const err = await failure(client.getAccessToken());
+        assert.ok(err instanceof WeComConfigError);
+        assert.equal(err.setting, 'corpId');
+        assert.equal(err.errcode, 40013);
+        assert.match(err.message, /Check the `corpId` option/);
+      } finally {
+        client.close();
+      }
+    }));
+});
+
+describe('WeComClient against the emulator: transport failures', () => {
+  it('an HTML 502 from a gateway is a WeComHttpError not-json, not retried', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        await client.getAccessToken();
+        emu.faults.html502(1, 'user/get');
+        const err = await failure(client.getUser('zhangsan'));
+        assert.ok(err instanceof WeComHttpError);
+        assert.equal(err.kind, 'not-json');
+        assert.equal(err.status, 502);
+        assert.equal(err.api, 'user/get');
+        assert.match(err.message, /HTTP 502 .*not a JSON object \(text\/html/);
+        assert.equal(emu.callCount('user/get'), 1);
+        // the next call is fine
+        assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('an HTML 502 on gettoken too', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        emu.faults.html502(1, 'gettoken');
+        const err = await failure(client.getAccessToken());
+        assert.ok(err instanceof WeComHttpError && err.kind === 'not-json');
+        assert.equal(err.api, 'gettoken');
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('a slow WeCom is a WeComHttpError timeout', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu, { timeouts: { response: 150 } });
+      try {
+        await client.getAccessToken();
+        emu.faults.delay(1000, 'user/get');
+        const started = Date.now();
+        const err = await failure(client.getUser('zhangsan'));
+        assert.ok(err instanceof WeComHttpError);
+        assert.equal(err.kind, 'timeout');
+        assert.equal(err.api, 'user/get');
+        assert.match(err.message, /timed out after 150 ms \(response\)/);
+        assert.ok(Date.now() - started < 900, 'the client gave up before the emulator answered');
+        assert.ok(err.cause instanceof Error);
+        assert.match(describeWeComError(err).hint, /did not answer in time/);
+        emu.faults.delay(0, 'user/get');
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('a refused connection is a WeComHttpError network', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${port}` });
+    try {
+      const err = await failure(client.getAccessToken());
+      assert.ok(err instanceof WeComHttpError);
+      assert.equal(err.kind, 'network');
+      assert.match(err.message, /network error ECONNREFUSED/);
+      assert.equal((err.cause as { code?: string }).code, 'ECONNREFUSED');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('an unexpected HTTP status, an empty body, a non-object JSON', async () => {
+    const answers: [number, string, string][] = [
+      [503, 'application/json', '{"errcode":0}'],
+      [404, 'text/plain', ''],
+      [200, 'application/json', ''],
+      [200, 'application/json', '[1,2]'],
+    ];
+    let next = 0;
+    const server = createServer((_req, res) => {
+      const [status, type, body] = answers[next++] ?? [500, 'text/plain', ''];
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({
+      corpId: CORP_ID,
+      secret: SECRET,
+      apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    });
+    try {
+      const kinds = [];
+      for (let i = 0; i < answers.length; i++) {
+        const err = await failure(client.getAccessToken());
+        assert.ok(err instanceof WeComHttpError);
+        kinds.push([err.kind, err.status]);
+      }
+      assert.deepEqual(kinds, [
+        ['http-status', 503],
+        ['http-status', 404],
+        ['not-json', 200],
+        ['not-json', 200],
+      ]);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('a 200 without access_token is a WeComHttpError unexpected-body', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"errcode":0,"errmsg":"ok"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      const err = await failure(client.getAccessToken());
+      assert.ok(err instanceof WeComHttpError && err.kind === 'unexpected-body');
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('accepts a trailing slash in apiBaseUrl', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu, { apiBaseUrl: `${emu.url}/` });
+      try {
+        assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+        assert.equal(client.apiBaseUrl, emu.url);
+      } finally {
+        client.close();
+      }
+    }));
+});
+
+describe('WeComClient against the emulator: identity', () => {
+  it('legacy user/getuserinfo normalises a member (UserId, DeviceId), sending agentid', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const code = await obtainCode(emu);
+        const identity = await client.getIdentity(code);
+        assert.equal(identity.type, 'member');
+        assert.ok(identity.type === 'member');
+        assert.equal(identity.userId, 'zhangsan');
+        assert.equal(typeof identity.deviceId, 'string');
+        assert.equal(identity.userTicket, undefined);
+        const call = emu.calls.find((c) => c.api === 'user/getuserinfo');
+        assert.equal(call?.query['agentid'], String(AGENT_ID));
+        assert.equal(call?.query['code'], code);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('current auth/getuserinfo normalises a member', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const identity = await client.getIdentity(await obtainCode(emu, { user: 'lisi' }), { endpoint: 'auth/getuserinfo' });
+        assert.deepEqual(identity, { type: 'member', userId: 'lisi' });
+        assert.equal(emu.calls.find((c) => c.api === 'auth/getuserinfo')?.query['agentid'], undefined);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('privateinfo: both endpoints return a user_ticket, and getUserDetail reads the profile', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        for (const endpoint of ['auth/getuserinfo', 'user/getuserinfo'] as const) {
+          const before = Date.now();
+          const identity = await client.getIdentity(await obtainCode(emu, { scope: 'snsapi_privateinfo' }), { endpoint });
+          assert.ok(identity.type === 'member', endpoint);
+          assert.equal(identity.userId, 'zhangsan');
+          assert.equal(typeof identity.userTicket, 'string');
+          recordSensitive(identity.userTicket);
+          assert.ok(identity.userTicketExpiresAt !== undefined && identity.userTicketExpiresAt >= before + 1_790_000);
+          const detail = await client.getUserDetail(identity.userTicket ?? '');
+          assert.equal(detail.userid, 'zhangsan');
+          assert.equal('errcode' in detail, false);
+          assert.equal(emu.calls.at(-1)?.method, 'POST');
+        }
+        const err = await failure(client.getUserDetail('not-a-ticket-value'));
+        assert.ok(err instanceof WeComApiError && err.errcode === 84015);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('a non-member (personal WeChat) normalises on both endpoints', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const current = await client.getIdentity(await obtainCode(emu, { userAgent: WECHAT_UA }), { endpoint: 'auth/getuserinfo' });
+        assert.equal(current.type, 'non-member');
+        assert.ok(current.type === 'non-member' && current.openId.length > 0);
+        const legacy = await client.getIdentity(await obtainCode(emu, { userAgent: WECHAT_UA }));
+        assert.ok(legacy.type === 'non-member');
+        assert.equal(legacy.openId, current.openId);
+        assert.equal(typeof legacy.deviceId, 'string');
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('never retries a used code (40029)', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const code = await obtainCode(emu);
+        await client.getIdentity(code);
+        emu.clearCalls();
+        const err = await failure(client.getIdentity(code));
+        assert.ok(err instanceof WeComApiError);
+        assert.equal(err.errcode, 40029);
+        assert.equal(err.api, 'user/getuserinfo');
+        assert.match(err.message, /^WeCom user\/getuserinfo failed: 40029 invalid code/);
+        assert.equal(emu.callCount('user/getuserinfo'), 1);
+        assert.match(describeWeComError(err).hint, /code/);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('does not retry -1 on a code exchange (the code may be consumed)', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        await client.getAccessToken();
+        emu.faults.failNext(-1, 1, 'auth/getuserinfo');
+        const err = await failure(client.getIdentity(await obtainCode(emu), { endpoint: 'auth/getuserinfo' }));
+        assert.ok(err instanceof WeComApiError && err.errcode === -1);
+        assert.equal(emu.callCount('auth/getuserinfo'), 1);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('a rejected token on the code exchange is refreshed and the exchange replayed once', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        await client.getAccessToken();
+        emu.revokeTokens();
+        const identity = await client.getIdentity(await obtainCode(emu), { endpoint: 'auth/getuserinfo' });
+        assert.deepEqual(identity, { type: 'member', userId: 'zhangsan' });
+        assert.deepEqual(
+          emu.calls.filter((c) => c.api !== 'gettoken').map((c) => c.errcode),
+          [40014, 0],
+        );
+        emu.clock.advance(7300_000);
+        const again = await client.getIdentity(await obtainCode(emu));
+        assert.ok(again.type === 'member' && again.userId === 'zhangsan');
+        assert.deepEqual(emu.calls.filter((c) => c.api === 'user/getuserinfo').map((c) => c.errcode), [42001, 0]);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('validates the code before sending anything', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        for (const code of ['', 'x'.repeat(513), 42 as unknown as string, undefined as unknown as string]) {
+          await assert.rejects(client.getIdentity(code), TypeError);
+        }
+        await assert.rejects(client.getIdentity('abc', { endpoint: 'oauth2/x' as 'auth/getuserinfo' }), /endpoint must be/);
+        assert.equal(emu.calls.length, 0);
+      } finally {
+        client.close();
+      }
+    }));
+});
+
+describe('WeComClient against the emulator: profile, mini program, JS-SDK', () => {
+  it('getUser returns the directory entry; 60111 and 60011 are WeComApiError', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const user = await client.getUser('zhangsan');
+        assert.equal(user.userid, 'zhangsan');
+        assert.equal(user.name, '张三');
+        const missing = await failure(client.getUser('nobody'));
+        assert.ok(missing instanceof WeComApiError && missing.errcode === 60111);
+        const hidden = await failure(client.getUser('wangwu'));
+        assert.ok(hidden instanceof WeComApiError && hidden.errcode === 60011);
+        assert.match(describeWeComError(hidden).hint, /visible range/);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('jscode2session returns corpId, userId, sessionKey; a used js_code is 40029, not retried', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const jsCode = emu.issueMiniProgramCode({ userId: 'zhangsan' });
+        recordSensitive(jsCode);
+        const session = await client.jscode2session(jsCode);
+        recordSensitive(session.sessionKey);
+        assert.equal(session.corpId, CORP_ID);
+        assert.equal(session.userId, 'zhangsan');
+        assert.equal(typeof session.sessionKey, 'string');
+        const call = emu.calls.find((c) => c.api === 'miniprogram/jscode2session');
+        assert.equal(call?.query['grant_type'], 'authorization_code');
+        const err = await failure(client.jscode2session(jsCode));
+        assert.ok(err instanceof WeComApiError && err.errcode === 40029);
+        assert.equal(emu.callCount('miniprogram/jscode2session'), 2);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('caches both tickets and signs configs that verify', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const [t1, t2] = await Promise.all([client.getJsapiTicket(), client.getJsapiTicket()]);
+        assert.equal(t1, t2);
+        assert.equal(await client.getJsapiTicket(), t1);
+        assert.equal(emu.callCount('get_jsapi_ticket'), 1);
+        const a1 = await client.getAgentConfigTicket();
+        assert.equal(await client.getAgentConfigTicket(), a1);
+        assert.equal(emu.callCount('ticket/get'), 1);
+        assert.equal(emu.calls.find((c) => c.api === 'ticket/get')?.query['type'], 'agent_config');
+        assert.equal(emu.callCount('gettoken'), 1);
+
+        const url = 'http://localhost:3000/page?x=1#/route';
+        const config = await client.createJsapiConfig(url);
+        assert.equal(config.appId, CORP_ID);
+        assert.match(config.nonceStr, /^[A-Za-z0-9]{16}$/);
+        assert.ok(Math.abs(config.timestamp - Date.now() / 1000) < 5);
+        assert.equal(config.signature, jsapiSignature({ ticket: t1, nonceStr: config.nonceStr, timestamp: config.timestamp, url: 'http://localhost:3000/page?x=1' }));
+
+        const agent = await client.createAgentConfig(url);
+        assert.equal(agent.corpid, CORP_ID);
+        assert.equal(agent.agentid, AGENT_ID);
+        assert.equal(agent.signature, jsapiSignature({ ticket: a1, nonceStr: agent.nonceStr, timestamp: agent.timestamp, url }));
+        assert.notEqual(agent.nonceStr, config.nonceStr);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('a ticket call with a revoked token refreshes the token once', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        await client.getAccessToken();
+        emu.revokeTokens();
+        assert.equal(typeof (await client.getJsapiTicket()), 'string');
+        assert.deepEqual(emu.calls.map((c) => `${c.api}:${c.errcode}`), ['gettoken:0', 'get_jsapi_ticket:40014', 'gettoken:0', 'get_jsapi_ticket:0']);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('client URL helpers fill in corpId, agentId and the base URLs', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const url = client.buildAuthorizeUrl({ redirectUri: 'http://localhost:3000/cb', state: 'abc' });
+        assert.equal(
+          url,
+          `${emu.url}/connect/oauth2/authorize?appid=${CORP_ID}&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&response_type=code&scope=snsapi_base&agentid=${AGENT_ID}&state=abc#wechat_redirect`,
+        );
+        const res = await fetch(url, { redirect: 'manual', headers: { 'user-agent': 'wxwork/4.1.0 MicroMessenger/7.0.1 Mobile' } });
+        assert.equal(res.status, 302);
+        const login = client.buildWebLoginUrl({ redirectUri: 'http://localhost:3000/cb', state: 'abc', lang: 'en' });
+        assert.ok(login.startsWith(`${emu.url}/wwlogin/sso/login?login_type=CorpApp&appid=${CORP_ID}&agentid=${AGENT_ID}&`));
+      } finally {
+        client.close();
+      }
+    }));
+});
+
+describe('WeComClient options', () => {
+  const ok = { corpId: CORP_ID, secret: SECRET };
+  const bad: [unknown, RegExp][] = [
+    [undefined, /pass an options object/],
+    [{ secret: SECRET }, /corpId is required.*Corp ID/],
+    [{ ...ok, corpId: ' wwx' }, /corpId contains whitespace/],
+    [{ corpId: CORP_ID }, /secret is required/],
+    [{ ...ok, secret: '' }, /secret is required/],
+    [{ ...ok, secret: 'abc\n' }, /secret has leading or trailing whitespace/],
+    [{ ...ok, agentId: '1000002' }, /agentId must be a positive integer.*the string "1000002"; convert it with Number/],
+    [{ ...ok, agentId: 0 }, /agentId must be a positive integer/],
+    [{ ...ok, agentId: 1.5 }, /agentId must be a positive integer/],
+    [{ ...ok, apiBaseUrl: 'qyapi.weixin.qq.com' }, /apiBaseUrl must be an absolute http\(s\) URL/],
+    [{ ...ok, oauthBaseUrl: 'ftp://x' }, /oauthBaseUrl must be/],
+    [{ ...ok, timeouts: { response: 0 } }, /timeouts.response must be a number ≥ 1/],
+    [{ ...ok, timeouts: { total: 5 } }, /unknown timeouts.total/],
+    [{ ...ok, busyRetry: { tries: 0 } }, /busyRetry.tries must be an integer ≥ 1/],
+    [{ ...ok, tokenCache: {} }, /tokenCache must implement get, refresh and invalidate/],
+    [{ ...ok, corpid: CORP_ID }, /unknown option `corpid`; did you mean `corpId`\?/],
+    [{ ...ok, agentid: 1 }, /did you mean `agentId`/],
+    [{ ...ok, foo: 1 }, /unknown option `foo`; known options:/],
+  ];
+  for (const [options, message] of bad) {
+    it(`refuses ${inspect(options, { breakLength: Infinity })}`, () => {
+      assert.throws(() => new WeComClient(options as never), (err: Error) => err instanceof TypeError && message.test(err.message));
+    });
+  }
+
+  it('does not expose the secret on the instance, in JSON or in inspect', () => {
+    const client = new WeComClient({ ...ok, agentId: AGENT_ID });
+    try {
+      assert.ok(!JSON.stringify(client).includes(SECRET));
+      assert.ok(!inspect(client, { showHidden: true, depth: 5 }).includes(SECRET));
+      assert.equal(client.accessTokenCacheKey, `access_token:${CORP_ID}:${AGENT_ID}`);
+      assert.equal(client.apiBaseUrl, 'https://qyapi.weixin.qq.com');
+      assert.equal(client.oauthBaseUrl, 'https://open.weixin.qq.com');
+      assert.equal(client.loginBaseUrl, 'https://login.work.weixin.qq.com');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('keys the token per secret when there is no agentId', () => {
+    const a = new WeComClient({ ...ok });
+    const b = new WeComClient({ ...ok, secret: 'another-secret' });
+    try {
+      assert.match(a.accessTokenCacheKey, new RegExp(`^access_token:${CORP_ID}:[0-9a-f]{16}$`));
+      assert.notEqual(a.accessTokenCacheKey, b.accessTokenCacheKey);
+      assert.ok(!a.accessTokenCacheKey.includes(SECRET));
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('createAgentConfig needs agentId', async () => {
+    const client = new WeComClient(ok);
+    try {
+      await assert.rejects(client.createAgentConfig('http://localhost/x'), /set the `agentId` option/);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+// Runs last: nothing secret in anything the tests produced.
+after(() => {
+  const secrets = [...sensitiveValues].filter((s) => s.length >= 6);
+  assert.ok(producedErrors.length >= 20, `expected many errors to check, got ${producedErrors.length}`);
+  assert.ok(secrets.length >= 10, `expected many credentials to look for, got ${secrets.length}`);
+  const leaks: string[] = [];
+  const check = (where: string, text: string) => {
+    for (const s of secrets) if (text.includes(s)) leaks.push(`${where} contains ${s.slice(0, 4)}…`);
+  };
+  producedErrors.forEach((err, i) => {
+    let e: unknown = err;
+    for (let depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
+      const where = `error #${i} depth ${depth}`;
+      if (e instanceof Error) {
+        check(`${where} message`, e.message);
+        check(`${where} stack`, e.stack ?? '');
+      }
+      check(`${where} String`, String(e));
+      check(`${where} JSON`, JSON.stringify(e) ?? '');
+      check(`${where} inspect`, inspect(e, { showHidden: true, depth: 3 }));
+      e = e instanceof Error ? e.cause : undefined;
+    }
+  });
+  logLines.forEach((line, i) => check(`log #${i}`, JSON.stringify(line)));
+  assert.deepEqual(leaks, []);
+});
