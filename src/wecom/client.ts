@@ -11,7 +11,14 @@
  *   for a short cool-down instead of being retried by every caller.
  * - 40029 (invalid code) and everything else: thrown as is.
  */
-import { CachedCredentialSource, accessTokenKey, appKey, credentialLifetimeMs } from './access-token.ts';
+import {
+  CachedCredentialSource,
+  DEFAULT_CONFIG_ERROR_COOLDOWN_MS,
+  DEFAULT_SAFETY_MARGIN_SECONDS,
+  accessTokenKey,
+  appKey,
+  credentialLifetimeMs,
+} from './access-token.ts';
 import type { CachedCredential, TokenCache } from './token-cache.ts';
 import {
   SYSTEM_BUSY_ERRCODE,
@@ -34,7 +41,6 @@ import { DEFAULT_BUSY_RETRY, backoffDelay, sleep, withBusyRetry } from './retry.
 import type { BusyRetryOptions } from './retry.ts';
 import { DEFAULT_LOGIN_BASE_URL, DEFAULT_OAUTH_BASE_URL, buildAuthorizeUrl, buildWebLoginUrl } from './urls.ts';
 import type { AuthorizeUrlOptions, WebLoginUrlOptions } from './urls.ts';
-import { DEFAULT_CONFIG_ERROR_COOLDOWN_MS, DEFAULT_SAFETY_MARGIN_SECONDS } from './access-token.ts';
 
 export const DEFAULT_API_BASE_URL = 'https://qyapi.weixin.qq.com';
 
@@ -502,7 +508,9 @@ export class WeComClient {
       }
       throw err;
     }
-    const errcode = numberField(body, 'errcode') ?? (typeof body.errcode === 'string' && /^-?\d+$/.test(body.errcode) ? Number(body.errcode) : 0);
+    // Success bodies may omit errcode (wecom-api.md §3); an integer in a string is tolerated.
+    const raw = body.errcode;
+    const errcode = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : 0;
     if (errcode === 0) return body;
     const errmsg = redact(typeof body.errmsg === 'string' ? body.errmsg : '', secrets);
     const error = errorFromEnvelope(api, errcode, errmsg);

@@ -117,7 +117,8 @@ export class HttpTransport {
       );
     }
     if (status < 200 || status > 299) {
-      throw new WeComHttpError(req.api, 'http-status', `unexpected HTTP status ${status}`, { status });
+      const hint = status >= 300 && status < 400 ? ' (a redirect: does the base URL use http instead of https?)' : '';
+      throw new WeComHttpError(req.api, 'http-status', `unexpected HTTP status ${status}${hint}`, { status });
     }
     if (!isJson) {
       throw new WeComHttpError(req.api, 'not-json', `HTTP ${status} with an empty body`, { status });

@@ -40,6 +40,7 @@ describe('WeComClient against the emulator: access_token', () => {
         const gettoken = emu.calls.find((c) => c.api === 'gettoken');
         assert.deepEqual(gettoken?.query, { corpid: CORP_ID, corpsecret: SECRET });
         assert.ok(emu.calls.filter((c) => c.api === 'user/get').every((c) => c.query['access_token'] === token));
+        assert.ok(logLines.some((l) => l.level === 'debug' && l.msg === 'wecom access_token refreshed'));
       } finally {
         client.close();
       }
@@ -332,6 +333,43 @@ describe('WeComClient against the emulator: transport failures', () => {
         ['not-json', 200],
         ['not-json', 200],
       ]);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('keeps connections alive across calls, and close() releases them', async () => {
+    let connections = 0;
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.startsWith('/cgi-bin/gettoken')) res.end('{"access_token":"keepalive-token-1","expires_in":7200}');
+      else res.end('{"errcode":0,"errmsg":"ok","userid":"zhangsan"}');
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+      assert.equal(connections, 1);
+    } finally {
+      client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('a redirect (http instead of https) is an http-status error that says so', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(301, { location: 'https://qyapi.weixin.qq.com/cgi-bin/gettoken' });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      const err = await failure(client.getAccessToken());
+      assert.ok(err instanceof WeComHttpError && err.kind === 'http-status' && err.status === 301);
+      assert.match(err.message, /unexpected HTTP status 301 \(a redirect: does the base URL use http instead of https\?\)/);
     } finally {
       client.close();
       server.closeAllConnections();
