@@ -24,9 +24,10 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
   const app = express();
   app.disable('x-powered-by');
   if (options.trustProxy) app.set('trust proxy', options.trustProxy);
-  app.use(helmet());
-
   const wecom = wecomAuth(options.wecom);
+  // helmet's defaults, except that a plain-http demo must not ask browsers to upgrade to https.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: wecom.config.secureCookies ? [] : null } } }));
+
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });

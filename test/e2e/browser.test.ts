@@ -1,0 +1,176 @@
+/**
+ * A real browser (Debian's Chromium through playwright-core) against the demo app and the
+ * emulator: the in-app flow with a WeCom user agent, the emulator's member picker in a desktop
+ * browser, and the failure pages. Each page is screenshotted into test-output/screenshots/ and
+ * the test asserts what each page says.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startEmulator } from '../../src/emulator/index.ts';
+import type { Emulator } from '../../src/emulator/index.ts';
+import { createDemoApp } from '../../src/demo/app.ts';
+import type { WeComAuth } from '../../src/wecom-auth.ts';
+import { WECOM_UA, WECHAT_UA } from '../helpers/flow.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
+const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
+
+describe('browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (.ci/run installs it)` }, () => {
+  let emulator: Emulator;
+  let server: Server;
+  let wecom: WeComAuth;
+  let baseUrl: string;
+  let browser: Browser;
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    emulator = await startEmulator({ port: 0 });
+    // Listen first, then tell the app (and the emulator's trusted domains) where it lives.
+    const { createServer } = await import('node:http');
+    server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    baseUrl = `http://127.0.0.1:${port}`;
+    for (const app of emulator.fixture.corps[0]?.apps ?? []) app.trustedDomains.push(`127.0.0.1:${port}`);
+    const demo = createDemoApp({
+      wecom: {
+        corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl,
+        apiBaseUrl: emulator.url, oauthBaseUrl: emulator.url, loginBaseUrl: emulator.url,
+      },
+      sessionSecret: 'browser-test-secret',
+    });
+    wecom = demo.wecom;
+    server.on('request', demo.app);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    wecom?.close();
+    await emulator?.close();
+  });
+
+  async function open(options: { ua: string; user?: string; lang?: string }): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({
+      userAgent: options.ua,
+      locale: options.lang ?? 'zh-CN',
+      extraHTTPHeaders: {
+        'Accept-Language': options.lang ?? 'zh-CN,zh;q=0.9',
+        ...(options.user ? { 'X-WeCom-Emulator-User': options.user } : {}),
+      },
+    });
+    return { context, page: await context.newPage() };
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+  }
+
+  it('in WeCom: a deep link logs the member in silently and lands on the page; logout shows the signed-out page', async () => {
+    const { context, page } = await open({ ua: WECOM_UA, user: 'zhangsan' });
+    const cspViolations: string[] = [];
+    page.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+    });
+    await page.goto(`${baseUrl}/?from=menu`);
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/?from=menu');
+    assert.equal(await page.locator('h1').innerText(), '你好，zhangsan');
+    assert.match(await page.locator('main').innerText(), /你已通过企业微信登录/);
+    assert.match(await page.locator('dl.identity').innerText(), /wwdemocorp0000001/);
+    await shot(page, '01-home-zh');
+
+    const me = await page.goto(`${baseUrl}/me`);
+    const body = (await me?.json()) as { user: { userId: string } };
+    assert.equal(body.user.userId, 'zhangsan');
+
+    await page.goto(`${baseUrl}/`);
+    await page.getByText('退出登录').click();
+    await page.waitForLoadState();
+    assert.equal(await page.locator('main').getAttribute('data-page'), 'signed-out');
+    assert.equal(await page.locator('h1').innerText(), '你已退出登录');
+    await shot(page, '02-signed-out');
+    assert.deepEqual(cspViolations, [], 'the pages work under helmet\'s default CSP');
+    await context.close();
+  });
+
+  it('in a desktop browser: the emulator\'s member picker, then the app in English', async () => {
+    const { context, page } = await open({ ua: DESKTOP_UA, lang: 'en-US' });
+    await page.goto(`${baseUrl}/me`, { waitUntil: 'load' }).catch(() => undefined);
+    await page.goto(`${baseUrl}/`);
+    assert.equal(new URL(page.url()).origin, emulator.url, 'at the emulator');
+    await shot(page, '03-emulator-picker');
+    await page.getByText('李四').first().click();
+    await page.waitForURL(`${baseUrl}/`);
+    assert.equal(await page.locator('h1').innerText(), 'Hello, lisi');
+    await shot(page, '04-home-en');
+    await context.close();
+  });
+
+  it('in personal WeChat: the non-member page', async () => {
+    const { context, page } = await open({ ua: WECHAT_UA });
+    await page.goto(`${baseUrl}/`);
+    assert.equal(await page.locator('main').getAttribute('data-page'), 'non-member');
+    assert.equal(await page.locator('h1').innerText(), '仅限企业成员使用');
+    await shot(page, '05-non-member');
+    await context.close();
+  });
+
+  it('outside the visible range (60011), a wrong trusted domain (50001), rate limited (45009): their pages', async () => {
+    for (const [errcode, pageId, heading, name] of [
+      [60011, 'no-access', '你没有此应用的使用权限', '06-no-access'],
+      [50001, 'wecom-trusted-domain', '应用配置有误', '07-trusted-domain'],
+      [45009, 'rate-limited', '请求过于频繁', '08-rate-limited'],
+      [60020, 'wecom-trusted-ip', '应用配置有误', '09-trusted-ip'],
+    ] as const) {
+      const { context, page } = await open({ ua: WECOM_UA, user: 'zhangsan' });
+      emulator.faults.failNext(errcode, 1, 'user/getuserinfo');
+      await page.goto(`${baseUrl}/`);
+      assert.equal(await page.locator('main').getAttribute('data-page'), pageId);
+      assert.equal(await page.locator('h1').innerText(), heading);
+      await page.locator('details summary').click();
+      assert.match(await page.locator('details').innerText(), new RegExp(String(errcode)));
+      await shot(page, name);
+      emulator.faults.reset();
+      await context.close();
+    }
+  });
+
+  it('a browser that blocks cookies ends on the "cookies are needed" page, without a loop', async () => {
+    // A real Chromium profile with cookies blocked (content setting 2), as in a locked-down webview.
+    const dir = mkdtempSync(path.join(tmpdir(), 'wecom-nocookies-'));
+    mkdirSync(path.join(dir, 'Default'));
+    writeFileSync(path.join(dir, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+    const context = await chromium.launchPersistentContext(dir, {
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      userAgent: WECOM_UA,
+      extraHTTPHeaders: { 'Accept-Language': 'zh-CN' },
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const visits: string[] = [];
+      page.on('request', (r) => visits.push(r.url()));
+      await page.goto(`${baseUrl}/`);
+      assert.equal(await page.locator('main').getAttribute('data-page'), 'cookies-needed');
+      assert.equal(await page.locator('h1').innerText(), '需要启用 Cookie');
+      assert.equal(visits.filter((u) => u.includes('/connect/oauth2/authorize')).length, 2, 'one restart, then the page');
+      await shot(page, '10-cookies-needed');
+    } finally {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
