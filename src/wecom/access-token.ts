@@ -1,12 +1,13 @@
 /**
  * access_token (and JS-SDK ticket) provision: a TokenCache in the back, an in-process single-flight
- * in front, a safety margin on the lifetime, and a short cool-down after a configuration error so
- * that a wrong secret does not hammer gettoken (WeCom blocks a corp after ~2000 bad calls an hour).
+ * in front, a safety margin on the lifetime, and a short cool-down after a configuration error or a
+ * rate limit so that a wrong secret or a block does not hammer gettoken (WeCom blocks a corp for an
+ * hour after ~2000 erroneous calls, wecom-api.md §3).
  *
  * wecom-api.md §3 (gettoken), §7 (tickets), §8 (errcodes).
  */
 import { createHash } from 'node:crypto';
-import { WeComApiError, WeComConfigError, WeComHttpError } from './errors.ts';
+import { WeComApiError, WeComConfigError, WeComHttpError, WeComRateLimitError } from './errors.ts';
 import type { WeComLogger } from './logger.ts';
 import type { CachedCredential, TokenCache } from './token-cache.ts';
 
@@ -47,7 +48,10 @@ export interface CredentialSourceOptions {
   fetch: () => Promise<CachedCredential>;
   now: () => number;
   logger: WeComLogger;
-  /** After a WeComConfigError from `fetch`, rethrow it for this long without calling WeCom (ms). */
+  /**
+   * After a WeComConfigError or WeComRateLimitError from `fetch`, rethrow it for this long without
+   * calling WeCom (ms): erroneous gettoken calls are what gets a corp blocked for an hour.
+   */
   configErrorCooldownMs?: number;
 }
 
@@ -57,7 +61,7 @@ export class CachedCredentialSource {
   readonly #options: CredentialSourceOptions;
   readonly #cooldownMs: number;
   #inflight: Promise<CachedCredential> | undefined;
-  #failure: { error: WeComConfigError; until: number } | undefined;
+  #failure: { error: WeComConfigError | WeComRateLimitError; until: number } | undefined;
 
   constructor(options: CredentialSourceOptions) {
     this.key = options.key;
@@ -104,13 +108,14 @@ export class CachedCredentialSource {
       logger.debug?.(`wecom ${label} refreshed`, { key, expiresAt: fresh.expiresAt });
       return fresh;
     } catch (err) {
-      if (err instanceof WeComConfigError) {
+      if (err instanceof WeComConfigError || err instanceof WeComRateLimitError) {
         this.#failure = { error: err, until: this.#options.now() + this.#cooldownMs };
-        logger.error?.(`wecom ${label} refresh failed: configuration error`, {
+        const what = err instanceof WeComConfigError ? 'configuration error' : 'rate limited';
+        logger.error?.(`wecom ${label} refresh failed: ${what}`, {
           key,
           api: err.api,
           errcode: err.errcode,
-          setting: err.setting,
+          ...(err instanceof WeComConfigError ? { setting: err.setting } : {}),
           cooldownMs: this.#cooldownMs,
         });
       } else {

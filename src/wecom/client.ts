@@ -7,8 +7,9 @@
  *   this includes the code exchange, which WeCom rejects before consuming the code.
  * - -1 (system busy): bounded exponential backoff for gettoken and idempotent GETs only.
  * - 45009 / 45033: WeComRateLimitError at once, never retried.
- * - configuration errcodes: WeComConfigError naming the option; a failed gettoken is remembered
- *   for a short cool-down instead of being retried by every caller.
+ * - configuration errcodes: WeComConfigError naming the option; a gettoken failing with a
+ *   configuration or rate-limit error is remembered for a short cool-down instead of being
+ *   retried by every caller.
  * - 40029 (invalid code) and everything else: thrown as is.
  */
 import {
@@ -65,7 +66,7 @@ export interface WeComClientOptions {
   tokenSafetyMarginSeconds?: number;
   /** Retry of `-1 system busy` (default 3 tries, 200 ms base delay). */
   busyRetry?: BusyRetryOptions;
-  /** How long a configuration error from gettoken is rethrown without calling WeCom again (ms, default 10000). */
+  /** How long a configuration or rate-limit error from gettoken (or a ticket) is rethrown without calling WeCom again (ms, default 10000). */
   configErrorCooldownMs?: number;
   logger?: WeComLogger;
   /** Clock in ms since the epoch (tests). Default `Date.now`. */

@@ -7,7 +7,7 @@ import {
   appKey,
   credentialLifetimeMs,
 } from '../../src/wecom/access-token.ts';
-import { WeComApiError, WeComConfigError } from '../../src/wecom/errors.ts';
+import { WeComApiError, WeComConfigError, WeComRateLimitError } from '../../src/wecom/errors.ts';
 import { MemoryTokenCache } from '../../src/wecom/memory-token-cache.ts';
 import { backoffDelay } from '../../src/wecom/retry.ts';
 
@@ -114,6 +114,19 @@ describe('CachedCredentialSource', () => {
     await assert.rejects(s.source.get(), configError);
     s.advance(1);
     assert.equal(await s.source.get(), 'tok');
+    assert.equal(s.fetches(), 2);
+  });
+
+  it('cools down after a rate limit too', async () => {
+    const limited = new WeComRateLimitError('gettoken', 45009, 'api freq out of limit');
+    const s = setup(async () => {
+      throw limited;
+    });
+    await assert.rejects(s.source.get(), limited);
+    await assert.rejects(s.source.get(), limited);
+    assert.equal(s.fetches(), 1);
+    s.advance(10_000);
+    await assert.rejects(s.source.get(), limited);
     assert.equal(s.fetches(), 2);
   });
 

@@ -170,6 +170,8 @@ describe('WeComClient against the emulator: access_token', () => {
           const err = await failure(fresh.getAccessToken());
           assert.ok(err instanceof WeComRateLimitError);
           assert.equal(err.errcode, 45033);
+          // a rate-limited gettoken is not repeated by every caller during the cool-down
+          assert.equal(await failure(fresh.getUser('zhangsan')), err);
           assert.equal(emu.callCount('gettoken'), 1);
         } finally {
           fresh.close();
