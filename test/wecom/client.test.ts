@@ -534,6 +534,30 @@ describe('WeComClient against the emulator: identity', () => {
       }
     }));
 
+  it('50001 (redirect domain not trusted) and 60020 (IP not trusted) carry actionable hints', () =>
+    withEmulator(async (emu) => {
+      const client = makeClient(emu);
+      try {
+        const app = emu.fixture.corps[0]?.apps.find((a) => a.agentId === AGENT_ID);
+        assert.ok(app);
+        const code = await obtainCode(emu);
+        const domains = [...app.trustedDomains];
+        app.trustedDomains = ['app.example.com'];
+        const domainErr = await failure(client.getIdentity(code, { endpoint: 'auth/getuserinfo' }));
+        assert.ok(domainErr instanceof WeComApiError && domainErr.errcode === 50001);
+        assert.match(describeWeComError(domainErr).hint, /trusted domain/);
+        app.trustedDomains = domains;
+
+        app.trustedIps = ['10.0.0.1'];
+        const ipErr = await failure(client.getUser('zhangsan'));
+        assert.ok(ipErr instanceof WeComApiError && ipErr.errcode === 60020);
+        assert.match(ipErr.message, /^WeCom user\/get failed: 60020 not allow to access from your ip/);
+        assert.match(describeWeComError(ipErr).hint, /trusted IP list.*about a minute/);
+      } finally {
+        client.close();
+      }
+    }));
+
   it('validates the code before sending anything', () =>
     withEmulator(async (emu) => {
       const client = makeClient(emu);
