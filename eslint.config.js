@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-output/**', 'bench/peers/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-output/**', 'scratch/**', 'bench/peers/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
