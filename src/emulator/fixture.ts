@@ -245,6 +245,10 @@ export function parseFixture(input: unknown): EmulatorFixture {
   if (corps.length === 0) throw new FixtureError('fixture.corps must list at least one corp');
   unique(corps, (c) => c.corpId, 'fixture.corps', 'corpId');
   const appIds = corps.flatMap((c) => c.miniPrograms.map((m) => m.appId));
-  unique(appIds, (a) => a, 'fixture.miniPrograms', 'appId');
+  const seenAppIds = new Set<string>();
+  for (const appId of appIds) {
+    if (seenAppIds.has(appId)) throw new FixtureError(`mini program appId ${JSON.stringify(appId)} is used twice in fixture.corps[*].miniPrograms`);
+    seenAppIds.add(appId);
+  }
   return { corps };
 }

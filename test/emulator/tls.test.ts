@@ -1,0 +1,40 @@
+// tls option: the emulator can serve HTTPS (WeCom itself is https only, wecom-api.md §8).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { get } from 'node:https';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { start } from './helpers.ts';
+
+function selfSigned(): { key: string; cert: string } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'wecom-emu-tls-'));
+  try {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+}
+
+test('tls: serves the API over HTTPS with an https:// url', async (t) => {
+  const tls = selfSigned();
+  if (!tls) {
+    t.skip('openssl is not available to make a test certificate');
+    return;
+  }
+  const emu = await start(t, { tls });
+  assert.match(emu.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const body = await new Promise<string>((resolve, reject) => {
+    get(`${emu.url}/cgi-bin/gettoken?corpid=wwdemocorp0000001&corpsecret=demo-secret`, { ca: tls.cert, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+  assert.equal((JSON.parse(body) as Record<string, unknown>)['errcode'], 0);
+});
