@@ -1,5 +1,14 @@
 // Public entry of the local WeCom emulator (package export "./emulator"). See docs/internals.md,
-// "The emulator's contract".
+// "The emulator's contract", and the Emulator spec at the end of wecom-api.md.
+//
+// One listener serves /connect/oauth2/authorize, /wwlogin/sso/login, /wwopen/sso/qrConnect,
+// /wwopen/uriconfirm, /cgi-bin/{gettoken, auth/getuserinfo, user/getuserinfo, auth/getuserdetail,
+// user/get, miniprogram/jscode2session, get_jsapi_ticket, ticket/get} and the control paths
+// GET|DELETE /__emulator/calls, GET|POST /__emulator/clock, POST /__emulator/faults,
+// POST /__emulator/revoke-tokens [{corpId?, agentId?}], GET /__emulator/fixture,
+// POST /__emulator/miniprogram/code.
+// Who is signed in: the X-WeCom-Emulator-User request header (a member's userid or a visitor's
+// openid); in a desktop browser, the picker pages add ?__emulator_user=... to their links.
 export { startEmulator } from './emulator.ts';
 export { defaultFixture, parseFixture, FixtureError } from './fixture.ts';
 export type {
