@@ -87,7 +87,7 @@ export interface WeComUserDetail {
 }
 
 /** user/get (wecom-api.md §5): apps created after 2022-06-20 get no avatar, gender, mobile, email… */
-export interface WeComUser {
+export interface WeComMember {
   userid: string;
   name?: string;
   department?: number[];
@@ -346,7 +346,7 @@ export class WeComClient {
   }
 
   /** A member's directory entry (GET user/get, wecom-api.md §5). */
-  async getUser(userId: string): Promise<WeComUser> {
+  async getUser(userId: string): Promise<WeComMember> {
     if (typeof userId !== 'string' || userId === '' || Buffer.byteLength(userId, 'utf8') > 256) {
       throw new TypeError('getUser: userId must be a non-empty string (a WeCom userid).');
     }
@@ -354,7 +354,7 @@ export class WeComClient {
     if (stringField(body, 'userid') === undefined) {
       throw new WeComHttpError('user/get', 'unexpected-body', 'the answer has no userid');
     }
-    return withoutEnvelope(body) as WeComUser;
+    return withoutEnvelope(body) as WeComMember;
   }
 
   /** Mini-program login (wecom-api.md §6). The js_code is single use: never retried on 40029. */

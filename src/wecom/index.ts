@@ -2,7 +2,7 @@
 export { WeComClient, DEFAULT_API_BASE_URL } from './client.ts';
 export type {
   WeComClientOptions,
-  WeComUser,
+  WeComMember,
   WeComUserDetail,
   MiniProgramSession,
   GetIdentityOptions,
