@@ -52,6 +52,26 @@ export interface WeComAuthOptions {
   loginBaseUrl?: string;
   /** Accept people who are not members of the corporation (OpenId only, e.g. from personal WeChat). Default false. */
   allowNonMembers?: boolean;
+  /**
+   * Only log in inside the WeCom client. Default false: a browser outside WeCom gets WeCom's web
+   * login (QR code, `login.work.weixin.qq.com/wwlogin/sso/login`); with true it gets the
+   * "open this in WeCom" page.
+   */
+  wecomClientOnly?: boolean;
+  /**
+   * Fetch the employee's profile once at login and keep the chosen fields in the session.
+   * `user/get` (name, department, position…) merged with `auth/getuserdetail` (avatar, gender,
+   * mobile, email… after privateinfo consent), since after WeCom's 2022 privacy change neither
+   * alone is complete. Default: on, with DEFAULT_PROFILE_FIELDS, when `scope` is
+   * `snsapi_privateinfo`; off otherwise.
+   */
+  profile?: boolean | { fields?: readonly string[] };
+  /**
+   * A key for this app when several `wecomAuth()` instances (several apps or corporations) share
+   * one session: its login is then kept at `req.session.wecomApps[appKey]` instead of
+   * `req.session.wecom`. Give each instance its own `routes` too.
+   */
+  appKey?: string;
   /** Where to send the user when there is nothing better to return to. Default `/`. */
   defaultReturnTo?: string;
   /** Where logout sends the user. Default: the built-in "signed out" page. */
@@ -86,6 +106,9 @@ export interface ResolvedConfig {
   readonly oauthBaseUrl: string | undefined;
   readonly loginBaseUrl: string | undefined;
   readonly allowNonMembers: boolean;
+  readonly wecomClientOnly: boolean;
+  readonly profileFields: readonly string[] | undefined;
+  readonly appKey: string | undefined;
   readonly defaultReturnTo: string;
   readonly afterLogout: string | undefined;
   readonly maxLoginAgeMs: number | undefined;
@@ -113,7 +136,7 @@ export class WeComAuthConfigError extends Error {
 
 const KNOWN_OPTIONS = [
   'corpId', 'agentId', 'secret', 'baseUrl', 'routes', 'scope', 'identityEndpoint', 'apiBaseUrl',
-  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
+  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'wecomClientOnly', 'profile', 'appKey', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
   'transactionTtlMs', 'maxTransactions', 'viewsDir', 'renderPage', 'hooks', 'tokenCache', 'timeouts', 'logger',
 ] as const;
 
@@ -144,7 +167,8 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
   if (scope !== 'snsapi_base' && scope !== 'snsapi_privateinfo') {
     throw new WeComAuthConfigError('scope', `must be "snsapi_base" or "snsapi_privateinfo", got ${JSON.stringify(scope)}.`);
   }
-  const identityEndpoint = options.identityEndpoint ?? 'user/getuserinfo';
+  // Only auth/getuserinfo is documented to return the user_ticket that privateinfo is for.
+  const identityEndpoint = options.identityEndpoint ?? (scope === 'snsapi_privateinfo' ? 'auth/getuserinfo' : 'user/getuserinfo');
   if (identityEndpoint !== 'user/getuserinfo' && identityEndpoint !== 'auth/getuserinfo') {
     throw new WeComAuthConfigError('identityEndpoint', `must be "user/getuserinfo" or "auth/getuserinfo", got ${JSON.stringify(identityEndpoint)}.`);
   }
@@ -170,6 +194,9 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     oauthBaseUrl: optionalUrl(options.oauthBaseUrl, 'oauthBaseUrl'),
     loginBaseUrl: optionalUrl(options.loginBaseUrl, 'loginBaseUrl'),
     allowNonMembers: options.allowNonMembers ?? false,
+    wecomClientOnly: options.wecomClientOnly ?? false,
+    profileFields: resolveProfile(options.profile, scope),
+    appKey: resolveAppKey(options.appKey),
     defaultReturnTo,
     afterLogout: options.afterLogout,
     maxLoginAgeMs: optionalPositive(options.maxLoginAgeMs, 'maxLoginAgeMs'),
@@ -183,6 +210,32 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     timeouts: options.timeouts,
     logger: options.logger,
   });
+}
+
+/** What a profile keeps by default: enough to greet and route, not every private field. */
+export const DEFAULT_PROFILE_FIELDS: readonly string[] = Object.freeze(['name', 'department', 'position', 'avatar']);
+
+function resolveProfile(value: WeComAuthOptions['profile'], scope: Scope): readonly string[] | undefined {
+  if (value === undefined) return scope === 'snsapi_privateinfo' ? DEFAULT_PROFILE_FIELDS : undefined;
+  if (value === false) return undefined;
+  if (value === true) return DEFAULT_PROFILE_FIELDS;
+  if (typeof value === 'object' && value !== null) {
+    const fields = value.fields ?? DEFAULT_PROFILE_FIELDS;
+    if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === 'string' && /^[a-z_]+$/.test(f))) {
+      throw new WeComAuthConfigError('profile.fields', 'must be a non-empty list of WeCom field names such as ["name", "department", "mobile"].');
+    }
+    if (fields.includes('user_ticket')) throw new WeComAuthConfigError('profile.fields', 'user_ticket is a credential and is never kept in the session.');
+    return Object.freeze([...fields]);
+  }
+  throw new WeComAuthConfigError('profile', 'must be true, false or { fields: [...] }.');
+}
+
+function resolveAppKey(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(value)) {
+    throw new WeComAuthConfigError('appKey', 'must be 1-32 letters, digits, "_" or "-", e.g. "hr" or "finance".');
+  }
+  return value;
 }
 
 function rejectUnknownOptions(options: Record<string, unknown>): void {

@@ -31,10 +31,6 @@ export function createGuard(flow: LoginFlow, origin: string, defaultReturnTo: st
       next();
       return;
     }
-    if (session.wecom) {
-      // Logged in once, but for another app or past maxLoginAgeMs: forget it.
-      delete session.wecom;
-    }
     const returnTo = safeReturnTo(req.originalUrl, origin) ?? defaultReturnTo;
     if (!options.json && isPageNavigation(req)) {
       flow.start(req, res, returnTo, 0).catch(next);

@@ -9,7 +9,7 @@
  * saved before the user is sent on.
  */
 import type { Request, Response } from 'express';
-import { buildAuthorizeUrl, WeComApiError } from '../wecom/index.ts';
+import { buildAuthorizeUrl, buildWebLoginUrl, classifyUserAgent, WeComApiError } from '../wecom/index.ts';
 import type { WeComClient, WeComIdentity } from '../wecom/index.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { pageForError } from './error-pages.ts';
@@ -19,7 +19,7 @@ import {
 } from './transactions.ts';
 import { regenerateSession, requireSession, saveSession, SessionUnavailableError } from './session.ts';
 import type { RequestSession, WeComUser } from './session.ts';
-import { setNoStoreHeaders } from './views.ts';
+import { preferredLang, setNoStoreHeaders } from './views.ts';
 import type { Views } from './views.ts';
 
 /** Callback parameters of our own, carried in the redirect_uri (WeCom appends code and state). */
@@ -39,7 +39,7 @@ export class LoginFlow {
 
   /** The logged-in user of this session, if any (and still within `maxLoginAgeMs`). */
   currentUser(session: RequestSession, now = Date.now()): WeComUser | undefined {
-    const user = session.wecom;
+    const user = this.config.appKey ? session.wecomApps?.[this.config.appKey] : session.wecom;
     if (!user || user.corpId !== this.config.corpId || user.agentId !== this.config.agentId) return undefined;
     if (this.config.maxLoginAgeMs !== undefined && now - user.loginAt > this.config.maxLoginAgeMs) return undefined;
     return user;
@@ -65,18 +65,39 @@ export class LoginFlow {
    */
   async start(req: Request, res: Response, returnTo: string, attempt: number): Promise<void> {
     const session = requireSession(req);
-    const state = beginTransaction(session, returnTo, { ttlMs: this.config.transactionTtlMs, max: this.config.maxTransactions });
+    // Where the person is decides the way in: WeCom's in-app OAuth inside the client, WeCom's
+    // web (QR) login in any other browser, and personal WeChat cannot log in as a member.
+    const where = classifyUserAgent(req.headers['user-agent']).kind;
+    if ((where === 'wechat' && !this.config.allowNonMembers) || (where === 'browser' && this.config.wecomClientOnly)) {
+      this.views.show(req, res, 'open-in-wecom');
+      return;
+    }
+    const flow = where === 'browser' ? 'web-login' : 'oauth';
+    const state = beginTransaction(
+      session,
+      { returnTo, ...(flow === 'web-login' ? { flow } : {}), ...(this.config.appKey ? { app: this.config.appKey } : {}) },
+      { ttlMs: this.config.transactionTtlMs, max: this.config.maxTransactions },
+    );
     await saveSession(req);
     const redirectUri = new URL(this.config.callbackUrl);
     if (attempt > 0) redirectUri.searchParams.set(ATTEMPT_PARAM, String(attempt));
-    const location = buildAuthorizeUrl({
-      oauthBaseUrl: this.config.oauthBaseUrl,
-      corpId: this.config.corpId,
-      agentId: this.config.agentId,
-      redirectUri: redirectUri.href,
-      scope: this.config.scope,
-      state,
-    });
+    const location = flow === 'web-login'
+      ? buildWebLoginUrl({
+        loginBaseUrl: this.config.loginBaseUrl,
+        corpId: this.config.corpId,
+        agentId: this.config.agentId,
+        redirectUri: redirectUri.href,
+        state,
+        lang: preferredLang(req.headers['accept-language']) === 'en' ? 'en' : 'zh',
+      })
+      : buildAuthorizeUrl({
+        oauthBaseUrl: this.config.oauthBaseUrl,
+        corpId: this.config.corpId,
+        agentId: this.config.agentId,
+        redirectUri: redirectUri.href,
+        scope: this.config.scope,
+        state,
+      });
     redirect(res, location);
   }
 
@@ -95,7 +116,9 @@ export class LoginFlow {
     const code = params.get('code') ?? undefined;
     const state = params.get('state') ?? undefined;
     const attempt = params.get(ATTEMPT_PARAM) === '1' ? 1 : 0;
-    const tx = consumeTransaction(session, state, this.config.transactionTtlMs);
+    const consumed = consumeTransaction(session, state, this.config.transactionTtlMs);
+    // Another wecomAuth() instance's login (several apps in one session) is not ours to finish.
+    const tx = consumed && consumed.app === this.config.appKey ? consumed : undefined;
 
     if (!tx) {
       // Not a login this browser started: a reload, Back, a pre-built link with a fixed state,
@@ -127,7 +150,9 @@ export class LoginFlow {
 
     let identity: WeComIdentity;
     try {
-      identity = await this.client.getIdentity(code, { endpoint: this.config.identityEndpoint });
+      // Web-login codes are exchanged through auth/getuserinfo (wecom-api.md §2).
+      const endpoint = tx.flow === 'web-login' ? 'auth/getuserinfo' : this.config.identityEndpoint;
+      identity = await this.client.getIdentity(code, { endpoint });
     } catch (err) {
       await this.exchangeFailed(req, res, session, err, tx.returnTo, attempt);
       return;
@@ -140,6 +165,15 @@ export class LoginFlow {
     }
 
     let user: WeComUser = toUser(identity, this.config);
+    user.via = tx.flow ?? 'oauth';
+    if (this.config.profileFields && identity.type === 'member') {
+      try {
+        user.profile = await this.fetchProfile(identity, this.config.profileFields);
+      } catch (err) {
+        await this.exchangeFailed(req, res, session, err, tx.returnTo, 1);
+        return;
+      }
+    }
     if (this.config.hooks.onLogin) {
       try {
         user = (await this.config.hooks.onLogin(user, req)) ?? user;
@@ -151,15 +185,43 @@ export class LoginFlow {
       }
     }
 
-    // Session fixation: the logged-in session gets a new id. Other tabs' logins in flight move along.
+    // Session fixation: the logged-in session gets a new id. Other tabs' logins in flight, and
+    // other apps' logins in the same session, move along; nothing else does.
     const pending = pendingTransactions(session, this.config.transactionTtlMs);
+    const { wecom: defaultAppUser, wecomApps } = session;
     const fresh = await regenerateSession(req);
-    fresh.wecom = user;
+    if (defaultAppUser) fresh.wecom = defaultAppUser;
+    if (wecomApps) fresh.wecomApps = { ...wecomApps };
+    this.setUser(fresh, user);
     fresh.wecomAuth = { tx: pending };
     if (state) rememberCompleted(fresh, state, tx, this.config.transactionTtlMs);
     await saveSession(req);
     this.config.logger?.debug?.('wecom login', { userId: user.userId, type: user.type });
     redirect(res, tx.returnTo);
+  }
+
+  private setUser(session: RequestSession, user: WeComUser): void {
+    if (this.config.appKey) session.wecomApps = { ...session.wecomApps, [this.config.appKey]: user };
+    else session.wecom = user;
+  }
+
+  /**
+   * The profile, fetched once at login: user/get (name, department, position…) and, with a
+   * user_ticket from privateinfo consent, auth/getuserdetail (avatar, mobile, email…), in
+   * parallel. Only the chosen fields are kept; the user_ticket itself is dropped here.
+   */
+  private async fetchProfile(identity: Extract<WeComIdentity, { type: 'member' }>, fields: readonly string[]): Promise<Record<string, unknown>> {
+    const [member, detail] = await Promise.all([
+      this.client.getUser(identity.userId),
+      identity.userTicket ? this.client.getUserDetail(identity.userTicket) : Promise.resolve(undefined),
+    ]);
+    const merged: Record<string, unknown> = { ...member };
+    for (const [key, value] of Object.entries(detail ?? {})) {
+      if (value !== undefined && value !== '' && value !== null) merged[key] = value;
+    }
+    const profile: Record<string, unknown> = {};
+    for (const field of fields) if (merged[field] !== undefined && field !== 'user_ticket') profile[field] = merged[field];
+    return profile;
   }
 
   private async exchangeFailed(req: Request, res: Response, session: RequestSession, err: unknown, returnTo: string, attempt: number): Promise<void> {

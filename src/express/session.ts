@@ -19,6 +19,8 @@ export interface WeComUser {
   agentId: number;
   /** ms since the epoch. */
   loginAt: number;
+  /** How the person logged in: in-app OAuth, WeCom's web (QR) login, or a mini program. */
+  via?: 'oauth' | 'web-login' | 'miniprogram';
   /** Profile fields the app chose to keep (privateinfo scope). */
   profile?: Record<string, unknown>;
 }
@@ -27,6 +29,10 @@ export interface WeComUser {
 export interface LoginTransaction {
   returnTo: string;
   createdAt: number;
+  /** Which WeCom page the login went through; decides the code exchange. Default 'oauth'. */
+  flow?: 'oauth' | 'web-login';
+  /** The `appKey` of the wecomAuth() instance that started it, when several share the session. */
+  app?: string;
 }
 
 export interface WeComAuthSessionState {
@@ -38,7 +44,10 @@ export interface WeComAuthSessionState {
 
 declare module 'express-session' {
   interface SessionData {
+    /** The logged-in person (the wecomAuth() instance without an `appKey`). */
     wecom?: WeComUser;
+    /** Logins of wecomAuth() instances configured with an `appKey`, by key. */
+    wecomApps?: Record<string, WeComUser>;
     wecomAuth?: WeComAuthSessionState;
   }
 }

@@ -31,12 +31,12 @@ export interface TransactionLimits {
 }
 
 /** Record a new login in the session and return its state. */
-export function beginTransaction(session: RequestSession, returnTo: string, limits: TransactionLimits, now = Date.now()): string {
+export function beginTransaction(session: RequestSession, login: Omit<LoginTransaction, 'createdAt'>, limits: TransactionLimits, now = Date.now()): string {
   const auth = (session.wecomAuth ??= {});
   // Over the cap, the oldest in-flight logins are dropped (their tabs will restart cleanly).
   const tx = newest(pruned(auth.tx, limits.ttlMs, now), limits.max - 1);
   const state = newState();
-  tx[state] = { returnTo, createdAt: now };
+  tx[state] = { ...login, createdAt: now };
   auth.tx = tx;
   return state;
 }

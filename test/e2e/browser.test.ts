@@ -106,12 +106,16 @@ describe('browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHR
     await context.close();
   });
 
-  it('in a desktop browser: the emulator\'s member picker, then the app in English', async () => {
+  it('in a desktop browser: WeCom\'s web (QR) login at the emulator, then the app in English', async () => {
     const { context, page } = await open({ ua: DESKTOP_UA, lang: 'en-US' });
-    await page.goto(`${baseUrl}/me`, { waitUntil: 'load' }).catch(() => undefined);
     await page.goto(`${baseUrl}/`);
-    assert.equal(new URL(page.url()).origin, emulator.url, 'at the emulator');
-    await shot(page, '03-emulator-picker');
+    const at = new URL(page.url());
+    assert.equal(at.origin, emulator.url, 'at the emulator');
+    assert.equal(at.pathname, '/wwlogin/sso/login');
+    assert.equal(at.searchParams.get('login_type'), 'CorpApp');
+    assert.equal(at.searchParams.get('agentid'), '1000002');
+    assert.equal(at.searchParams.get('lang'), 'en');
+    await shot(page, '03-emulator-web-login');
     await page.getByText('李四').first().click();
     await page.waitForURL(`${baseUrl}/`);
     assert.equal(await page.locator('h1').innerText(), 'Hello, lisi');
@@ -119,12 +123,12 @@ describe('browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHR
     await context.close();
   });
 
-  it('in personal WeChat: the non-member page', async () => {
+  it('in personal WeChat: the "open in WeCom" page', async () => {
     const { context, page } = await open({ ua: WECHAT_UA });
     await page.goto(`${baseUrl}/`);
-    assert.equal(await page.locator('main').getAttribute('data-page'), 'non-member');
-    assert.equal(await page.locator('h1').innerText(), '仅限企业成员使用');
-    await shot(page, '05-non-member');
+    assert.equal(await page.locator('main').getAttribute('data-page'), 'open-in-wecom');
+    assert.equal(await page.locator('h1').innerText(), '请在企业微信中打开');
+    await shot(page, '05-open-in-wecom');
     await context.close();
   });
 

@@ -97,7 +97,8 @@ export async function setupFlow(options: FlowOptions = {}): Promise<FlowSetup> {
     app,
     wecom,
     logs,
-    agent: () => supertest.agent(app),
+    // The WeCom client by default; tests of other browsers set their own User-Agent.
+    agent: () => supertest.agent(app).set('User-Agent', WECOM_UA),
     close: async () => {
       wecom.close();
       if (!options.emulator) await emulator.close();

@@ -18,15 +18,15 @@ describe('login transactions', () => {
   });
   it('a state is consumed once', () => {
     const session = fakeSession();
-    const state = beginTransaction(session, '/a', limits, 1000);
+    const state = beginTransaction(session, { returnTo: '/a' }, limits, 1000);
     assert.deepEqual(consumeTransaction(session, state, limits.ttlMs, 2000), { returnTo: '/a', createdAt: 1000 });
     assert.equal(consumeTransaction(session, state, limits.ttlMs, 2000), undefined);
   });
   it('expires, is capped (oldest dropped) and ignores malformed or inherited keys', () => {
     const session = fakeSession();
-    const old = beginTransaction(session, '/old', limits, 0);
+    const old = beginTransaction(session, { returnTo: '/old' }, limits, 0);
     assert.equal(consumeTransaction(session, old, limits.ttlMs, limits.ttlMs + 1), undefined, 'expired');
-    const states = Array.from({ length: 7 }, (_, i) => beginTransaction(session, `/${i}`, limits, 10 + i));
+    const states = Array.from({ length: 7 }, (_, i) => beginTransaction(session, { returnTo: `/${i}` }, limits, 10 + i));
     assert.equal(Object.keys(pendingTransactions(session, limits.ttlMs, 100)).length, 5);
     assert.equal(consumeTransaction(session, states[0], limits.ttlMs, 100), undefined, 'oldest dropped');
     assert.equal(consumeTransaction(session, states[6], limits.ttlMs, 100)?.returnTo, '/6');

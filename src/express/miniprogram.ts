@@ -1,0 +1,545 @@
+/**
+ * Mini-program login (wecom-api.md §6) and the bearer token that carries its session.
+ *
+ * ```
+ * mini program: wx.qy.login() -> code
+ *   POST /auth/wecom/miniprogram/login {"code": "..."}            (wx.request, JSON)
+ *   <- 200 {"token": "...", "tokenType": "Bearer", "expiresAt": 1767225600000, "user": {"userId", "corpId"}}
+ * later: wx.request({ header: { Authorization: 'Bearer ' + token } })
+ * ```
+ *
+ * Mini programs keep no cookies, so the session id travels in `Authorization: Bearer`. The token
+ * is exactly the value express-session would have put in its cookie, minus the `s:` prefix:
+ * `<session id>.<HMAC-SHA256 signature>` (cookie-signature's format). `bearerSession()`, mounted
+ * before express-session, turns the header back into the session cookie, and express-session
+ * verifies the signature with its own secret as for any cookie: a client cannot forge or alter a
+ * token, and every guard, logout and session store works unchanged.
+ *
+ * Order of the login's checks: request shape, code exchange (single use, never retried on 40029),
+ * corp allowed, corp = the token's corp, optional `user/get` permission check, the `onLogin` hook,
+ * then `regenerate()` (session fixation) and `save()` before answering. `session_key`, the code and
+ * the access_token never appear in an answer or a log line.
+ */
+import { createHmac } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  WeComApiError,
+  WeComClient,
+  WeComConfigError,
+  WeComHttpError,
+  WeComRateLimitError,
+  describeWeComError,
+} from '../wecom/index.ts';
+import type { MiniProgramSession, WeComLogger } from '../wecom/index.ts';
+import { regenerateSession, requireSession, saveSession, SessionUnavailableError } from './session.ts';
+import type { WeComUser } from './session.ts';
+import { sendJson } from './views.ts';
+
+/** A session user that logged in through the mini program. Assignable to `WeComUser`. */
+export type MiniProgramUser = WeComUser & { type: 'member'; userId: string; via: 'miniprogram' };
+
+/** Server-only mini-program state, kept apart from `wecom` (which apps render as `req.wecomUser`). */
+export interface MiniProgramSessionState {
+  /** WeCom's session_key: decrypts data the mini program gets from wx.qy APIs. Never sent out. */
+  sessionKey: string;
+  corpId: string;
+  userId: string;
+  /** ms since the epoch. */
+  obtainedAt: number;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    wecomMiniProgram?: MiniProgramSessionState;
+  }
+}
+
+export interface MiniProgramLoginOptions {
+  /**
+   * The client of the WeCom app the mini program is associated with, or, for a mini program
+   * associated with apps of several corporations, a function giving the client of a corp
+   * (`undefined` for a corp you have no client for).
+   */
+  client: WeComClient | ((corpId: string) => WeComClient | undefined);
+  /**
+   * Corporations whose members may log in. Default: `[client.corpId]` when `client` is a
+   * WeComClient; required when it is a function. Checked against the corpid WeCom returns.
+   */
+  allowedCorpIds?: readonly string[];
+  /** AgentId stored in the session user. Default: the client's `agentId`. */
+  agentId?: number;
+  /**
+   * Also call `user/get` and refuse the login (403 `no_access`) when the app may not see the
+   * member (60011, outside the app's visible range) or the member does not exist (60111).
+   * Costs one API call per login. Default false.
+   */
+  checkVisibility?: boolean;
+  /**
+   * The express-session secret(s), exactly as given to `session({ secret })`: the token is the
+   * session cookie's signed value, signed with the first secret as express-session does.
+   */
+  sessionSecret: string | readonly string[];
+  /**
+   * Keep WeCom's session_key in the session (`req.session.wecomMiniProgram`, read it with
+   * `miniProgramSessionKey(req)`) for decrypting wx.qy data later. Default false: a secret that
+   * is not needed is not stored.
+   */
+  keepSessionKey?: boolean;
+  /** Same contract as `hooks.onLogin`: return a user to store, or throw to refuse (403 `login_refused`). */
+  onLogin?: (user: MiniProgramUser, req: Request) => WeComUser | undefined | Promise<WeComUser | undefined>;
+  /** Largest accepted request body in bytes when this handler reads it itself. Default 4096. */
+  maxBodyBytes?: number;
+  logger?: WeComLogger;
+  /** ms since the epoch (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** What the login answers (200). */
+export interface MiniProgramLoginResponse {
+  token: string;
+  tokenType: 'Bearer';
+  /** ms since the epoch when the session cookie would expire; `null` for a browser-session cookie. */
+  expiresAt: number | null;
+  user: { userId: string; corpId: string };
+}
+
+/** Error codes of the JSON answers, with their HTTP status. */
+export type MiniProgramLoginError =
+  | 'invalid_request' // 400, 405, 413, 415
+  | 'invalid_code' // 401: used, expired or unknown code (40029)
+  | 'corp_not_allowed' // 403
+  | 'cross_corp' // 403: 92002, the mini program is not associated with this app
+  | 'wrong_corp' // 409: the member belongs to another allowed corp; log in again with {code, corpId}
+  | 'no_access' // 403: 60011 / 60111 with checkVisibility
+  | 'login_refused' // 403: onLogin threw
+  | 'rate_limited' // 503 + Retry-After
+  | 'wecom_unavailable' // 502 / 503
+  | 'wecom_timeout' // 504
+  | 'server_misconfigured' // 500
+  | 'session_store_unavailable' // 503 + Retry-After
+  | 'server_error'; // 500
+
+const MAX_CODE_BYTES = 512;
+const CORP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * `POST /auth/wecom/miniprogram/login` with a JSON body `{code, corpId?}`. Works with or without
+ * `express.json()` in front of it. `corpId` is only a routing hint for mini programs associated
+ * with several corps: the corp that counts is the one WeCom returns.
+ */
+export function createMiniProgramLogin(options: MiniProgramLoginOptions): RequestHandler {
+  const settings = validateOptions(options);
+  const { logger } = settings;
+
+  return function wecomMiniProgramLogin(req: Request, res: Response, next: NextFunction): void {
+    handle(req, res).catch((err: unknown) => {
+      // handle() answers every error it knows; this is a last resort that never leaks a stack.
+      if (res.headersSent) {
+        next(err);
+        return;
+      }
+      logger.error?.('wecom mini-program login failed', safeFields(err));
+      sendJson(res, 500, { error: 'server_error', message: 'The login failed on the server.' });
+    });
+  };
+
+  async function handle(req: Request, res: Response): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      sendError(res, 405, 'invalid_request', 'Use POST with a JSON body {"code": "<wx.qy.login code>"}.');
+      return;
+    }
+    const body = await readJsonBody(req, settings.maxBodyBytes);
+    if (!body.ok) {
+      sendError(res, body.status, 'invalid_request', body.message);
+      return;
+    }
+    const input = body.value;
+    const code = input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>).code : undefined;
+    if (typeof code !== 'string' || code === '' || code.length > MAX_CODE_BYTES || !/^[!-~]+$/.test(code)) {
+      sendError(res, 400, 'invalid_request', 'Send {"code": "<the code from wx.qy.login>"}: a non-empty string of at most 512 bytes.');
+      return;
+    }
+    const hint = (input as Record<string, unknown>).corpId;
+    if (hint !== undefined && (typeof hint !== 'string' || !CORP_ID_PATTERN.test(hint))) {
+      sendError(res, 400, 'invalid_request', 'corpId, when sent, must be a corporation ID string.');
+      return;
+    }
+    if (hint !== undefined && !settings.allowedCorpIds.includes(hint)) {
+      sendError(res, 403, 'corp_not_allowed', 'This corporation may not use this mini program.');
+      return;
+    }
+    const corpForToken = hint ?? settings.defaultCorpId;
+    const client = settings.clientFor(corpForToken);
+    if (!client) {
+      logger.error?.('wecom mini-program login: no WeComClient for an allowed corp', { corpId: corpForToken });
+      sendError(res, 500, 'server_misconfigured', 'The server is not set up for this corporation.');
+      return;
+    }
+
+    let mp: MiniProgramSession;
+    try {
+      mp = await client.jscode2session(code);
+    } catch (err) {
+      answerWeComError(res, err, 'jscode2session');
+      return;
+    }
+
+    if (!settings.allowedCorpIds.includes(mp.corpId)) {
+      logger.warn?.('wecom mini-program login refused: corp not allowed', { corpId: mp.corpId });
+      sendError(res, 403, 'corp_not_allowed', 'This corporation may not use this mini program.');
+      return;
+    }
+    if (mp.corpId !== client.corpId) {
+      // A member of another linked corp, exchanged with this corp's token: the userid is not
+      // usable here (older WeCom returns it encrypted). The code is spent; a new one exchanged
+      // with that corp's token is needed (wecom-api.md §6).
+      logger.warn?.('wecom mini-program login: member of another corp, asking for a new code', { corpId: mp.corpId, tokenCorpId: client.corpId });
+      sendJson(res, 409, {
+        error: 'wrong_corp',
+        message: 'Call wx.qy.login again and send {"code", "corpId"} with this corpId.',
+        corpId: mp.corpId,
+      });
+      return;
+    }
+
+    if (settings.checkVisibility) {
+      try {
+        await client.getUser(mp.userId);
+      } catch (err) {
+        answerWeComError(res, err, 'user/get');
+        return;
+      }
+    }
+
+    const agentId = client.agentId ?? settings.agentId;
+    if (agentId === undefined) {
+      sendError(res, 500, 'server_misconfigured', 'The server is not set up for this corporation.');
+      return;
+    }
+    let user: WeComUser = {
+      type: 'member',
+      userId: mp.userId,
+      corpId: mp.corpId,
+      agentId,
+      loginAt: settings.now(),
+      via: 'miniprogram',
+    } satisfies MiniProgramUser;
+    if (options.onLogin) {
+      try {
+        user = (await options.onLogin(user as MiniProgramUser, req)) ?? user;
+      } catch (err) {
+        logger.warn?.('wecom mini-program login refused by the onLogin hook', { error: err instanceof Error ? err.message : String(err) });
+        sendError(res, 403, 'login_refused', 'This account may not use this mini program.');
+        return;
+      }
+    }
+
+    try {
+      requireSession(req);
+      const fresh = await regenerateSession(req);
+      fresh.wecom = user;
+      if (settings.keepSessionKey) {
+        fresh.wecomMiniProgram = { sessionKey: mp.sessionKey, corpId: mp.corpId, userId: mp.userId, obtainedAt: settings.now() };
+      }
+      await saveSession(req);
+    } catch (err) {
+      if (err instanceof SessionUnavailableError) {
+        logger.error?.('wecom mini-program login: session store unavailable', safeFields(err));
+        res.setHeader('Retry-After', '5');
+        sendError(res, 503, 'session_store_unavailable', 'Sessions are temporarily unavailable; retry shortly.');
+        return;
+      }
+      throw err;
+    }
+
+    const expires = requireSession(req).cookie.expires;
+    const answer: MiniProgramLoginResponse = {
+      token: sessionToken(req.sessionID, settings.signingSecret),
+      tokenType: 'Bearer',
+      expiresAt: expires instanceof Date ? expires.getTime() : null,
+      user: { userId: mp.userId, corpId: mp.corpId },
+    };
+    logger.debug?.('wecom mini-program login', { userId: mp.userId, corpId: mp.corpId });
+    sendJson(res, 200, answer as unknown as Record<string, unknown>);
+  }
+
+  function answerWeComError(res: Response, err: unknown, api: string): void {
+    if (err instanceof WeComRateLimitError) {
+      logger.warn?.('wecom mini-program login: rate limited', safeFields(err));
+      res.setHeader('Retry-After', '60');
+      sendError(res, 503, 'rate_limited', 'WeCom is limiting requests; retry in a minute.');
+      return;
+    }
+    if (err instanceof WeComConfigError) {
+      logger.error?.('wecom mini-program login: WeCom rejected the configuration', { ...safeFields(err), hint: describeWeComError(err).hint });
+      sendError(res, 500, 'server_misconfigured', 'The server\'s WeCom settings are wrong; the administrator has been told in the server log.');
+      return;
+    }
+    if (err instanceof WeComApiError) {
+      const fields = safeFields(err);
+      switch (err.errcode) {
+        case 40029:
+          logger.debug?.('wecom mini-program login: invalid code', fields);
+          sendError(res, 401, 'invalid_code', 'The code is invalid, used or expired: call wx.qy.login again.');
+          return;
+        case 92002:
+          logger.warn?.('wecom mini-program login: cross-corp', fields);
+          sendError(res, 403, 'cross_corp', 'This mini program is not associated with this corporation\'s app.');
+          return;
+        case 60011:
+        case 60111:
+        case 50002:
+          logger.warn?.('wecom mini-program login: member not visible to the app', fields);
+          sendError(res, 403, 'no_access', 'You are not in this app\'s visible range; ask the administrator for access.');
+          return;
+        case -1:
+          logger.warn?.('wecom mini-program login: WeCom busy', fields);
+          res.setHeader('Retry-After', '5');
+          sendError(res, 503, 'wecom_unavailable', 'WeCom is busy; retry shortly.');
+          return;
+        case 60020:
+        case 48002:
+        case 50001:
+          logger.error?.('wecom mini-program login: WeCom rejected the server', { ...fields, hint: describeWeComError(err).hint });
+          sendError(res, 500, 'server_misconfigured', 'The server\'s WeCom settings are wrong; the administrator has been told in the server log.');
+          return;
+        default:
+          logger.warn?.('wecom mini-program login: WeCom error', { ...fields, hint: describeWeComError(err).hint });
+          sendError(res, 502, 'wecom_unavailable', 'WeCom refused the login; retry later.', { errcode: err.errcode });
+          return;
+      }
+    }
+    if (err instanceof WeComHttpError) {
+      logger.warn?.('wecom mini-program login: WeCom unreachable', { ...safeFields(err), hint: describeWeComError(err).hint });
+      if (err.kind === 'timeout') sendError(res, 504, 'wecom_timeout', 'WeCom did not answer in time; retry.');
+      else sendError(res, 502, 'wecom_unavailable', 'WeCom could not be reached; retry later.');
+      return;
+    }
+    logger.error?.('wecom mini-program login failed', { api, ...safeFields(err) });
+    sendError(res, 500, 'server_error', 'The login failed on the server.');
+  }
+}
+
+/** The session key WeCom gave at the mini-program login, when `keepSessionKey` is on. Server-side only. */
+export function miniProgramSessionKey(req: Request): string | undefined {
+  const session = (req as Request & { session?: { wecomMiniProgram?: MiniProgramSessionState } }).session;
+  return session?.wecomMiniProgram?.sessionKey;
+}
+
+// --- the bearer token ------------------------------------------------------------------------
+
+export interface BearerSessionOptions {
+  /** express-session's `name` option. Default `connect.sid` (express-session's default). */
+  cookieName?: string;
+}
+
+/** RFC 6750 b64token; session ids of uid-safe and cookie-signature signatures both fit. */
+const TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const MAX_TOKEN_LENGTH = 512;
+
+/**
+ * Mount BEFORE express-session. `Authorization: Bearer <token>` becomes the session cookie, so
+ * express-session loads (and verifies the signature of) the session the token names. A request
+ * without a bearer token is left alone; a malformed one is ignored (the guard then answers 401).
+ * When both are present, the bearer token wins over a session cookie.
+ */
+export function bearerSession(options: BearerSessionOptions = {}): RequestHandler {
+  const cookieName = options.cookieName ?? 'connect.sid';
+  if (typeof cookieName !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName)) {
+    throw new TypeError('bearerSession: cookieName must be express-session\'s `name` option, a cookie name such as "connect.sid".');
+  }
+  return function wecomBearerSession(req: Request, _res: Response, next: NextFunction): void {
+    const header = req.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer +([^\s]+) *$/i.exec(header) : null;
+    const token = match?.[1];
+    if (token === undefined || token.length > MAX_TOKEN_LENGTH || !TOKEN_PATTERN.test(token)) {
+      next();
+      return;
+    }
+    const ours = `${cookieName}=${encodeURIComponent(`s:${token}`)}`;
+    const others = String(req.headers.cookie ?? '')
+      .split(';')
+      .map((pair) => pair.trim())
+      .filter((pair) => pair !== '' && pair.split('=', 1)[0]?.trim() !== cookieName);
+    req.headers.cookie = [ours, ...others].join('; ');
+    next();
+  };
+}
+
+/** `<sid>.<signature>`: express-session's signed cookie value (cookie-signature) without `s:`. */
+export function sessionToken(sessionId: string, secret: string): string {
+  const signature = createHmac('sha256', secret).update(sessionId).digest('base64').replace(/=+$/, '');
+  return `${sessionId}.${signature}`;
+}
+
+// --- helpers ---------------------------------------------------------------------------------
+
+interface Settings {
+  clientFor: (corpId: string) => WeComClient | undefined;
+  defaultCorpId: string;
+  allowedCorpIds: readonly string[];
+  agentId: number | undefined;
+  checkVisibility: boolean;
+  keepSessionKey: boolean;
+  signingSecret: string;
+  maxBodyBytes: number;
+  logger: WeComLogger;
+  now: () => number;
+}
+
+const KNOWN_OPTIONS = [
+  'client', 'allowedCorpIds', 'agentId', 'checkVisibility', 'sessionSecret', 'keepSessionKey', 'onLogin',
+  'maxBodyBytes', 'logger', 'now',
+] as const;
+
+function fail(message: string): never {
+  throw new TypeError(`createMiniProgramLogin: ${message}`);
+}
+
+function validateOptions(options: MiniProgramLoginOptions): Settings {
+  if (options === null || typeof options !== 'object') fail('pass an options object: { client, sessionSecret }.');
+  for (const key of Object.keys(options)) {
+    if ((KNOWN_OPTIONS as readonly string[]).includes(key)) continue;
+    const near = KNOWN_OPTIONS.find((k) => k.toLowerCase() === key.toLowerCase());
+    fail(near ? `unknown option \`${key}\`; did you mean \`${near}\`?` : `unknown option \`${key}\`; known options: ${KNOWN_OPTIONS.join(', ')}.`);
+  }
+  const { client } = options;
+  let clientFor: (corpId: string) => WeComClient | undefined;
+  let allowed: readonly string[];
+  if (client instanceof WeComClient) {
+    allowed = options.allowedCorpIds ?? [client.corpId];
+    clientFor = (corpId) => (corpId === client.corpId ? client : undefined);
+  } else if (typeof client === 'function') {
+    if (options.allowedCorpIds === undefined) fail('allowedCorpIds is required when client is a function: list the corporations (corp IDs) whose members may log in.');
+    allowed = options.allowedCorpIds;
+    clientFor = (corpId) => {
+      const found = client(corpId);
+      return found instanceof WeComClient && found.corpId === corpId ? found : undefined;
+    };
+  } else {
+    fail('client is required: the WeComClient of the app the mini program is associated with (wecomAuth(...).client), or a function corpId => WeComClient.');
+  }
+  if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((id) => typeof id === 'string' && CORP_ID_PATTERN.test(id))) {
+    fail('allowedCorpIds must be a non-empty array of corp IDs, e.g. ["ww1234567890abcdef"].');
+  }
+  const defaultCorpId = client instanceof WeComClient ? client.corpId : (allowed[0] as string);
+  if (client instanceof WeComClient && !allowed.includes(client.corpId)) {
+    // Logins are exchanged with this client's token; a corp list without its corp refuses everyone.
+    options.logger?.warn?.('createMiniProgramLogin: allowedCorpIds does not contain the client\'s corp; only members of listed corps can log in', { corpId: client.corpId });
+  }
+  const agentId = options.agentId;
+  if (agentId !== undefined && (typeof agentId !== 'number' || !Number.isSafeInteger(agentId) || agentId <= 0)) {
+    fail('agentId must be a positive integer (the AgentId of the app the mini program is associated with).');
+  }
+  if (client instanceof WeComClient && client.agentId === undefined && agentId === undefined) {
+    fail('set agentId (or the WeComClient\'s agentId): the session records which app the member logged into.');
+  }
+  const secrets = typeof options.sessionSecret === 'string' ? [options.sessionSecret] : options.sessionSecret;
+  const signingSecret = Array.isArray(secrets) ? secrets[0] : undefined;
+  if (typeof signingSecret !== 'string' || signingSecret === '') {
+    fail('sessionSecret is required: the same value as express-session\'s `secret` option (the token is the signed session cookie).');
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? 4096;
+  if (typeof maxBodyBytes !== 'number' || !Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 64) {
+    fail('maxBodyBytes must be an integer of at least 64.');
+  }
+  if (options.onLogin !== undefined && typeof options.onLogin !== 'function') fail('onLogin must be a function.');
+  return {
+    clientFor,
+    defaultCorpId,
+    allowedCorpIds: [...allowed],
+    agentId,
+    checkVisibility: options.checkVisibility ?? false,
+    keepSessionKey: options.keepSessionKey ?? false,
+    signingSecret,
+    maxBodyBytes,
+    logger: options.logger ?? {},
+    now: options.now ?? Date.now,
+  };
+}
+
+type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; message: string };
+
+/**
+ * The JSON body: `req.body` when a body parser already ran, else read here, capped. Only JSON:
+ * wx.request sends `application/json` by default.
+ */
+async function readJsonBody(req: Request, maxBytes: number): Promise<BodyResult> {
+  // A body parser (express.json(), Express 4 or 5) already read the stream: use what it parsed.
+  if (req.readableEnded || (req as Request & { _body?: boolean })._body === true) {
+    return { ok: true, value: (req as Request & { body?: unknown }).body };
+  }
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
+    return { ok: false, status: 415, message: 'Send the code as JSON (Content-Type: application/json).' };
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return { ok: false, status: 413, message: `The body is larger than ${maxBytes} bytes.` };
+  }
+  let raw: Buffer;
+  try {
+    raw = await readCapped(req, maxBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) return { ok: false, status: 413, message: `The body is larger than ${maxBytes} bytes.` };
+    return { ok: false, status: 400, message: 'The body could not be read.' };
+  }
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown };
+  } catch {
+    return { ok: false, status: 400, message: 'The body is not valid JSON.' };
+  }
+}
+
+class BodyTooLarge extends Error {}
+
+/**
+ * Read the body up to `maxBytes`. Past the cap the rest is drained and dropped (not destroyed:
+ * destroying an IncomingMessage closes the socket the answer must go out on).
+ */
+function readCapped(req: Request, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer | string): void => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      if (size > maxBytes) {
+        cleanup();
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(buffer);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+function sendError(res: Response, status: number, error: MiniProgramLoginError, message: string, extra: Record<string, unknown> = {}): void {
+  sendJson(res, status, { error, message, ...extra });
+}
+
+/** Loggable fields of an error: our error classes are already redacted; others give their name only. */
+function safeFields(err: unknown): Record<string, unknown> {
+  if (err instanceof WeComApiError) return { error: err.name, errcode: err.errcode, api: err.api };
+  if (err instanceof WeComHttpError) return { error: err.name, api: err.api, kind: err.kind, status: err.status };
+  if (err instanceof Error) return { error: err.name, code: (err as { code?: unknown }).code };
+  return { error: typeof err };
+}
