@@ -87,6 +87,11 @@ export interface MiniProgramLoginOptions {
   keepSessionKey?: boolean;
   /** Same contract as `hooks.onLogin`: return a user to store, or throw to refuse (403 `login_refused`). */
   onLogin?: (user: MiniProgramUser, req: Request) => WeComUser | undefined | Promise<WeComUser | undefined>;
+  /**
+   * Store the user at `req.session.wecomApps[appKey]` instead of `req.session.wecom`, for the
+   * wecomAuth() instance configured with this `appKey` (several apps sharing one session).
+   */
+  appKey?: string;
   /** Largest accepted request body in bytes when this handler reads it itself. Default 4096. */
   maxBodyBytes?: number;
   logger?: WeComLogger;
@@ -238,7 +243,11 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
     try {
       requireSession(req);
       const fresh = await regenerateSession(req);
-      fresh.wecom = user;
+      if (settings.appKey === undefined) fresh.wecom = user;
+      else {
+        const slots = fresh as unknown as { wecomApps?: Record<string, WeComUser> };
+        slots.wecomApps = { ...slots.wecomApps, [settings.appKey]: user };
+      }
       if (settings.keepSessionKey) {
         fresh.wecomMiniProgram = { sessionKey: mp.sessionKey, corpId: mp.corpId, userId: mp.userId, obtainedAt: settings.now() };
       }
@@ -382,6 +391,7 @@ interface Settings {
   agentId: number | undefined;
   checkVisibility: boolean;
   keepSessionKey: boolean;
+  appKey: string | undefined;
   signingSecret: string;
   maxBodyBytes: number;
   logger: WeComLogger;
@@ -389,7 +399,7 @@ interface Settings {
 }
 
 const KNOWN_OPTIONS = [
-  'client', 'allowedCorpIds', 'agentId', 'checkVisibility', 'sessionSecret', 'keepSessionKey', 'onLogin',
+  'client', 'allowedCorpIds', 'agentId', 'checkVisibility', 'sessionSecret', 'keepSessionKey', 'onLogin', 'appKey',
   'maxBodyBytes', 'logger', 'now',
 ] as const;
 
@@ -444,6 +454,9 @@ function validateOptions(options: MiniProgramLoginOptions): Settings {
   if (typeof maxBodyBytes !== 'number' || !Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 64) {
     fail('maxBodyBytes must be an integer of at least 64.');
   }
+  if (options.appKey !== undefined && (typeof options.appKey !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(options.appKey))) {
+    fail('appKey must be the `appKey` of the matching wecomAuth() instance (letters, digits, _ or -).');
+  }
   if (options.onLogin !== undefined && typeof options.onLogin !== 'function') fail('onLogin must be a function.');
   return {
     clientFor,
@@ -452,6 +465,7 @@ function validateOptions(options: MiniProgramLoginOptions): Settings {
     agentId,
     checkVisibility: options.checkVisibility ?? false,
     keepSessionKey: options.keepSessionKey ?? false,
+    appKey: options.appKey,
     signingSecret,
     maxBodyBytes,
     logger: options.logger ?? {},
