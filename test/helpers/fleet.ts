@@ -219,14 +219,19 @@ export interface Answer {
   headers: Headers;
 }
 
-/** A request to one instance with the jar's cookies; Set-Cookie goes back into the jar. Never follows redirects. */
+/** A request to one instance, as the WeCom in-app browser, with the jar's cookies; Set-Cookie goes back into the jar. Never follows redirects. */
 export async function request(
   app: { url: string },
   path: string,
   jar: CookieJar | undefined,
-  options: { accept?: string; method?: string; lang?: string } = {},
+  options: { accept?: string; method?: string; lang?: string; ua?: string } = {},
 ): Promise<Answer> {
-  const headers: Record<string, string> = { accept: options.accept ?? HTML, 'accept-language': options.lang ?? 'en' };
+  // The WeCom in-app browser by default: the app picks in-app OAuth (not QR web login) by user agent.
+  const headers: Record<string, string> = {
+    accept: options.accept ?? HTML,
+    'accept-language': options.lang ?? 'en',
+    'user-agent': options.ua ?? WECOM_UA,
+  };
   const cookie = jar?.header();
   if (cookie) headers['cookie'] = cookie;
   const res = await fetch(app.url + path, { method: options.method ?? 'GET', redirect: 'manual', headers });

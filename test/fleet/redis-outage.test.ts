@@ -1,0 +1,123 @@
+/**
+ * The session Redis of a fleet stopped mid-run: requests that need the session answer 503 (a
+ * page or JSON), never 500, never anonymous access, and the app processes stay up; restarted on
+ * the same port, logins work again without restarting the apps.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
+import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
+import {
+  CookieJar, homeUser, publicPath, request, spawnFleet, visitWeCom, waitFor, walkLogin, type Answer, type AppProcess,
+} from '../helpers/fleet.ts';
+
+let emulator: Emulator | undefined;
+let redis: TestRedisServer | undefined;
+let apps: AppProcess[] = [];
+
+before(async () => {
+  [emulator, redis] = await Promise.all([startEmulator({ port: 0 }), startRedisServer()]);
+  apps = await spawnFleet(2, { emulatorUrl: emulator.url, redisUrl: redis.url });
+});
+
+after(async () => {
+  await Promise.allSettled(apps.map((app) => app.stop()));
+  await Promise.allSettled([emulator?.close(), redis?.stop()]);
+});
+
+function assertUnavailablePage(res: Answer, what: string): void {
+  assert.equal(res.status, 503, `${what}: status (${res.body.slice(0, 200)})`);
+  assert.match(res.contentType, /^text\/html/, what);
+  assert.match(res.body, /data-page="session-unavailable"/, what);
+  assert.equal(homeUser(res.body), undefined, `${what}: no identity shown`);
+  assert.equal(res.headers.get('retry-after'), '5', what);
+}
+
+function assertUnavailableJson(res: Answer, what: string): void {
+  assert.equal(res.status, 503, `${what}: status (${res.body.slice(0, 200)})`);
+  assert.match(res.contentType, /^application\/json/, what);
+  assert.equal((JSON.parse(res.body) as { error?: string }).error, 'session_store_unavailable', what);
+}
+
+describe('the session Redis stopped and restarted under a running fleet', () => {
+  test('503 for everything that needs the session, /healthz still up, logins again after the restart', async (t) => {
+    if (emulator === undefined || redis === undefined) throw new Error('setup failed');
+    const em = emulator;
+    const server = redis;
+    const [a, b] = apps;
+    assert.ok(a && b);
+
+    const jar = await walkLogin({ start: a, callback: b, final: a, user: 'zhangsan', emulatorUrl: em.url });
+    // A login in flight when Redis goes away: sent to WeCom, not back yet.
+    const pendingJar = new CookieJar();
+    const pending = await request(a, '/?pending=1', pendingJar);
+    assert.equal(pending.status, 302);
+
+    const stoppedAt = Date.now();
+    await server.stop();
+
+    // The very first requests after the stop, on both instances, in parallel: whatever the
+    // node-redis client is doing right then (socket closing, reconnecting), each must be a 503.
+    const burst = await Promise.all(
+      [a, b].flatMap((app) => [
+        request(app, '/', jar.clone()),
+        request(app, '/me', jar.clone(), { accept: 'application/json' }),
+      ]),
+    );
+    for (const [i, res] of burst.entries()) {
+      if (i % 2 === 0) assertUnavailablePage(res, `burst ${i}: page`);
+      else assertUnavailableJson(res, `burst ${i}: /me`);
+    }
+
+    for (const app of [a, b]) {
+      const name = app === a ? 'A' : 'B';
+      assertUnavailablePage(await request(app, '/', jar.clone()), `${name}: logged-in page navigation`);
+      assertUnavailableJson(await request(app, '/me', jar.clone(), { accept: 'application/json' }), `${name}: logged-in /me`);
+      // No cookie: a navigation must start a login, which needs the store.
+      assertUnavailablePage(await request(app, '/', new CookieJar()), `${name}: anonymous page navigation`);
+      assertUnavailablePage(await request(app, '/auth/wecom/login', new CookieJar()), `${name}: login route`);
+      // No cookie on an API call: nobody is logged in whatever Redis says, and the answer lets nobody in.
+      const anonymousApi = await request(app, '/me', new CookieJar(), { accept: 'application/json' });
+      assert.equal(anonymousApi.status, 401, `${name}: cookie-less /me`);
+      assertUnavailablePage(await request(app, '/auth/wecom/logout', jar.clone()), `${name}: logout`);
+      const health = await request(app, '/healthz', undefined, { accept: 'application/json' });
+      assert.equal(health.status, 200, `${name}: /healthz does not need the session`);
+    }
+
+    // The login that was in flight comes back while Redis is down: 503, and its code is not exchanged.
+    const exchanges = em.callCount('user/getuserinfo');
+    const callback = publicPath(await visitWeCom(pending.location ?? '', 'lisi'));
+    assertUnavailablePage(await request(b, callback, pendingJar.clone()), 'callback during the outage');
+    assert.equal(em.callCount('user/getuserinfo'), exchanges, 'no code exchanged without a session');
+
+    for (const app of [a, b]) {
+      assert.ok(app.alive(), `instance on ${app.port} still running`);
+      assert.doesNotMatch(app.output(), /\n\s+at .+\(.+:\d+:\d+\)/, 'no stack trace in the app output');
+      assert.doesNotMatch(app.output(), /Unhandled|uncaught/i);
+    }
+    const outageMs = Date.now() - stoppedAt;
+
+    await server.restart();
+    const restartedAt = Date.now();
+    // Persistence is off: the restarted Redis is empty, so the old session is gone: a new login, not a 503.
+    const recovered = await waitFor('a fresh login to work on A', async () => {
+      const res = await request(a, '/', new CookieJar());
+      return res.status === 302 ? res : undefined;
+    });
+    assert.ok(recovered.location?.startsWith(`${em.url}/connect/oauth2/authorize?`));
+    await waitFor('B to answer without 503', async () => {
+      const res = await request(b, '/', new CookieJar());
+      return res.status === 302 ? res : undefined;
+    });
+    const recoveryMs = Date.now() - restartedAt;
+
+    const old = await request(a, '/', jar.clone());
+    assert.equal(old.status, 302, 'the session lost with Redis starts a new login');
+    const again = await walkLogin({ start: b, callback: a, final: b, user: 'lisi', emulatorUrl: em.url });
+    const me = await request(a, '/me', again, { accept: 'application/json' });
+    assert.equal(me.status, 200);
+    assert.equal((JSON.parse(me.body) as { user: { userId: string } }).user.userId, 'lisi');
+    for (const app of [a, b]) assert.ok(app.alive());
+    t.diagnostic(`outage checks took ${outageMs} ms; both instances served logins ${recoveryMs} ms after the restart`);
+  });
+});
