@@ -69,8 +69,7 @@ describe('the session Redis stopped and restarted under a running fleet', () => 
       else assertUnavailableJson(res, `burst ${i}: /me`);
     }
 
-    for (const app of [a, b]) {
-      const name = app === a ? 'A' : 'B';
+    for (const [name, app] of [['A', a], ['B', b]] as const) {
       assertUnavailablePage(await request(app, '/', jar.clone()), `${name}: logged-in page navigation`);
       assertUnavailableJson(await request(app, '/me', jar.clone(), { accept: 'application/json' }), `${name}: logged-in /me`);
       // No cookie: a navigation must start a login, which needs the store.
