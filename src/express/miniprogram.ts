@@ -554,6 +554,6 @@ function sendError(res: Response, status: number, error: MiniProgramLoginError, 
 function safeFields(err: unknown): Record<string, unknown> {
   if (err instanceof WeComApiError) return { error: err.name, errcode: err.errcode, api: err.api };
   if (err instanceof WeComHttpError) return { error: err.name, api: err.api, kind: err.kind, status: err.status };
-  if (err instanceof Error) return { error: err.name, code: (err as { code?: unknown }).code };
+  if (err instanceof Error) return { error: err.name, errorCode: (err as { code?: unknown }).code };
   return { error: typeof err };
 }
