@@ -27,7 +27,7 @@ export interface WeComAuth {
   readonly router: RequestHandler;
   /** Guard: sets `req.wecomUser` or starts a login (pages) / answers 401 JSON (API calls). */
   requireUser(options?: GuardOptions): RequestHandler;
-  /** Turns session-store outages into a 503 page or JSON. Mount after your routes. */
+  /** Turns session-store outages (503) and WeCom errors into pages or JSON. Mount after your routes. */
   errorHandler(): ErrorRequestHandler;
   /** The URL of the login route, optionally with a return path. */
   loginUrl(returnTo?: string): string;
@@ -61,7 +61,7 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
   return {
     router,
     requireUser: (guardOptions) => createGuard(flow, config.origin, config.defaultReturnTo, guardOptions),
-    errorHandler: () => createErrorHandler(views),
+    errorHandler: () => createErrorHandler(views, { host: new URL(config.origin).host, agentId: config.agentId, retryHref: flow.loginUrl() }),
     loginUrl: (returnTo) => flow.loginUrl(returnTo),
     entryLinks: (path) => buildEntryLinks({
       corpId: config.corpId,

@@ -57,18 +57,48 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
       [en ? 'App' : '应用 AgentId', String(user?.agentId ?? '')],
       [en ? 'Signed in at' : '登录时间', user ? new Date(user.loginAt).toISOString() : ''],
     ];
-    const body = `<dl class="identity">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(v)}</dd>`).join('')}</dl>`
-      + `<p><a href="/me">/me (JSON)</a></p>`;
+    const profile = Object.entries(user?.profile ?? {});
+    const displayName = typeof user?.profile?.name === 'string' ? user.profile.name : (user?.userId ?? user?.openId ?? '');
+    const body = `<dl class="identity">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`
+      + (profile.length
+        ? `<h2>${en ? 'Profile (user/get + getuserdetail)' : '成员资料（user/get + getuserdetail）'}</h2><dl class="profile">${profile
+          .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`)
+          .join('')}</dl>`
+        : '')
+      + `<p><a href="/me">/me (JSON)</a> · <a href="/jssdk">${en ? 'JS-SDK signature' : 'JS-SDK 签名'}</a></p>`;
     const ctx = {
       page: 'signed-out' as const,
       status: 200,
       lang: en ? 'en' as const : 'zh-CN' as const,
-      heading: en ? `Hello, ${user?.userId ?? ''}` : `你好，${user?.userId ?? ''}`,
+      heading: en ? `Hello, ${displayName}` : `你好，${displayName}`,
       message: en ? 'You are signed in with WeCom.' : '你已通过企业微信登录。',
       action: { href: wecom.config.routes.logout, label: en ? 'Sign out' : '退出登录' },
     };
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(wecom.views.renderHtml(ctx, body).replace('data-page="signed-out"', 'data-page="home"'));
+  });
+
+  // A page that signs its own URL for wx.config / ww.register and wx.agentConfig. The signature is
+  // computed server-side from the cached tickets; a real page passes these values to the JS-SDK.
+  app.get('/jssdk', wecom.requireUser(), async (req, res, next) => {
+    try {
+      const en = preferredLang(req.headers['accept-language']) === 'en';
+      const pageUrl = new URL(req.originalUrl, wecom.config.origin).href;
+      const [corp, agent] = await Promise.all([wecom.client.createJsapiConfig(pageUrl), wecom.client.createAgentConfig(pageUrl)]);
+      const body = `<p>URL: <code data-field="url">${escapeHtml(pageUrl)}</code></p>`
+        + `<h2>wx.config / ww.register</h2><pre data-field="config">${escapeHtml(JSON.stringify({ beta: true, ...corp }, null, 2))}</pre>`
+        + `<h2>wx.agentConfig</h2><pre data-field="agentConfig">${escapeHtml(JSON.stringify(agent, null, 2))}</pre>`
+        + `<p><a href="/">${en ? 'Back' : '返回'}</a></p>`;
+      const ctx = {
+        page: 'signed-out' as const, status: 200, lang: en ? 'en' as const : 'zh-CN' as const,
+        heading: en ? 'JS-SDK signature for this page' : '本页面的 JS-SDK 签名',
+        message: en ? 'Signed with the cached jsapi_ticket and agent_config ticket (SHA-1, wecom-api.md §7).' : '使用缓存的 jsapi_ticket 与应用 ticket 计算（SHA-1）。',
+      };
+      res.setHeader('Cache-Control', 'no-store');
+      res.type('html').send(wecom.views.renderHtml(ctx, body).replace('data-page="signed-out"', 'data-page="jssdk"'));
+    } catch (err) {
+      next(err);
+    }
   });
 
   app.get('/me', wecom.requireUser(), (req, res) => {
@@ -77,5 +107,11 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
   });
 
   app.use(wecom.errorHandler());
+  // The app's own last resort: a page, never a stack trace.
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    console.error('demo: unexpected error', err instanceof Error ? err.name : typeof err);
+    if (res.headersSent) return;
+    wecom.views.show(req, res, 'server-error', { action: { href: '/', labelKey: 'home' } });
+  });
   return { app, wecom };
 }

@@ -1,9 +1,17 @@
 /**
- * `errorHandler()`: turns "the session store is down" into a 503 page or JSON instead of the
- * app's generic 500, so a Redis outage reads as what it is and nobody is let in by mistake.
+ * `errorHandler()`: turns the failures this library knows into a page or JSON an employee can act
+ * on, instead of the app's generic 500:
+ *
+ * - the session store is down -> 503 (so a Redis outage reads as what it is, and nobody is let in);
+ * - a WeCom error from the client, e.g. in a route calling `wecom.client.getUser()` -> the page of
+ *   its cause (60020 trusted IP, 45009 rate limit, a timeout…).
+ *
  * Every other error goes on to the app's own error handler.
  */
 import type { ErrorRequestHandler } from 'express';
+import { WeComError } from '../wecom/index.ts';
+import { pageForError } from './error-pages.ts';
+import type { FailureContext } from './error-pages.ts';
 import { isPageNavigation } from './guard.ts';
 import { SessionUnavailableError } from './session.ts';
 import { sendJson } from './views.ts';
@@ -20,17 +28,24 @@ export function isSessionStoreUnavailable(err: unknown): boolean {
   return /the client is (closed|offline)|connection is closed|socket closed unexpectedly/i.test(err.message);
 }
 
-export function createErrorHandler(views: Views): ErrorRequestHandler {
+export function createErrorHandler(views: Views, failure: FailureContext): ErrorRequestHandler {
   return function wecomAuthErrorHandler(err, req, res, next): void {
-    if (!isSessionStoreUnavailable(err) || res.headersSent) {
+    const storeDown = isSessionStoreUnavailable(err);
+    if ((!storeDown && !(err instanceof WeComError)) || res.headersSent) {
       next(err);
       return;
     }
-    res.setHeader('Retry-After', '5');
+    const choice = pageForError(storeDown ? new SessionUnavailableError('session store unavailable') : err, failure);
     if (isPageNavigation(req)) {
-      views.show(req, res, 'session-unavailable');
+      views.show(req, res, choice.page, choice.input);
       return;
     }
-    sendJson(res, 503, { error: 'session_store_unavailable', message: 'Sessions are temporarily unavailable; retry shortly.' });
+    const ctx = views.context(req, choice.page, choice.input);
+    for (const [name, value] of Object.entries(choice.input.headers ?? {})) res.setHeader(name, value);
+    sendJson(res, ctx.status, {
+      error: storeDown ? 'session_store_unavailable' : choice.page.replace(/-/g, '_'),
+      message: storeDown ? 'Sessions are temporarily unavailable; retry shortly.' : ctx.message,
+      ...(ctx.details?.errcode !== undefined ? { errcode: ctx.details.errcode } : {}),
+    });
   };
 }

@@ -17,6 +17,7 @@ import { startEmulator } from '../../src/emulator/index.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
 import { createDemoApp } from '../../src/demo/app.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
+import { jsapiSignature } from '../../src/wecom/index.ts';
 import { WECOM_UA, WECHAT_UA } from '../helpers/flow.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -44,6 +45,9 @@ describe('browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHR
       wecom: {
         corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl,
         apiBaseUrl: emulator.url, oauthBaseUrl: emulator.url, loginBaseUrl: emulator.url,
+        // As `npm start` does: consent (privateinfo) and the merged profile.
+        scope: 'snsapi_privateinfo',
+        profile: { fields: ['name', 'department', 'position', 'avatar', 'gender', 'mobile', 'email'] },
       },
       sessionSecret: 'browser-test-secret',
     });
@@ -87,10 +91,25 @@ describe('browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHR
     });
     await page.goto(`${baseUrl}/?from=menu`);
     assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/?from=menu');
-    assert.equal(await page.locator('h1').innerText(), '你好，zhangsan');
+    assert.equal(await page.locator('h1').innerText(), '你好，张三');
     assert.match(await page.locator('main').innerText(), /你已通过企业微信登录/);
     assert.match(await page.locator('dl.identity').innerText(), /wwdemocorp0000001/);
+    // privateinfo: user/get gives the name and position, getuserdetail the mobile withheld since 2022.
+    assert.equal(await page.locator('dd[data-field="name"]').innerText(), '张三');
+    assert.equal(await page.locator('dd[data-field="position"]').innerText(), '产品经理');
+    assert.match(await page.locator('dd[data-field="mobile"]').innerText(), /^\+?\d[\d -]{6,}$/);
     await shot(page, '01-home-zh');
+
+    // The JS-SDK page signs its own URL; the signature checks out against the cached ticket.
+    await page.goto(`${baseUrl}/jssdk?x=1#frag`);
+    assert.equal(await page.locator('main').getAttribute('data-page'), 'jssdk');
+    const config = JSON.parse(await page.locator('pre[data-field="config"]').innerText()) as { appId: string; timestamp: number; nonceStr: string; signature: string };
+    assert.equal(config.appId, 'wwdemocorp0000001');
+    const ticket = await wecom.client.getJsapiTicket();
+    assert.equal(config.signature, jsapiSignature({ ticket, nonceStr: config.nonceStr, timestamp: config.timestamp, url: `${baseUrl}/jssdk?x=1` }));
+    const agentConfig = JSON.parse(await page.locator('pre[data-field="agentConfig"]').innerText()) as { agentid: number };
+    assert.equal(agentConfig.agentid, 1000002);
+    await shot(page, '11-jssdk');
 
     const me = await page.goto(`${baseUrl}/me`);
     const body = (await me?.json()) as { user: { userId: string } };
@@ -118,7 +137,7 @@ describe('browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHR
     await shot(page, '03-emulator-web-login');
     await page.getByText('李四').first().click();
     await page.waitForURL(`${baseUrl}/`);
-    assert.equal(await page.locator('h1').innerText(), 'Hello, lisi');
+    assert.equal(await page.locator('h1').innerText(), 'Hello, 李四');
     await shot(page, '04-home-en');
     await context.close();
   });
@@ -140,7 +159,7 @@ describe('browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHR
       [60020, 'wecom-trusted-ip', '应用配置有误', '09-trusted-ip'],
     ] as const) {
       const { context, page } = await open({ ua: WECOM_UA, user: 'zhangsan' });
-      emulator.faults.failNext(errcode, 1, 'user/getuserinfo');
+      emulator.faults.failNext(errcode, 1, 'auth/getuserinfo');
       await page.goto(`${baseUrl}/`);
       assert.equal(await page.locator('main').getAttribute('data-page'), pageId);
       assert.equal(await page.locator('h1').innerText(), heading);
