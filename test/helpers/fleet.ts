@@ -89,6 +89,8 @@ async function spawnOn(port: number, env: AppEnv): Promise<AppProcess> {
       PATH: process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? '',
       NODE_ENV: 'test',
+      // The silent in-app login of the issue (no consent page, no profile calls).
+      WECOM_SCOPE: 'snsapi_base',
       PORT: String(port),
       PUBLIC_URL,
       WECOM_EMULATOR: '0',
@@ -265,10 +267,17 @@ export function publicPath(location: string | undefined): string {
   return url.pathname + url.search;
 }
 
-/** The UserId shown on the demo's home page, if it is the signed-in home page. */
-export function homeUser(body: string): string | undefined {
-  if (!body.includes('data-page="home"')) return undefined;
-  return /<dd data-field="UserId">([^<]*)<\/dd>/.exec(body)?.[1];
+/** True for the demo's signed-in home page (its markup is the demo's business; only the page id is relied on). */
+export function isHomePage(res: Answer): boolean {
+  return res.status === 200 && res.body.includes('data-page="home"');
+}
+
+/** The UserId of the session in `jar` on `app`, from /me (JSON); undefined when not logged in. */
+export async function whoAmI(app: { url: string }, jar: CookieJar): Promise<string | undefined> {
+  const res = await request(app, '/me', jar, { accept: 'application/json' });
+  if (res.status !== 200) return undefined;
+  const body = JSON.parse(res.body) as { user?: { userId?: unknown } };
+  return typeof body.user?.userId === 'string' ? body.user.userId : undefined;
 }
 
 export interface LoginSteps {
@@ -285,7 +294,7 @@ export interface LoginSteps {
 /**
  * Walks one login with a fresh (or given) cookie jar: guarded page -> 302 to the emulator ->
  * the emulator's 302 to the callback on the public origin -> that path on `callback` -> 302 back
- * to the page -> the page on `final`, which must answer 200 for `user`. Throws with the step that
+ * to the page -> the page on `final`, which must answer 200 (and /me there must name `user`). Throws with the step that
  * went wrong.
  */
 export async function walkLogin(steps: LoginSteps): Promise<CookieJar> {
@@ -301,9 +310,8 @@ export async function walkLogin(steps: LoginSteps): Promise<CookieJar> {
     throw new Error(`callback: expected a 302 to ${path}, got ${back.status} ${back.location ?? ''} ${back.body.slice(0, 200)}`);
   }
   const page = await request(steps.final, path, jar);
-  const shown = homeUser(page.body);
-  if (page.status !== 200 || shown !== steps.user) {
-    throw new Error(`GET ${path} after login: expected 200 for ${steps.user}, got ${page.status} (${shown ?? 'no user'})`);
-  }
+  if (!isHomePage(page)) throw new Error(`GET ${path} after login: expected the home page, got ${page.status}`);
+  const shown = await whoAmI(steps.final, jar);
+  if (shown !== steps.user) throw new Error(`/me after login: expected ${steps.user}, got ${shown ?? 'nobody'}`);
   return jar;
 }
