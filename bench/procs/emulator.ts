@@ -1,0 +1,58 @@
+/**
+ * The WeCom emulator in its own process, serving HTTPS on a free port with the bench certificate.
+ * Controlled by the orchestrator over IPC: trust an app's host, set the per-call delay, read and
+ * clear the call log.
+ */
+import { startEmulator } from '../../src/emulator/index.ts';
+
+const key = process.env['BENCH_TLS_KEY'];
+const cert = process.env['BENCH_TLS_CERT'];
+if (!key || !cert) throw new Error('emulator proc: BENCH_TLS_KEY and BENCH_TLS_CERT are required');
+
+const emulator = await startEmulator({ port: 0, host: '127.0.0.1', tls: { key, cert } });
+
+interface Msg { id: number; type: string; host?: string; ms?: number }
+
+function answer(id: number, body: unknown): void {
+  process.send?.({ id, body });
+}
+
+process.on('message', (raw: unknown) => {
+  const msg = raw as Msg;
+  switch (msg.type) {
+    case 'trust': {
+      for (const corp of emulator.fixture.corps) {
+        for (const app of corp.apps) if (msg.host && !app.trustedDomains.includes(msg.host)) app.trustedDomains.push(msg.host);
+      }
+      answer(msg.id, { ok: true });
+      return;
+    }
+    case 'delay':
+      emulator.faults.delay(msg.ms ?? 0);
+      answer(msg.id, { ok: true });
+      return;
+    case 'calls': {
+      const byApi: Record<string, number> = {};
+      let errors = 0;
+      for (const call of emulator.calls) {
+        byApi[call.api] = (byApi[call.api] ?? 0) + 1;
+        if (call.errcode !== 0) errors += 1;
+      }
+      answer(msg.id, { byApi, errors, total: emulator.calls.length });
+      return;
+    }
+    case 'clear':
+      emulator.clearCalls();
+      answer(msg.id, { ok: true });
+      return;
+    case 'rss':
+      answer(msg.id, { rss: process.memoryUsage().rss });
+      return;
+    default:
+      answer(msg.id, { error: `unknown message ${msg.type}` });
+  }
+});
+process.on('disconnect', () => {
+  void emulator.close().then(() => process.exit(0));
+});
+process.send?.({ id: 0, body: { port: Number(new URL(emulator.url).port) } });
