@@ -72,6 +72,25 @@ export interface WeComAuthOptions {
    * `req.session.wecom`. Give each instance its own `routes` too.
    */
   appKey?: string;
+  /**
+   * Mini-program login (`wx.qy.login` -> `POST /auth/wecom/miniprogram/login` with `{code}`).
+   * Off unless given; `sessionSecret` must be express-session's `secret` (the answer's token is
+   * the signed session id, which `bearerSession()` turns back into the session cookie).
+   */
+  miniProgram?: {
+    sessionSecret: string | readonly string[];
+    /** express-session's `name`. Default `connect.sid`. */
+    cookieName?: string;
+    path?: string;
+    /** Corporations whose members may log in (a mini program can be linked to several). Default: `corpId`. */
+    allowedCorpIds?: readonly string[];
+    /** Check with `user/get` that the member is in the app's visible range (60011 -> 403). Default false. */
+    checkVisibility?: boolean;
+    /** Keep WeCom's session_key server-side in the session (never in a response). Default false. */
+    keepSessionKey?: boolean;
+  };
+  /** `GET /auth/wecom/jssdk/config?url=…[&type=agent]` for wx.config / ww.register. Default on, for logged-in users. */
+  jssdk?: boolean | { path?: string; requireUser?: boolean };
   /** Where to send the user when there is nothing better to return to. Default `/`. */
   defaultReturnTo?: string;
   /** Where logout sends the user. Default: the built-in "signed out" page. */
@@ -109,6 +128,9 @@ export interface ResolvedConfig {
   readonly wecomClientOnly: boolean;
   readonly profileFields: readonly string[] | undefined;
   readonly appKey: string | undefined;
+  readonly miniProgram: (Required<Pick<NonNullable<WeComAuthOptions['miniProgram']>, 'path' | 'cookieName' | 'checkVisibility' | 'keepSessionKey'>>
+    & { sessionSecret: string | readonly string[]; allowedCorpIds: readonly string[] }) | undefined;
+  readonly jssdk: { path: string; requireUser: boolean } | undefined;
   readonly defaultReturnTo: string;
   readonly afterLogout: string | undefined;
   readonly maxLoginAgeMs: number | undefined;
@@ -136,7 +158,7 @@ export class WeComAuthConfigError extends Error {
 
 const KNOWN_OPTIONS = [
   'corpId', 'agentId', 'secret', 'baseUrl', 'routes', 'scope', 'identityEndpoint', 'apiBaseUrl',
-  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'wecomClientOnly', 'profile', 'appKey', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
+  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'wecomClientOnly', 'profile', 'appKey', 'miniProgram', 'jssdk', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
   'transactionTtlMs', 'maxTransactions', 'viewsDir', 'renderPage', 'hooks', 'tokenCache', 'timeouts', 'logger',
 ] as const;
 
@@ -197,6 +219,8 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     wecomClientOnly: options.wecomClientOnly ?? false,
     profileFields: resolveProfile(options.profile, scope),
     appKey: resolveAppKey(options.appKey),
+    miniProgram: resolveMiniProgram(options.miniProgram, corpId),
+    jssdk: resolveJssdk(options.jssdk),
     defaultReturnTo,
     afterLogout: options.afterLogout,
     maxLoginAgeMs: optionalPositive(options.maxLoginAgeMs, 'maxLoginAgeMs'),
@@ -228,6 +252,32 @@ function resolveProfile(value: WeComAuthOptions['profile'], scope: Scope): reado
     return Object.freeze([...fields]);
   }
   throw new WeComAuthConfigError('profile', 'must be true, false or { fields: [...] }.');
+}
+
+function resolveMiniProgram(value: WeComAuthOptions['miniProgram'], corpId: string): ResolvedConfig['miniProgram'] {
+  if (value === undefined) return undefined;
+  const secrets = typeof value.sessionSecret === 'string' ? [value.sessionSecret] : value.sessionSecret;
+  if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((x) => typeof x === 'string' && x.length > 0)) {
+    throw new WeComAuthConfigError('miniProgram.sessionSecret', "is required: the same `secret` you give express-session (it signs the mini program's session token).");
+  }
+  const allowed = value.allowedCorpIds ?? [corpId];
+  if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((c) => typeof c === 'string' && c !== '')) {
+    throw new WeComAuthConfigError('miniProgram.allowedCorpIds', 'must be a non-empty list of corporation IDs.');
+  }
+  return Object.freeze({
+    sessionSecret: value.sessionSecret,
+    cookieName: value.cookieName ?? 'connect.sid',
+    path: routePath(value.path ?? '/auth/wecom/miniprogram/login', 'miniProgram.path'),
+    allowedCorpIds: Object.freeze([...allowed]),
+    checkVisibility: value.checkVisibility ?? false,
+    keepSessionKey: value.keepSessionKey ?? false,
+  });
+}
+
+function resolveJssdk(value: WeComAuthOptions['jssdk']): ResolvedConfig['jssdk'] {
+  if (value === false) return undefined;
+  const options = value === undefined || value === true ? {} : value;
+  return Object.freeze({ path: routePath(options.path ?? '/auth/wecom/jssdk/config', 'jssdk.path'), requireUser: options.requireUser ?? true });
 }
 
 function resolveAppKey(value: unknown): string | undefined {

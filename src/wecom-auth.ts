@@ -20,6 +20,10 @@ import { createGuard } from './express/guard.ts';
 import type { GuardOptions } from './express/guard.ts';
 import { LoginFlow } from './express/login-flow.ts';
 import { createRouter } from './express/router.ts';
+import type { JsonRoutes } from './express/router.ts';
+import { bearerSession, createMiniProgramLogin } from './express/miniprogram.ts';
+import { createJsapiConfigHandler } from './express/jssdk.ts';
+import type { RequestSession } from './express/session.ts';
 import { Views } from './express/views.ts';
 
 export interface WeComAuth {
@@ -29,6 +33,11 @@ export interface WeComAuth {
   requireUser(options?: GuardOptions): RequestHandler;
   /** Turns session-store outages (503) and WeCom errors into pages or JSON. Mount after your routes. */
   errorHandler(): ErrorRequestHandler;
+  /**
+   * For mini programs (no cookies): turns `Authorization: Bearer <token>` from the mini-program
+   * login into the session cookie. Mount it BEFORE express-session.
+   */
+  bearerSession(): RequestHandler;
   /** The URL of the login route, optionally with a return path. */
   loginUrl(returnTo?: string): string;
   /** The links to paste into the admin console for a page of this app. */
@@ -56,12 +65,46 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
   });
   const views = new Views({ ...(config.viewsDir ? { viewsDir: config.viewsDir } : {}), ...(config.renderPage ? { renderPage: config.renderPage } : {}) });
   const flow = new LoginFlow(config, client, views);
-  const router = createRouter(config, flow, views);
+  const jsonRoutes: JsonRoutes = {};
+  if (config.miniProgram) {
+    jsonRoutes[config.miniProgram.path] = {
+      methods: ['POST'],
+      handler: createMiniProgramLogin({
+        client,
+        agentId: config.agentId,
+        allowedCorpIds: config.miniProgram.allowedCorpIds,
+        checkVisibility: config.miniProgram.checkVisibility,
+        keepSessionKey: config.miniProgram.keepSessionKey,
+        sessionSecret: config.miniProgram.sessionSecret,
+        ...(config.appKey ? { appKey: config.appKey } : {}),
+        ...(config.hooks.onLogin ? { onLogin: config.hooks.onLogin } : {}),
+        ...(config.logger ? { logger: config.logger } : {}),
+      }),
+    };
+  }
+  if (config.jssdk) {
+    jsonRoutes[config.jssdk.path] = {
+      methods: ['GET', 'HEAD'],
+      handler: createJsapiConfigHandler({
+        client,
+        baseUrl: config.origin,
+        requireUser: config.jssdk.requireUser,
+        // The same notion of "logged in" as the guard (appKey, maxLoginAgeMs).
+        currentUser: (req) => {
+          const session = (req as { session?: RequestSession }).session;
+          return session ? flow.currentUser(session) : undefined;
+        },
+        ...(config.logger ? { logger: config.logger } : {}),
+      }),
+    };
+  }
+  const router = createRouter(config, flow, views, jsonRoutes);
 
   return {
     router,
     requireUser: (guardOptions) => createGuard(flow, config.origin, config.defaultReturnTo, guardOptions),
     errorHandler: () => createErrorHandler(views, { host: new URL(config.origin).host, agentId: config.agentId, retryHref: flow.loginUrl() }),
+    bearerSession: () => bearerSession({ cookieName: config.miniProgram?.cookieName ?? 'connect.sid' }),
     loginUrl: (returnTo) => flow.loginUrl(returnTo),
     entryLinks: (path) => buildEntryLinks({
       corpId: config.corpId,

@@ -32,6 +32,8 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
     res.json({ ok: true });
   });
 
+  // Mini programs keep no cookies: their session token comes as `Authorization: Bearer …`.
+  if (wecom.config.miniProgram) app.use(wecom.bearerSession());
   app.use(session({
     name: 'wecom.sid',
     secret: options.sessionSecret,

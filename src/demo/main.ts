@@ -55,6 +55,7 @@ const { app, wecom } = createDemoApp({
     // The demo asks for consent (privateinfo) so that it can show the merged profile.
     scope: env.WECOM_SCOPE === 'snsapi_base' ? 'snsapi_base' : 'snsapi_privateinfo',
     profile: { fields: ['name', 'department', 'position', 'avatar', 'gender', 'mobile', 'email'] },
+    miniProgram: { sessionSecret, cookieName: 'wecom.sid' },
     ...(wecomUrl('WECOM_API_BASE_URL') ? { apiBaseUrl: wecomUrl('WECOM_API_BASE_URL') } : {}),
     ...(wecomUrl('WECOM_OAUTH_BASE_URL') ? { oauthBaseUrl: wecomUrl('WECOM_OAUTH_BASE_URL') } : {}),
     ...(wecomUrl('WECOM_LOGIN_BASE_URL') ? { loginBaseUrl: wecomUrl('WECOM_LOGIN_BASE_URL') } : {}),

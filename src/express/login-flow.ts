@@ -286,6 +286,6 @@ export function queryOf(req: Request): URLSearchParams {
 /** Safe fields of an error for a log line: no code, token or secret ever (they are not in our errors). */
 export function describe(err: unknown): Record<string, unknown> {
   if (err instanceof WeComApiError) return { error: err.name, errcode: err.errcode, api: err.api };
-  if (err instanceof Error) return { error: err.name, code: (err as { code?: unknown }).code };
+  if (err instanceof Error) return { error: err.name, errorCode: (err as { code?: unknown }).code };
   return { error: String(err) };
 }

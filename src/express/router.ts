@@ -10,13 +10,21 @@ import { pageForError } from './error-pages.ts';
 import { SessionUnavailableError } from './session.ts';
 import type { Views } from './views.ts';
 
-export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Views): RequestHandler {
+/** Handlers that answer JSON themselves (mini-program login, JS-SDK config), by path. */
+export type JsonRoutes = Record<string, { methods: string[]; handler: RequestHandler }>;
+
+export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Views, jsonRoutes: JsonRoutes = {}): RequestHandler {
   const routes: Record<string, { methods: string[]; handle: (req: Request, res: Response) => Promise<void> }> = {
     [config.routes.login]: { methods: ['GET', 'HEAD'], handle: (req, res) => flow.login(req, res) },
     [config.routes.callback]: { methods: ['GET', 'HEAD'], handle: (req, res) => flow.callback(req, res) },
     [config.routes.logout]: { methods: ['GET', 'HEAD', 'POST'], handle: (req, res) => flow.logout(req, res) },
   };
   return function wecomAuthRouter(req: Request, res: Response, next: NextFunction): void {
+    const json = Object.hasOwn(jsonRoutes, req.path) ? jsonRoutes[req.path] : undefined;
+    if (json && json.methods.includes(req.method)) {
+      void json.handler(req, res, next);
+      return;
+    }
     const route = Object.hasOwn(routes, req.path) ? routes[req.path] : undefined;
     if (!route || !route.methods.includes(req.method)) {
       next();

@@ -17,6 +17,7 @@ import type { WeComAuthOptions } from '../../src/config.ts';
 const require = createRequire(import.meta.url);
 
 export const BASE_URL = 'http://localhost:3000';
+export const SESSION_SECRET = 'test-session-secret';
 export const WECOM_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh ColorScheme/Light';
 export const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40 NetType/WIFI Language/zh_CN';
 export const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
@@ -66,9 +67,10 @@ export async function setupFlow(options: FlowOptions = {}): Promise<FlowSetup> {
   });
   const app = loadExpress(options.variant ?? 'express5')();
   if (options.trustProxy) app.set('trust proxy', options.trustProxy);
+  if (wecom.config.miniProgram) app.use(wecom.bearerSession());
   app.use(session({
     name: 'wecom.sid',
-    secret: 'test-session-secret',
+    secret: SESSION_SECRET,
     resave: false,
     saveUninitialized: false,
     ...(options.store ? { store: options.store } : {}),
