@@ -16,7 +16,8 @@ export type JsonRoutes = Record<string, { methods: string[]; handler: RequestHan
 export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Views, jsonRoutes: JsonRoutes = {}): RequestHandler {
   const routes: Record<string, { methods: string[]; handle: (req: Request, res: Response) => Promise<void> }> = {
     [config.routes.login]: { methods: ['GET', 'HEAD'], handle: (req, res) => flow.login(req, res) },
-    [config.routes.callback]: { methods: ['GET', 'HEAD'], handle: (req, res) => flow.callback(req, res) },
+    // GET only: a HEAD (a link checker, a preview) must not consume the state and the code.
+    [config.routes.callback]: { methods: ['GET'], handle: (req, res) => flow.callback(req, res) },
     [config.routes.logout]: { methods: ['GET', 'HEAD', 'POST'], handle: (req, res) => flow.logout(req, res) },
   };
   return function wecomAuthRouter(req: Request, res: Response, next: NextFunction): void {
