@@ -114,6 +114,18 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       assert.match(res.text, /href="http:\/\/localhost:3000\/auth\/wecom\/login\?returnTo=%2Forders%2F10"/);
     });
 
+    it('a HEAD on the callback (a link checker) neither consumes the state nor exchanges the code', async () => {
+      const agent = flow.agent();
+      const start = await agent.get('/orders/11').set('Accept', HTML);
+      const wecom = await visitWeCom(start.headers.location as string);
+      const exchanges = flow.emulator.callCount('user/getuserinfo');
+      const head = await agent.head(appPath(wecom.location));
+      assert.equal(head.status, 404);
+      assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges);
+      const get = await agent.get(appPath(wecom.location)).set('Accept', HTML);
+      assert.equal(get.headers.location, '/orders/11');
+    });
+
     it('an expired transaction never exchanges its code and restarts the login', async () => {
       const agent = flow.agent();
       const start = await agent.get('/orders/5').set('Accept', HTML);
