@@ -14,18 +14,17 @@ import { pageForError } from './error-pages.ts';
 import type { FailureContext } from './error-pages.ts';
 import { isPageNavigation } from './guard.ts';
 import { SessionUnavailableError } from './session.ts';
+import { isStoreUnavailableError } from '../redis/errors.ts';
 import { sendJson } from './views.ts';
 import type { Views } from './views.ts';
 
-/** Errors that mean the session store could not be reached (node-redis names, socket codes). */
+/**
+ * Errors that mean the session store could not be reached or did not answer in time: one
+ * classifier for the whole library (src/redis/errors.ts recognises node-redis errors by shape and
+ * imports nothing from `redis`), so "The queue is full" or a reply timeout is a 503, not a 500.
+ */
 export function isSessionStoreUnavailable(err: unknown): boolean {
-  if (err instanceof SessionUnavailableError) return true;
-  if (!(err instanceof Error)) return false;
-  const names = ['ClientClosedError', 'ClientOfflineError', 'ConnectionTimeoutError', 'SocketClosedUnexpectedlyError', 'ReconnectStrategyError', 'SocketTimeoutError'];
-  if (names.includes(err.name) || names.includes(err.constructor.name)) return true;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTCONN', 'EHOSTUNREACH'].includes(code)) return true;
-  return /the client is (closed|offline)|connection is closed|socket closed unexpectedly/i.test(err.message);
+  return err instanceof SessionUnavailableError || isStoreUnavailableError(err);
 }
 
 export function createErrorHandler(views: Views, failure: FailureContext): ErrorRequestHandler {

@@ -50,6 +50,7 @@ const UNAVAILABLE_MESSAGES = [
   'Connection timeout',
   'The queue is full', // commandsQueueMaxLength reached: Redis is not keeping up
   'All the root nodes are unavailable',
+  'The connection is closed',
 ];
 
 /** Node socket error codes for an unreachable server. */
@@ -58,6 +59,8 @@ const UNAVAILABLE_CODES = new Set([
   'ECONNRESET',
   'ECONNABORTED',
   'EPIPE',
+  'ENOTCONN',
+  'ECONNABORTED',
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',

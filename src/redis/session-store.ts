@@ -46,6 +46,47 @@ export interface RedisSessionStoreOptions {
   disableTouch?: boolean;
   /** Receives one warning per Redis outage when this helper attaches the error listener. Default `console`; `null` for silence. */
   logger?: RedisLogger | null;
+  /**
+   * Give up on a Redis reply after this many ms (the request then gets a 503). A Redis that stops
+   * answering without closing the socket (a long fork, a paused or black-holed server) would
+   * otherwise hang every request for as long as it stalls: node-redis's own command timeout
+   * covers sending the command, not waiting for the reply. Default 2000; 0 turns it off.
+   */
+  commandTimeoutMs?: number;
+}
+
+/** The commands connect-redis 10 sends for express-session. */
+const STORE_COMMANDS = new Set(['get', 'set', 'expire', 'del', 'mGet', 'scanIterator']);
+
+/** A store-command reply that did not come in time. Recognised by isStoreUnavailableError (name, code). */
+class RedisReplyTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(command: string, ms: number) {
+    super(`Redis did not answer ${command} within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** The client as connect-redis sees it, with a deadline on every reply of the store's commands. */
+function withReplyTimeout<T extends object>(client: T, ms: number): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof property !== 'string' || !STORE_COMMANDS.has(property) || typeof value !== 'function' || property === 'scanIterator') {
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      }
+      return (...args: unknown[]) => {
+        const reply = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new RedisReplyTimeoutError(property, ms)), ms);
+        });
+        // A reply that comes after the deadline is dropped; its late rejection must not go unhandled.
+        reply.catch(() => undefined);
+        return Promise.race([reply, deadline]).finally(() => clearTimeout(timer));
+      };
+    },
+  });
 }
 
 export function createRedisSessionStore(options: RedisSessionStoreOptions): RedisStore {
@@ -60,6 +101,11 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Redi
     throw new TypeError(`createRedisSessionStore: \`ttl\` is in seconds and must be a positive integer, got ${String(ttl)}`);
   }
   const logger = options.logger === null ? undefined : (options.logger ?? console);
+  const { commandTimeoutMs = 2000 } = options;
+  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 0) {
+    throw new TypeError(`createRedisSessionStore: \`commandTimeoutMs\` must be a whole number of ms (0 = off), got ${String(commandTimeoutMs)}`);
+  }
   ensureErrorListener(client, logger, 'RedisSessionStore');
-  return new RedisStore({ client, prefix, disableTouch, ...(ttl === undefined ? {} : { ttl }) });
+  const storeClient = commandTimeoutMs > 0 ? withReplyTimeout(client, commandTimeoutMs) : client;
+  return new RedisStore({ client: storeClient, prefix, disableTouch, ...(ttl === undefined ? {} : { ttl }) });
 }

@@ -3,8 +3,8 @@
  * network black hole) under a demo app process. Unlike a stopped Redis (redis-outage.test.ts),
  * nothing closes the socket, so node-redis neither fails fast nor reconnects.
  *
- * Both tests are marked `todo` because they describe known misbehaviour (see the fleet report):
- * their failures are reported but do not fail `npm test`; drop `todo` once fixed.
+ * The session store gives up on a reply after `commandTimeoutMs` and the error handler knows
+ * node-redis's "The queue is full": both end in a 503, never a hang or a 500.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -54,7 +54,6 @@ async function waitUnpaused(): Promise<void> {
 describe('the session Redis stalls (CLIENT PAUSE) under a running app', () => {
   test(
     'a request needing the session answers 503 within a bounded time, not when Redis answers again',
-    { todo: 'the session store has no reply timeout: requests hang for as long as Redis does (node-redis command timeouts only cover the write, not the reply)' },
     async () => {
       const { app: instance, jar, pause } = await setup();
       await pause();
@@ -72,7 +71,6 @@ describe('the session Redis stalls (CLIENT PAUSE) under a running app', () => {
 
   test(
     'more requests than commandsQueueMaxLength while Redis stalls: the overflow answers 503, never 500',
-    { todo: 'errorHandler does not recognise node-redis "The queue is full" (nor TimeoutError, LOADING…): 500 instead of 503' },
     async () => {
       const { app: instance, jar, pause } = await setup();
       await pause();
