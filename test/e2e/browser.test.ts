@@ -151,6 +151,32 @@ describe('browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHR
     await context.close();
   });
 
+  it('a non-member identified by WeCom: the non-member page; a code refused twice: the "link expired" page', async () => {
+    {
+      const { context, page } = await open({ ua: WECOM_UA, user: 'oDemoWeChatVisitor0000000001' });
+      await page.goto(`${baseUrl}/`);
+      assert.equal(await page.locator('main').getAttribute('data-page'), 'non-member');
+      assert.equal(await page.locator('h1').innerText(), '仅限企业成员使用');
+      await shot(page, '12-non-member');
+      await context.close();
+    }
+    {
+      const { context, page } = await open({ ua: WECOM_UA, user: 'zhangsan' });
+      emulator.faults.failNext(40029, 2, 'auth/getuserinfo');
+      await page.goto(`${baseUrl}/?tab=1`);
+      assert.equal(await page.locator('main').getAttribute('data-page'), 'login-expired');
+      assert.equal(await page.locator('h1').innerText(), '登录链接已失效');
+      await shot(page, '13-login-expired');
+      // Its button starts a fresh login that lands on the page asked for.
+      await page.locator('a.button').click();
+      await page.waitForLoadState();
+      assert.equal(new URL(page.url()).search, '?tab=1');
+      assert.equal(await page.locator('main').getAttribute('data-page'), 'home');
+      emulator.faults.reset();
+      await context.close();
+    }
+  });
+
   it('outside the visible range (60011), a wrong trusted domain (50001), rate limited (45009): their pages', async () => {
     for (const [errcode, pageId, heading, name] of [
       [60011, 'no-access', '你没有此应用的使用权限', '06-no-access'],
