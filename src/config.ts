@@ -5,6 +5,7 @@
  * a misconfigured login should fail when the app boots, not when the first employee taps a menu.
  */
 import type { TokenCache } from './wecom/token-cache.ts';
+import { safeReturnTo } from './express/return-to.ts';
 import type { WeComLogger } from './wecom/index.ts';
 import type { PageRenderer } from './express/views.ts';
 import type { WeComUser } from './express/session.ts';
@@ -52,6 +53,13 @@ export interface WeComAuthOptions {
   loginBaseUrl?: string;
   /** Accept people who are not members of the corporation (OpenId only, e.g. from personal WeChat). Default false. */
   allowNonMembers?: boolean;
+  /**
+   * Refuse members outside the app's visible range (可见范围). WeCom gives a code to every member
+   * of the corporation, visible or not, so the login checks with `user/get` (one more call per
+   * login; none more when `profile` already fetches it): 60011 -> the "no access" page. Default
+   * true; set false when every member may use the app.
+   */
+  checkVisibility?: boolean;
   /**
    * Only log in inside the WeCom client. Default false: a browser outside WeCom gets WeCom's web
    * login (QR code, `login.work.weixin.qq.com/wwlogin/sso/login`); with true it gets the
@@ -125,6 +133,7 @@ export interface ResolvedConfig {
   readonly oauthBaseUrl: string | undefined;
   readonly loginBaseUrl: string | undefined;
   readonly allowNonMembers: boolean;
+  readonly checkVisibility: boolean;
   readonly wecomClientOnly: boolean;
   readonly profileFields: readonly string[] | undefined;
   readonly appKey: string | undefined;
@@ -158,7 +167,7 @@ export class WeComAuthConfigError extends Error {
 
 const KNOWN_OPTIONS = [
   'corpId', 'agentId', 'secret', 'baseUrl', 'routes', 'scope', 'identityEndpoint', 'apiBaseUrl',
-  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'wecomClientOnly', 'profile', 'appKey', 'miniProgram', 'jssdk', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
+  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'checkVisibility', 'wecomClientOnly', 'profile', 'appKey', 'miniProgram', 'jssdk', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
   'transactionTtlMs', 'maxTransactions', 'viewsDir', 'renderPage', 'hooks', 'tokenCache', 'timeouts', 'logger',
 ] as const;
 
@@ -195,13 +204,8 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     throw new WeComAuthConfigError('identityEndpoint', `must be "user/getuserinfo" or "auth/getuserinfo", got ${JSON.stringify(identityEndpoint)}.`);
   }
 
-  const defaultReturnTo = options.defaultReturnTo ?? '/';
-  if (!defaultReturnTo.startsWith('/') || defaultReturnTo.startsWith('//')) {
-    throw new WeComAuthConfigError('defaultReturnTo', 'must be a path on this app starting with a single "/".');
-  }
-  if (options.afterLogout !== undefined && (!options.afterLogout.startsWith('/') || options.afterLogout.startsWith('//'))) {
-    throw new WeComAuthConfigError('afterLogout', 'must be a path on this app starting with a single "/".');
-  }
+  const defaultReturnTo = localPath(options.defaultReturnTo ?? '/', 'defaultReturnTo', origin);
+  const afterLogout = options.afterLogout === undefined ? undefined : localPath(options.afterLogout, 'afterLogout', origin);
 
   return Object.freeze({
     corpId,
@@ -216,13 +220,14 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     oauthBaseUrl: optionalUrl(options.oauthBaseUrl, 'oauthBaseUrl'),
     loginBaseUrl: optionalUrl(options.loginBaseUrl, 'loginBaseUrl'),
     allowNonMembers: options.allowNonMembers ?? false,
+    checkVisibility: options.checkVisibility ?? true,
     wecomClientOnly: options.wecomClientOnly ?? false,
     profileFields: resolveProfile(options.profile, scope),
     appKey: resolveAppKey(options.appKey),
     miniProgram: resolveMiniProgram(options.miniProgram, corpId),
     jssdk: resolveJssdk(options.jssdk),
     defaultReturnTo,
-    afterLogout: options.afterLogout,
+    afterLogout,
     maxLoginAgeMs: optionalPositive(options.maxLoginAgeMs, 'maxLoginAgeMs'),
     transactionTtlMs: optionalPositive(options.transactionTtlMs, 'transactionTtlMs') ?? 10 * 60_000,
     maxTransactions: optionalPositive(options.maxTransactions, 'maxTransactions') ?? 5,
@@ -245,7 +250,7 @@ function resolveProfile(value: WeComAuthOptions['profile'], scope: Scope): reado
   if (value === true) return DEFAULT_PROFILE_FIELDS;
   if (typeof value === 'object' && value !== null) {
     const fields = value.fields ?? DEFAULT_PROFILE_FIELDS;
-    if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === 'string' && /^[a-z_]+$/.test(f))) {
+    if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === 'string' && /^[a-z][a-z_]*$/.test(f) && !['constructor', 'prototype'].includes(f))) {
       throw new WeComAuthConfigError('profile.fields', 'must be a non-empty list of WeCom field names such as ["name", "department", "mobile"].');
     }
     if (fields.includes('user_ticket')) throw new WeComAuthConfigError('profile.fields', 'user_ticket is a credential and is never kept in the session.');
@@ -333,6 +338,15 @@ function routePath(value: unknown, option: string): string {
     throw new WeComAuthConfigError(option, `must be a path such as "/auth/wecom/login", got ${JSON.stringify(value)}.`);
   }
   return value;
+}
+
+/** The same rule as a return path: a same-origin path, nothing a browser could read as another host. */
+function localPath(value: unknown, option: string, origin: string): string {
+  const path = safeReturnTo(value, origin);
+  if (path === undefined || path !== value) {
+    throw new WeComAuthConfigError(option, `must be a path on this app such as "/" or "/home" (one leading "/", no "//" or "\\"), got ${JSON.stringify(value)}.`);
+  }
+  return path;
 }
 
 function optionalUrl(value: unknown, option: string): string | undefined {

@@ -36,6 +36,7 @@ export function pageForError(err: unknown, ctx: FailureContext): PageChoice {
       case 40056:
         return { page: 'wecom-agentid', input: { details, values: { agentId: ctx.agentId } } };
       case 60011:
+      case 60111:
       case 50002:
         return { page: 'no-access', input: { details } };
       case 45009:
@@ -49,7 +50,7 @@ export function pageForError(err: unknown, ctx: FailureContext): PageChoice {
         return { page: 'login-expired', input: { action: retry, details } };
       default:
         // Codes with a page of their own come first (40056 is also a configuration error).
-        if (err instanceof WeComConfigError) return { page: 'wecom-config', input: { details, values: { fix: err.message } } };
+        if (err instanceof WeComConfigError) return { page: 'wecom-config', input: { details, values: { fix: CONFIG_FIX[err.setting] } } };
         return { page: 'wecom-error', input: { action: retry, details, values: { errcode: err.errcode } } };
     }
   }
@@ -58,6 +59,16 @@ export function pageForError(err: unknown, ctx: FailureContext): PageChoice {
   }
   return { page: 'server-error', input: { action: retry } };
 }
+
+/**
+ * What to fix, by setting. Fixed texts on purpose: WeCom's errmsg carries a hint id and the
+ * server's egress IP, which the logs may have but a page shown to anyone must not.
+ */
+const CONFIG_FIX: Record<WeComConfigError['setting'], string> = {
+  corpId: 'Check the corpId option: the Corp ID under 我的企业 → 企业信息 (My Company → Company Info), usually "ww" followed by 16 characters.',
+  secret: "Check the secret option: the Secret of this app (应用管理 → the app → Secret), and that the app is enabled. Each app has its own secret.",
+  agentId: "Check the agentId option: the AgentId on the app's page in the admin console (应用管理 → the app).",
+};
 
 function apiDetails(err: WeComApiError): { errcode: number; api: string } {
   return { errcode: err.errcode, api: err.api };

@@ -41,6 +41,8 @@ export class LoginFlow {
   currentUser(session: RequestSession, now = Date.now()): WeComUser | undefined {
     const user = this.config.appKey ? session.wecomApps?.[this.config.appKey] : session.wecom;
     if (!user || user.corpId !== this.config.corpId || user.agentId !== this.config.agentId) return undefined;
+    // A non-member's login made while the app accepted them ends when it stops accepting them.
+    if (user.type === 'non-member' && !this.config.allowNonMembers) return undefined;
     if (this.config.maxLoginAgeMs !== undefined && now - user.loginAt > this.config.maxLoginAgeMs) return undefined;
     return user;
   }
@@ -166,9 +168,11 @@ export class LoginFlow {
 
     let user: WeComUser = toUser(identity, this.config);
     user.via = tx.flow ?? 'oauth';
-    if (this.config.profileFields && identity.type === 'member') {
+    if (identity.type === 'member' && (this.config.profileFields || this.config.checkVisibility)) {
       try {
-        user.profile = await this.fetchProfile(identity, this.config.profileFields);
+        if (this.config.profileFields) user.profile = await this.fetchProfile(identity, this.config.profileFields);
+        // WeCom hands codes to members outside the visible range too: user/get answers 60011 for them.
+        else await this.client.getUser(identity.userId);
       } catch (err) {
         await this.exchangeFailed(req, res, session, err, tx.returnTo, 1);
         return;
@@ -185,13 +189,17 @@ export class LoginFlow {
       }
     }
 
-    // Session fixation: the logged-in session gets a new id. Other tabs' logins in flight, and
-    // other apps' logins in the same session, move along; nothing else does.
+    // Session fixation: the logged-in session gets a new id. Other tabs' logins in flight move
+    // along, and so do other apps' logins of the same person (several apps in one session);
+    // anyone else's (a session planted by someone else) does not.
     const pending = pendingTransactions(session, this.config.transactionTtlMs);
+    const samePerson = (other: WeComUser | undefined): other is WeComUser =>
+      other !== undefined && other.type === user.type && (other.userId ?? other.openId) === (user.userId ?? user.openId);
     const { wecom: defaultAppUser, wecomApps } = session;
     const fresh = await regenerateSession(req);
-    if (defaultAppUser) fresh.wecom = defaultAppUser;
-    if (wecomApps) fresh.wecomApps = { ...wecomApps };
+    if (samePerson(defaultAppUser)) fresh.wecom = defaultAppUser;
+    const keptApps = Object.fromEntries(Object.entries(wecomApps ?? {}).filter(([, other]) => samePerson(other)));
+    if (Object.keys(keptApps).length > 0) fresh.wecomApps = keptApps;
     this.setUser(fresh, user);
     fresh.wecomAuth = { tx: pending };
     if (state) rememberCompleted(fresh, state, tx, this.config.transactionTtlMs);

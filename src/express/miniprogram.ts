@@ -480,13 +480,16 @@ type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; me
  * wx.request sends `application/json` by default.
  */
 async function readJsonBody(req: Request, maxBytes: number): Promise<BodyResult> {
-  // A body parser (express.json(), Express 4 or 5) already read the stream: use what it parsed.
-  if (req.readableEnded || (req as Request & { _body?: boolean })._body === true) {
-    return { ok: true, value: (req as Request & { body?: unknown }).body };
-  }
+  // JSON only, checked first even when a body parser already ran: a form (urlencoded or
+  // multipart) can be posted cross-site by any page, which would log the victim's browser in as
+  // the attacker (login CSRF); a cross-site JSON POST needs a CORS preflight this route never grants.
   const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
     return { ok: false, status: 415, message: 'Send the code as JSON (Content-Type: application/json).' };
+  }
+  // A body parser (express.json(), Express 4 or 5) already read the stream: use what it parsed.
+  if (req.readableEnded || (req as Request & { _body?: boolean })._body === true) {
+    return { ok: true, value: (req as Request & { body?: unknown }).body };
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {

@@ -18,7 +18,8 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
     [config.routes.login]: { methods: ['GET', 'HEAD'], handle: (req, res) => flow.login(req, res) },
     // GET only: a HEAD (a link checker, a preview) must not consume the state and the code.
     [config.routes.callback]: { methods: ['GET'], handle: (req, res) => flow.callback(req, res) },
-    [config.routes.logout]: { methods: ['GET', 'HEAD', 'POST'], handle: (req, res) => flow.logout(req, res) },
+    // No HEAD: a link checker or a prefetch must not end a session.
+    [config.routes.logout]: { methods: ['GET', 'POST'], handle: (req, res) => flow.logout(req, res) },
   };
   return function wecomAuthRouter(req: Request, res: Response, next: NextFunction): void {
     const json = Object.hasOwn(jsonRoutes, req.path) ? jsonRoutes[req.path] : undefined;

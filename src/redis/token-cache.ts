@@ -2,7 +2,7 @@
  * A TokenCache shared by every instance of an app through Redis: one `gettoken` per app per
  * token lifetime for the whole fleet, and no Redis outage turned into a token storm.
  *
- * Keys (`<prefix><key>`, the key comes from the client, e.g. `access_token:<corpId>:<agentId>`;
+ * Keys (`<prefix><key>`, the key comes from the client, e.g. `access_token:<corpId>:<agentId>:<secret hash>`;
  * no secret is ever part of a key):
  *
  *   <prefix><key>            JSON {value, expiresAt, fence}, PX = expiresAt - now
@@ -75,7 +75,7 @@ export interface RedisTokenCacheSubscriber extends RedisEventSource {
 export interface RedisTokenCacheOptions {
   /** Prepended to every key and channel. Default `'wecom:'`. */
   prefix?: string;
-  /** Lifetime of the refresh lock, in ms: bounds how long a dead owner blocks the others. Default 10 000. */
+  /** Lifetime of the refresh lock, in ms: bounds how long a dead owner blocks the others. Default 30 000: above the client's worst-case gettoken (3 tries of up to 5 s each, plus backoff). */
   lockTtlMs?: number;
   /** How long a waiter waits for another instance's refresh before failing. Default 2 × lockTtlMs. */
   waitTimeoutMs?: number;
@@ -154,7 +154,7 @@ export class RedisTokenCache implements TokenCache {
   #closed = false;
 
   constructor(client: RedisTokenCacheClient, options: RedisTokenCacheOptions = {}) {
-    const { prefix = 'wecom:', lockTtlMs = 10_000, commandTimeoutMs = 1000 } = options;
+    const { prefix = 'wecom:', lockTtlMs = 30_000, commandTimeoutMs = 1000 } = options;
     const waitTimeoutMs = options.waitTimeoutMs ?? 2 * lockTtlMs;
     if (typeof client?.get !== 'function' || typeof client.eval !== 'function') {
       throw new TypeError('RedisTokenCache: `client` must be a node-redis client (createClient() from "redis")');

@@ -15,15 +15,17 @@ export const DEFAULT_SAFETY_MARGIN_SECONDS = 300;
 export const DEFAULT_CONFIG_ERROR_COOLDOWN_MS = 10_000;
 
 /**
- * Identifies one app's credentials inside a corp: the agentId when known, else the first 16 hex
- * digits of sha256(secret). The secret itself never becomes part of a key.
+ * Identifies one app's credentials inside a corp: the agentId when known, plus the first 16 hex
+ * digits of sha256(secret), so that two secrets of one corp (an app's, the contacts secret, a
+ * rotated one) never share a token even when configured with the same agentId. The secret itself
+ * never becomes part of a key.
  */
 export function appKey(agentId: number | undefined, secret: string): string {
-  if (agentId !== undefined) return String(agentId);
-  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 16);
+  const secretHash = createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 16);
+  return agentId === undefined ? secretHash : `${agentId}:${secretHash}`;
 }
 
-/** `access_token:<corpId>:<agentId | sha256(secret)[0..16]>` */
+/** `access_token:<corpId>:[<agentId>:]<sha256(secret)[0..16]>` */
 export function accessTokenKey(corpId: string, agentId: number | undefined, secret: string): string {
   return `access_token:${corpId}:${appKey(agentId, secret)}`;
 }

@@ -303,7 +303,7 @@ export class WeComClient {
     });
   }
 
-  /** The TokenCache key of this app's access_token: `access_token:<corpId>:<agentId | sha256(secret)[0..16]>`. */
+  /** The TokenCache key of this app's access_token: `access_token:<corpId>:[<agentId>:]<sha256(secret)[0..16]>`. */
   get accessTokenCacheKey(): string {
     return this.#tokens.key;
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Two concurrent refreshes, the first one slow on purpose, through the WeCom client on two
  * instances (each its own Redis client and RedisTokenCache) against the emulator.
@@ -18,6 +19,8 @@ import { RedisTokenCache } from '../../src/redis/index.ts';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
 import { waitFor } from '../helpers/fleet.ts';
 import { connectClient, destroyAll, type TestClient } from '../redis/support.ts';
+
+const DEMO_SECRET_HASH = createHash('sha256').update('demo-secret').digest('hex').slice(0, 16);
 
 let emulator: Emulator | undefined;
 let redis: TestRedisServer | undefined;
@@ -68,13 +71,13 @@ test('a slow gettoken that returns after a newer one: both instances end up with
   // WeCom invalidates the token it is about to hand the slow instance (an early expiry).
   em.revokeTokens();
   // Past the slow owner's lock (200 ms): the second instance takes the lock and fetches anew.
-  await waitFor('the slow lock to expire', async () => ((await slow.client.exists(`${prefix}access_token:wwdemocorp0000001:1000002:lock`)) === 0 ? true : undefined), 5000);
+  await waitFor('the slow lock to expire', async () => ((await slow.client.exists(`${prefix}access_token:wwdemocorp0000001:1000002:${DEMO_SECRET_HASH}:lock`)) === 0 ? true : undefined), 5000);
   const fastValue = await fast.wecom.getAccessToken();
   assert.equal(em.callCount('gettoken'), 2);
 
   const slowValue = await slowToken;
   assert.equal(slowValue, fastValue, 'the slow instance hands out the newer token, not its own');
-  const stored = JSON.parse((await fast.client.get(`${prefix}access_token:wwdemocorp0000001:1000002`)) ?? '{}') as { value?: string };
+  const stored = JSON.parse((await fast.client.get(`${prefix}access_token:wwdemocorp0000001:1000002:${DEMO_SECRET_HASH}`)) ?? '{}') as { value?: string };
   assert.equal(stored.value, fastValue, 'Redis keeps the newer token');
 
   // Both instances call WeCom with a token it accepts: no rejection, no third gettoken.

@@ -206,3 +206,27 @@ describe('several apps in one session (appKey)', () => {
     }
   });
 });
+
+describe('the visible range (可见范围)', () => {
+  it('a member outside it gets the "no access" page by default; checkVisibility: false lets every member in', async () => {
+    const flow = await setupFlow();
+    const open = await setupFlow({ emulator: flow.emulator, wecom: { checkVisibility: false } });
+    try {
+      const refused = await login(flow.agent(), '/orders/1', { user: 'wangwu' });
+      assert.equal(refused.status, 403);
+      assert.match(refused.text, /data-page="no-access"/);
+      const userGet = flow.emulator.calls.filter((c) => c.api === 'user/get').at(-1);
+      assert.equal(userGet?.query.userid, 'wangwu');
+      assert.equal(userGet?.errcode, 60011);
+
+      const agent = open.agent();
+      const before = open.emulator.callCount('user/get');
+      const done = await login(agent, '/orders/1', { user: 'wangwu' });
+      assert.equal(done.headers.location, '/orders/1');
+      assert.equal(open.emulator.callCount('user/get'), before, 'no user/get when the check is off');
+    } finally {
+      await open.close();
+      await flow.close();
+    }
+  });
+});

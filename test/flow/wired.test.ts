@@ -49,3 +49,24 @@ describe('wecomAuth(): mini-program login and JS-SDK config through the router',
     assert.equal(foreign.status, 400);
   });
 });
+
+describe('mini-program login: login CSRF through a form post', () => {
+  it('a cross-site form (urlencoded, with a global body parser) cannot log a browser in', async () => {
+    const express = (await import('express')).default;
+    const flow = await setupFlow({
+      wecom: { miniProgram: { sessionSecret: SESSION_SECRET, cookieName: 'wecom.sid' } },
+    });
+    // Apps commonly parse forms globally: here the body is parsed before the route runs.
+    const app = express();
+    app.use(express.urlencoded({ extended: false }));
+    app.use(flow.app);
+    try {
+      const code = flow.emulator.issueMiniProgramCode({ userId: 'lisi' });
+      const res = await (await import('supertest')).default(app).post('/auth/wecom/miniprogram/login').type('form').send(`code=${code}`);
+      assert.equal(res.status, 415);
+      assert.equal(res.headers['set-cookie'], undefined, 'no session was created');
+    } finally {
+      await flow.close();
+    }
+  });
+});

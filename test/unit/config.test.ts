@@ -40,7 +40,11 @@ describe('options', () => {
     fails({ ...good, scope: 'snsapi_userinfo' }, 'scope', /snsapi_base/);
     fails({ ...good, routes: { login: 'auth/login' } }, 'routes.login', /path/);
     fails({ ...good, routes: { login: '/x', callback: '/x' } }, 'routes', /different/);
-    fails({ ...good, defaultReturnTo: '//evil.example' }, 'defaultReturnTo', /single/);
+    fails({ ...good, defaultReturnTo: '//evil.example' }, 'defaultReturnTo', /one leading/);
+    fails({ ...good, defaultReturnTo: '/\\evil.example' }, 'defaultReturnTo', /one leading/);
+    fails({ ...good, afterLogout: '/\\evil.example' }, 'afterLogout', /one leading/);
+    fails({ ...good, defaultReturnTo: 5 }, 'defaultReturnTo', /path/);
+    fails({ ...good, profile: { fields: ['__proto__'] } }, 'profile.fields', /field names/);
     fails({ ...good, transactionTtlMs: 0 }, 'transactionTtlMs', /positive/);
     fails({ ...good, agentid: 1 }, 'agentid', /did you mean `agentId`/);
     fails({ ...good, baseURL: 'x' }, 'baseURL', /did you mean `baseUrl`/);

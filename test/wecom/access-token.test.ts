@@ -13,7 +13,9 @@ import { backoffDelay } from '../../src/wecom/retry.ts';
 
 describe('cache keys', () => {
   it('use the agentId when known', () => {
-    assert.equal(accessTokenKey('wwcorp', 1000002, 'secret'), 'access_token:wwcorp:1000002');
+    const hash = createHash('sha256').update('secret').digest('hex').slice(0, 16);
+    assert.equal(accessTokenKey('wwcorp', 1000002, 'secret'), `access_token:wwcorp:1000002:${hash}`);
+    assert.notEqual(accessTokenKey('wwcorp', 1000002, 'other-secret'), accessTokenKey('wwcorp', 1000002, 'secret'), 'two secrets never share a token');
   });
 
   it('use the first 16 hex of sha256(secret) without an agentId, never the secret', () => {

@@ -708,7 +708,8 @@ describe('WeComClient options', () => {
     try {
       assert.ok(!JSON.stringify(client).includes(SECRET));
       assert.ok(!inspect(client, { showHidden: true, depth: 5 }).includes(SECRET));
-      assert.equal(client.accessTokenCacheKey, `access_token:${CORP_ID}:${AGENT_ID}`);
+      assert.match(client.accessTokenCacheKey, new RegExp(`^access_token:${CORP_ID}:${AGENT_ID}:[0-9a-f]{16}$`));
+      assert.ok(!client.accessTokenCacheKey.includes(SECRET));
       assert.equal(client.apiBaseUrl, 'https://qyapi.weixin.qq.com');
       assert.equal(client.oauthBaseUrl, 'https://open.weixin.qq.com');
       assert.equal(client.loginBaseUrl, 'https://login.work.weixin.qq.com');
