@@ -35,6 +35,12 @@ export interface AppConfig {
   prefix?: string;
   /** The public origin (several processes behind one "load balancer" share it). Default: this process's own. */
   baseUrl?: string;
+  /**
+   * kind 'lib': check the visible range with user/get at every login (the library's default).
+   * Off unless set, so that the library does the same work as the floor and the peers (none of
+   * which checks it); the calls table shows the default's cost in a row of its own.
+   */
+  checkVisibility?: boolean;
 }
 
 const CORP_ID = 'wwdemocorp0000001';
@@ -165,6 +171,7 @@ switch (config.kind) {
       secret: SECRET,
       baseUrl,
       routes: { callback: '/auth/callback' },
+      checkVisibility: config.checkVisibility ?? false,
       ...(redis ? { tokenCache: new RedisTokenCache(redis, { prefix: config.prefix ?? 'bench:' }) } : {}),
     });
     app.use(wecom.router);
