@@ -5,7 +5,7 @@
  * ```ts
  * import { createClient } from 'redis';
  * import session from 'express-session';
- * import { createRedisSessionStore, recommendedRedisClientOptions } from 'express-wecom-auth';
+ * import { createRedisSessionStore, recommendedRedisClientOptions } from 'express-wecom-auth/redis';
  *
  * const redis = createClient({ url: process.env.REDIS_URL, ...recommendedRedisClientOptions() });
  * redis.connect().catch(() => {}); // don't block startup: node-redis keeps retrying in the background
