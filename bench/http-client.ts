@@ -30,7 +30,7 @@ if (process.argv[2] === 'emulator') {
 
   type Client = 'got' | 'node:https';
   const viaGot = (agent: https.Agent) => async (): Promise<void> => {
-    await got(url, { agent: { https: agent }, retry: { limit: 0 }, responseType: 'text', throwHttpErrors: false, followRedirect: false });
+    await got(url, { agent: { https: agent }, retry: { limit: 0 }, responseType: 'text', throwHttpErrors: false, followRedirect: false, timeout: { connect: 3000, secureConnect: 3000, response: 5000, read: 5000 } });
   };
   const viaHttps = (agent: https.Agent) => (): Promise<void> => new Promise((resolve, reject) => {
     const req = https.request(url, { agent }, (res) => {

@@ -65,7 +65,9 @@ async function startApp(label: string, config: Omit<AppConfig, 'prefix'> & { pre
   const proc = await startProc(join(HERE, 'procs/app.ts'), {
     name: label,
     env: { ...sharedEnv, BENCH_APP: JSON.stringify(full) },
-    execArgv: ['--import', join(HERE, 'preload/dns-to-emulator.mjs'), '--expose-gc'],
+    execArgv: ['--import', join(HERE, 'preload/dns-to-emulator.mjs'), '--expose-gc',
+      // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the app processes, to see where a login's CPU goes.
+      ...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [])],
   });
   procs.push(proc);
   const baseUrl = String(proc.hello['baseUrl']);
