@@ -12,7 +12,9 @@ import type { WeComLogger } from './logger.ts';
 import type { CachedCredential, TokenCache } from './token-cache.ts';
 
 export const DEFAULT_SAFETY_MARGIN_SECONDS = 300;
-export const DEFAULT_CONFIG_ERROR_COOLDOWN_MS = 10_000;
+export const DEFAULT_CONFIG_ERROR_COOLDOWN_MS = 30_000;
+/** WeCom's minute-level frequency blocks last 60 s (wecom-api.md §3): asking sooner only counts against us. */
+export const RATE_LIMIT_COOLDOWN_MS = 60_000;
 
 /**
  * Identifies one app's credentials inside a corp: the agentId when known, plus the first 16 hex
@@ -111,14 +113,17 @@ export class CachedCredentialSource {
       return fresh;
     } catch (err) {
       if (err instanceof WeComConfigError || err instanceof WeComRateLimitError) {
-        this.#failure = { error: err, until: this.#options.now() + this.#cooldownMs };
+        // Each instance of a fleet keeps its own cool-down: 30 s keeps even ten instances with a
+        // wrong secret under WeCom's ~2000 erroneous gettoken calls an hour.
+        const cooldownMs = err instanceof WeComRateLimitError ? Math.max(this.#cooldownMs, RATE_LIMIT_COOLDOWN_MS) : this.#cooldownMs;
+        this.#failure = { error: err, until: this.#options.now() + cooldownMs };
         const what = err instanceof WeComConfigError ? 'configuration error' : 'rate limited';
         logger.error?.(`wecom ${label} refresh failed: ${what}`, {
           key,
           api: err.api,
           errcode: err.errcode,
           ...(err instanceof WeComConfigError ? { setting: err.setting } : {}),
-          cooldownMs: this.#cooldownMs,
+          cooldownMs,
         });
       } else {
         logger.warn?.(`wecom ${label} refresh failed`, {

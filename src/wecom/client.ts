@@ -66,7 +66,7 @@ export interface WeComClientOptions {
   tokenSafetyMarginSeconds?: number;
   /** Retry of `-1 system busy` (default 3 tries, 200 ms base delay). */
   busyRetry?: BusyRetryOptions;
-  /** How long a configuration or rate-limit error from gettoken (or a ticket) is rethrown without calling WeCom again (ms, default 10000). */
+  /** How long a configuration or rate-limit error from gettoken (or a ticket) is rethrown without calling WeCom again (ms, default 30000; at least 60000 after a rate limit, WeCom's block time). */
   configErrorCooldownMs?: number;
   logger?: WeComLogger;
   /** Clock in ms since the epoch (tests). Default `Date.now`. */

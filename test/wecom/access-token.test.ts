@@ -129,6 +129,9 @@ describe('CachedCredentialSource', () => {
     assert.equal(s.fetches(), 1);
     s.advance(10_000);
     await assert.rejects(s.source.get(), limited);
+    assert.equal(s.fetches(), 1, 'a rate limit cools down for WeCom\'s 60 s block, longer than the configured 10 s');
+    s.advance(50_000);
+    await assert.rejects(s.source.get(), limited);
     assert.equal(s.fetches(), 2);
   });
 
