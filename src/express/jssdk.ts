@@ -28,6 +28,7 @@ import {
 } from '../wecom/index.ts';
 import type { AgentConfig, JsapiConfig, WeComLogger } from '../wecom/index.ts';
 import { sendJson } from './views.ts';
+import { logFields, queryOf } from './request-parts.ts';
 
 export type JsapiConfigType = 'corp' | 'agent';
 
@@ -65,7 +66,7 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
         next(err);
         return;
       }
-      logger.error?.('wecom jssdk config failed', safeFields(err));
+      logger.error?.('wecom jssdk config failed', logFields(err));
       sendJson(res, 500, { error: 'server_error', message: 'Could not sign the page.' });
     });
   };
@@ -117,7 +118,7 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
   }
 
   function answerWeComError(res: Response, err: unknown): void {
-    const fields = safeFields(err);
+    const fields = logFields(err);
     if (err instanceof WeComRateLimitError) {
       logger.warn?.('wecom jssdk config: rate limited', { ...fields, hint: describeWeComError(err).hint });
       res.setHeader('Retry-After', '60');
@@ -223,16 +224,3 @@ function defaultCurrentUser(req: Request, client: WeComClient): unknown {
   return user;
 }
 
-/** The query string as sent (Express 4 and 5 parse it differently; repeated keys matter here). */
-function queryOf(req: Request): URLSearchParams {
-  const url = req.originalUrl || req.url || '/';
-  const q = url.indexOf('?');
-  return new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-}
-
-function safeFields(err: unknown): Record<string, unknown> {
-  if (err instanceof WeComApiError) return { error: err.name, errcode: err.errcode, api: err.api };
-  if (err instanceof WeComHttpError) return { error: err.name, api: err.api, kind: err.kind, status: err.status };
-  if (err instanceof Error) return { error: err.name };
-  return { error: typeof err };
-}

@@ -13,6 +13,7 @@ import { buildAuthorizeUrl, buildWebLoginUrl, classifyUserAgent, WeComApiError }
 import type { WeComClient, WeComIdentity } from '../wecom/index.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { pageForError } from './error-pages.ts';
+import { logFields, queryOf } from './request-parts.ts';
 import { safeReturnTo } from './return-to.ts';
 import {
   beginTransaction, completedTransaction, consumeTransaction, pendingTransactions, rememberCompleted,
@@ -246,7 +247,7 @@ export class LoginFlow {
       }
     }
     if (err instanceof SessionUnavailableError) throw err;
-    this.config.logger?.warn?.('wecom login failed', describe(err));
+    this.config.logger?.warn?.('wecom login failed', logFields(err));
     await saveSession(req);
     const choice = pageForError(err, { host: new URL(this.config.origin).host, agentId: this.config.agentId, retryHref: this.loginUrl(returnTo) });
     this.views.show(req, res, choice.page, choice.input);
@@ -284,16 +285,3 @@ export function redirect(res: Response, location: string): void {
   res.end();
 }
 
-/** The query string as the browser sent it, parsed the same way under Express 4 and 5. */
-export function queryOf(req: Request): URLSearchParams {
-  const url = req.originalUrl || req.url || '/';
-  const q = url.indexOf('?');
-  return new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-}
-
-/** Safe fields of an error for a log line: no code, token or secret ever (they are not in our errors). */
-export function describe(err: unknown): Record<string, unknown> {
-  if (err instanceof WeComApiError) return { error: err.name, errcode: err.errcode, api: err.api };
-  if (err instanceof Error) return { error: err.name, errorCode: (err as { code?: unknown }).code };
-  return { error: String(err) };
-}

@@ -34,6 +34,7 @@ import type { MiniProgramSession, WeComLogger } from '../wecom/index.ts';
 import { regenerateSession, requireSession, saveSession, SessionUnavailableError } from './session.ts';
 import type { WeComUser } from './session.ts';
 import { sendJson } from './views.ts';
+import { logFields } from './request-parts.ts';
 
 /** A session user that logged in through the mini program. Assignable to `WeComUser`. */
 export type MiniProgramUser = WeComUser & { type: 'member'; userId: string; via: 'miniprogram' };
@@ -143,7 +144,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
         next(err);
         return;
       }
-      logger.error?.('wecom mini-program login failed', safeFields(err));
+      logger.error?.('wecom mini-program login failed', logFields(err));
       sendJson(res, 500, { error: 'server_error', message: 'The login failed on the server.' });
     });
   };
@@ -254,7 +255,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       await saveSession(req);
     } catch (err) {
       if (err instanceof SessionUnavailableError) {
-        logger.error?.('wecom mini-program login: session store unavailable', safeFields(err));
+        logger.error?.('wecom mini-program login: session store unavailable', logFields(err));
         res.setHeader('Retry-After', '5');
         sendError(res, 503, 'session_store_unavailable', 'Sessions are temporarily unavailable; retry shortly.');
         return;
@@ -275,18 +276,18 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
 
   function answerWeComError(res: Response, err: unknown, api: string): void {
     if (err instanceof WeComRateLimitError) {
-      logger.warn?.('wecom mini-program login: rate limited', safeFields(err));
+      logger.warn?.('wecom mini-program login: rate limited', logFields(err));
       res.setHeader('Retry-After', '60');
       sendError(res, 503, 'rate_limited', 'WeCom is limiting requests; retry in a minute.');
       return;
     }
     if (err instanceof WeComConfigError) {
-      logger.error?.('wecom mini-program login: WeCom rejected the configuration', { ...safeFields(err), hint: describeWeComError(err).hint });
+      logger.error?.('wecom mini-program login: WeCom rejected the configuration', { ...logFields(err), hint: describeWeComError(err).hint });
       sendError(res, 500, 'server_misconfigured', 'The server\'s WeCom settings are wrong; the administrator has been told in the server log.');
       return;
     }
     if (err instanceof WeComApiError) {
-      const fields = safeFields(err);
+      const fields = logFields(err);
       switch (err.errcode) {
         case 40029:
           logger.debug?.('wecom mini-program login: invalid code', fields);
@@ -320,12 +321,12 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       }
     }
     if (err instanceof WeComHttpError) {
-      logger.warn?.('wecom mini-program login: WeCom unreachable', { ...safeFields(err), hint: describeWeComError(err).hint });
+      logger.warn?.('wecom mini-program login: WeCom unreachable', { ...logFields(err), hint: describeWeComError(err).hint });
       if (err.kind === 'timeout') sendError(res, 504, 'wecom_timeout', 'WeCom did not answer in time; retry.');
       else sendError(res, 502, 'wecom_unavailable', 'WeCom could not be reached; retry later.');
       return;
     }
-    logger.error?.('wecom mini-program login failed', { api, ...safeFields(err) });
+    logger.error?.('wecom mini-program login failed', { api, ...logFields(err) });
     sendError(res, 500, 'server_error', 'The login failed on the server.');
   }
 }
@@ -553,10 +554,3 @@ function sendError(res: Response, status: number, error: MiniProgramLoginError, 
   sendJson(res, status, { error, message, ...extra });
 }
 
-/** Loggable fields of an error: our error classes are already redacted; others give their name only. */
-function safeFields(err: unknown): Record<string, unknown> {
-  if (err instanceof WeComApiError) return { error: err.name, errcode: err.errcode, api: err.api };
-  if (err instanceof WeComHttpError) return { error: err.name, api: err.api, kind: err.kind, status: err.status };
-  if (err instanceof Error) return { error: err.name, errorCode: (err as { code?: unknown }).code };
-  return { error: typeof err };
-}

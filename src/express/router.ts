@@ -5,7 +5,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ResolvedConfig } from '../config.ts';
 import type { LoginFlow } from './login-flow.ts';
-import { describe } from './login-flow.ts';
+import { logFields } from './request-parts.ts';
 import { pageForError } from './error-pages.ts';
 import { SessionUnavailableError } from './session.ts';
 import type { Views } from './views.ts';
@@ -38,7 +38,7 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
         return;
       }
       // Our own routes never hand a stack trace to the app's error handler: they show a page.
-      if (!(err instanceof SessionUnavailableError)) config.logger?.error?.('wecom auth route failed', describe(err));
+      if (!(err instanceof SessionUnavailableError)) config.logger?.error?.('wecom auth route failed', logFields(err));
       const choice = pageForError(err, { host: new URL(config.origin).host, agentId: config.agentId, retryHref: flow.loginUrl() });
       views.show(req, res, choice.page, choice.input);
     });
