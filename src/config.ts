@@ -92,7 +92,7 @@ export interface WeComAuthOptions {
     path?: string;
     /** Corporations whose members may log in (a mini program can be linked to several). Default: `corpId`. */
     allowedCorpIds?: readonly string[];
-    /** Check with `user/get` that the member is in the app's visible range (60011 -> 403). Default false. */
+    /** Check with `user/get` that the member is in the app's visible range (60011 -> 403). Default: the top-level `checkVisibility` (true). */
     checkVisibility?: boolean;
     /** Keep WeCom's session_key server-side in the session (never in a response). Default false. */
     keepSessionKey?: boolean;
@@ -185,6 +185,7 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
   const secret = requireString(options.secret, 'secret', "the app's Secret from 应用管理 -> your app -> Secret");
   const origin = parseBaseUrl(options.baseUrl);
 
+  if (options.routes !== undefined) rejectUnknownOptions(options.routes as Record<string, unknown>, ROUTE_OPTIONS, 'routes.');
   const routes = {
     login: routePath(options.routes?.login ?? '/auth/wecom/login', 'routes.login'),
     callback: routePath(options.routes?.callback ?? '/auth/wecom/callback', 'routes.callback'),
@@ -207,6 +208,13 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
   const defaultReturnTo = localPath(options.defaultReturnTo ?? '/', 'defaultReturnTo', origin);
   const afterLogout = options.afterLogout === undefined ? undefined : localPath(options.afterLogout, 'afterLogout', origin);
 
+  const miniProgram = resolveMiniProgram(options.miniProgram, corpId, options.checkVisibility ?? true);
+  const jssdk = resolveJssdk(options.jssdk);
+  const paths = [...Object.values(routes), miniProgram?.path, jssdk?.path].filter((p): p is string => p !== undefined);
+  if (new Set(paths).size !== paths.length) {
+    throw new WeComAuthConfigError('routes', 'the login, callback and logout routes, miniProgram.path and jssdk.path must all be different paths.');
+  }
+
   return Object.freeze({
     corpId,
     agentId,
@@ -224,8 +232,8 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     wecomClientOnly: options.wecomClientOnly ?? false,
     profileFields: resolveProfile(options.profile, scope),
     appKey: resolveAppKey(options.appKey),
-    miniProgram: resolveMiniProgram(options.miniProgram, corpId),
-    jssdk: resolveJssdk(options.jssdk),
+    miniProgram,
+    jssdk,
     defaultReturnTo,
     afterLogout,
     maxLoginAgeMs: optionalPositive(options.maxLoginAgeMs, 'maxLoginAgeMs'),
@@ -259,8 +267,12 @@ function resolveProfile(value: WeComAuthOptions['profile'], scope: Scope): reado
   throw new WeComAuthConfigError('profile', 'must be true, false or { fields: [...] }.');
 }
 
-function resolveMiniProgram(value: WeComAuthOptions['miniProgram'], corpId: string): ResolvedConfig['miniProgram'] {
+function resolveMiniProgram(value: WeComAuthOptions['miniProgram'], corpId: string, checkVisibility: boolean): ResolvedConfig['miniProgram'] {
   if (value === undefined) return undefined;
+  rejectUnknownOptions(value as unknown as Record<string, unknown>, MINI_PROGRAM_OPTIONS, 'miniProgram.');
+  if (value.cookieName !== undefined && !COOKIE_NAME.test(value.cookieName)) {
+    throw new WeComAuthConfigError('miniProgram.cookieName', 'must be express-session\'s `name` option, a cookie name such as "connect.sid".');
+  }
   const secrets = typeof value.sessionSecret === 'string' ? [value.sessionSecret] : value.sessionSecret;
   if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((x) => typeof x === 'string' && x.length > 0)) {
     throw new WeComAuthConfigError('miniProgram.sessionSecret', "is required: the same `secret` you give express-session (it signs the mini program's session token).");
@@ -274,7 +286,7 @@ function resolveMiniProgram(value: WeComAuthOptions['miniProgram'], corpId: stri
     cookieName: value.cookieName ?? 'connect.sid',
     path: routePath(value.path ?? '/auth/wecom/miniprogram/login', 'miniProgram.path'),
     allowedCorpIds: Object.freeze([...allowed]),
-    checkVisibility: value.checkVisibility ?? false,
+    checkVisibility: value.checkVisibility ?? checkVisibility,
     keepSessionKey: value.keepSessionKey ?? false,
   });
 }
@@ -282,6 +294,7 @@ function resolveMiniProgram(value: WeComAuthOptions['miniProgram'], corpId: stri
 function resolveJssdk(value: WeComAuthOptions['jssdk']): ResolvedConfig['jssdk'] {
   if (value === false) return undefined;
   const options = value === undefined || value === true ? {} : value;
+  rejectUnknownOptions(options as Record<string, unknown>, JSSDK_OPTIONS, 'jssdk.');
   return Object.freeze({ path: routePath(options.path ?? '/auth/wecom/jssdk/config', 'jssdk.path'), requireUser: options.requireUser ?? true });
 }
 
@@ -293,11 +306,17 @@ function resolveAppKey(value: unknown): string | undefined {
   return value;
 }
 
-function rejectUnknownOptions(options: Record<string, unknown>): void {
+const MINI_PROGRAM_OPTIONS = ['sessionSecret', 'cookieName', 'path', 'allowedCorpIds', 'checkVisibility', 'keepSessionKey'] as const;
+const ROUTE_OPTIONS = ['login', 'callback', 'logout'] as const;
+const JSSDK_OPTIONS = ['path', 'requireUser'] as const;
+/** A cookie name (RFC 6265 token), as express-session's `name`. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function rejectUnknownOptions(options: Record<string, unknown>, known: readonly string[] = KNOWN_OPTIONS, prefix = ''): void {
   for (const key of Object.keys(options)) {
-    if ((KNOWN_OPTIONS as readonly string[]).includes(key)) continue;
-    const guess = KNOWN_OPTIONS.find((known) => known.toLowerCase() === key.toLowerCase() || editDistance(known, key) <= 2);
-    throw new WeComAuthConfigError(key, `is not an option${guess ? `; did you mean \`${guess}\`?` : '.'}`);
+    if (known.includes(key)) continue;
+    const guess = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+    throw new WeComAuthConfigError(prefix + key, `is not an option${guess ? `; did you mean \`${prefix}${guess}\`?` : '.'}`);
   }
 }
 
@@ -353,10 +372,10 @@ function optionalUrl(value: unknown, option: string): string | undefined {
   if (value === undefined) return undefined;
   try {
     const url = new URL(String(value));
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) throw new Error('shape');
     return url.href.replace(/\/+$/, '');
   } catch {
-    throw new WeComAuthConfigError(option, `must be an absolute http(s) URL, got ${JSON.stringify(value)}.`);
+    throw new WeComAuthConfigError(option, `must be an absolute http(s) URL without a query or fragment, got ${JSON.stringify(value)}.`);
   }
 }
 

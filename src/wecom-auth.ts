@@ -27,7 +27,7 @@ import type { RequestSession } from './express/session.ts';
 import { Views } from './express/views.ts';
 
 export interface WeComAuth {
-  /** GET login, GET callback, GET/POST logout. Mount at the root: `app.use(wecom.router)`. */
+  /** GET/HEAD login, GET callback, GET/POST logout, plus the mini-program and JS-SDK routes when on. Mount at the root: `app.use(wecom.router)`. */
   readonly router: RequestHandler;
   /** Guard: sets `req.wecomUser` or starts a login (pages) / answers 401 JSON (API calls). */
   requireUser(options?: GuardOptions): RequestHandler;
@@ -67,36 +67,29 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
   const flow = new LoginFlow(config, client, views);
   const jsonRoutes: JsonRoutes = {};
   if (config.miniProgram) {
-    jsonRoutes[config.miniProgram.path] = {
-      methods: ['POST'],
-      handler: createMiniProgramLogin({
-        client,
-        agentId: config.agentId,
-        allowedCorpIds: config.miniProgram.allowedCorpIds,
-        checkVisibility: config.miniProgram.checkVisibility,
-        keepSessionKey: config.miniProgram.keepSessionKey,
-        sessionSecret: config.miniProgram.sessionSecret,
-        ...(config.appKey ? { appKey: config.appKey } : {}),
-        ...(config.hooks.onLogin ? { onLogin: config.hooks.onLogin } : {}),
-        ...(config.logger ? { logger: config.logger } : {}),
-      }),
-    };
+    jsonRoutes[config.miniProgram.path] = createMiniProgramLogin({
+      client,
+      allowedCorpIds: config.miniProgram.allowedCorpIds,
+      checkVisibility: config.miniProgram.checkVisibility,
+      keepSessionKey: config.miniProgram.keepSessionKey,
+      sessionSecret: config.miniProgram.sessionSecret,
+      ...(config.appKey ? { appKey: config.appKey } : {}),
+      ...(config.hooks.onLogin ? { onLogin: config.hooks.onLogin } : {}),
+      ...(config.logger ? { logger: config.logger } : {}),
+    });
   }
   if (config.jssdk) {
-    jsonRoutes[config.jssdk.path] = {
-      methods: ['GET', 'HEAD'],
-      handler: createJsapiConfigHandler({
-        client,
-        baseUrl: config.origin,
-        requireUser: config.jssdk.requireUser,
-        // The same notion of "logged in" as the guard (appKey, maxLoginAgeMs).
-        currentUser: (req) => {
-          const session = (req as { session?: RequestSession }).session;
-          return session ? flow.currentUser(session) : undefined;
-        },
-        ...(config.logger ? { logger: config.logger } : {}),
-      }),
-    };
+    jsonRoutes[config.jssdk.path] = createJsapiConfigHandler({
+      client,
+      baseUrl: config.origin,
+      requireUser: config.jssdk.requireUser,
+      // The same notion of "logged in" as the guard (appKey, maxLoginAgeMs).
+      currentUser: (req) => {
+        const session = (req as { session?: RequestSession }).session;
+        return session ? flow.currentUser(session) : undefined;
+      },
+      ...(config.logger ? { logger: config.logger } : {}),
+    });
   }
   const router = createRouter(config, flow, views, jsonRoutes);
 
@@ -104,7 +97,7 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
     router,
     requireUser: (guardOptions) => createGuard(flow, config.origin, config.defaultReturnTo, guardOptions),
     errorHandler: () => createErrorHandler(views, { host: new URL(config.origin).host, agentId: config.agentId, retryHref: flow.loginUrl() }),
-    bearerSession: () => bearerSession({ cookieName: config.miniProgram?.cookieName ?? 'connect.sid' }),
+    bearerSession: () => bearerSession(config.miniProgram ? { cookieName: config.miniProgram.cookieName } : {}),
     loginUrl: (returnTo) => flow.loginUrl(returnTo),
     entryLinks: (path) => buildEntryLinks({
       corpId: config.corpId,

@@ -67,12 +67,13 @@ export interface MiniProgramLoginOptions {
    * WeComClient; required when it is a function. Checked against the corpid WeCom returns.
    */
   allowedCorpIds?: readonly string[];
-  /** AgentId stored in the session user. Default: the client's `agentId`. */
+  /** AgentId stored in the session user, used only when the client has no `agentId`. */
   agentId?: number;
   /**
    * Also call `user/get` and refuse the login (403 `no_access`) when the app may not see the
    * member (60011, outside the app's visible range) or the member does not exist (60111).
-   * Costs one API call per login. Default false.
+   * Costs one API call per login. Default false here; `wecomAuth({ miniProgram })` passes its
+   * top-level `checkVisibility` (default true).
    */
   checkVisibility?: boolean;
   /**

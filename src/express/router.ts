@@ -10,8 +10,8 @@ import { pageForError } from './error-pages.ts';
 import { SessionUnavailableError } from './session.ts';
 import type { Views } from './views.ts';
 
-/** Handlers that answer JSON themselves (mini-program login, JS-SDK config), by path. */
-export type JsonRoutes = Record<string, { methods: string[]; handler: RequestHandler }>;
+/** Handlers that answer JSON themselves, every method included (they say 405 themselves), by path. */
+export type JsonRoutes = Record<string, RequestHandler>;
 
 export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Views, jsonRoutes: JsonRoutes = {}): RequestHandler {
   const routes: Record<string, { methods: string[]; handle: (req: Request, res: Response) => Promise<void> }> = {
@@ -21,14 +21,20 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
     // No HEAD: a link checker or a prefetch must not end a session.
     [config.routes.logout]: { methods: ['GET', 'POST'], handle: (req, res) => flow.logout(req, res) },
   };
+  // Built once: on every request the router reads the path once and does one lookup.
+  const byPath = new Map<string, RequestHandler | (typeof routes)[string]>([...Object.entries(routes), ...Object.entries(jsonRoutes)]);
   return function wecomAuthRouter(req: Request, res: Response, next: NextFunction): void {
-    const json = Object.hasOwn(jsonRoutes, req.path) ? jsonRoutes[req.path] : undefined;
-    if (json && json.methods.includes(req.method)) {
-      void json.handler(req, res, next);
+    const found = byPath.get(req.path);
+    if (found === undefined) {
+      next();
       return;
     }
-    const route = Object.hasOwn(routes, req.path) ? routes[req.path] : undefined;
-    if (!route || !route.methods.includes(req.method)) {
+    if (typeof found === 'function') {
+      void found(req, res, next);
+      return;
+    }
+    const route = found;
+    if (!route.methods.includes(req.method)) {
       next();
       return;
     }

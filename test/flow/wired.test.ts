@@ -34,6 +34,15 @@ describe('wecomAuth(): mini-program login and JS-SDK config through the router',
     assert.equal(outside.status, 403, 'checkVisibility: outside the visible range');
   });
 
+  it('the JSON routes answer a wrong method with 405 JSON, not the app\'s 404', async () => {
+    const get = await flow.agent().get('/auth/wecom/miniprogram/login');
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.allow, 'POST');
+    assert.equal(get.body.error, 'invalid_request');
+    const post = await flow.agent().post('/auth/wecom/jssdk/config');
+    assert.equal(post.status, 405);
+  });
+
   it('GET /auth/wecom/jssdk/config signs a page of this app for a logged-in user, and only then', async () => {
     const anonymous = await flow.agent().get(`/auth/wecom/jssdk/config?url=${encodeURIComponent(`${BASE_URL}/orders/1`)}`);
     assert.equal(anonymous.status, 401);

@@ -59,3 +59,19 @@ describe('options', () => {
     }
   });
 });
+
+describe('nested options', () => {
+  it('are checked too: unknown keys, cookie names, colliding paths', () => {
+    fails({ ...good, miniProgram: { sessionSecret: 's', checkvisibility: true } }, 'miniProgram.checkvisibility', /did you mean `miniProgram.checkVisibility`/);
+    fails({ ...good, miniProgram: { sessionSecret: 's', cookieName: 'bad name' } }, 'miniProgram.cookieName', /cookie name/);
+    fails({ ...good, routes: { logn: '/x' } }, 'routes.logn', /did you mean `routes.login`/);
+    fails({ ...good, jssdk: { path: '/auth/wecom/login' } }, 'routes', /different paths/);
+    fails({ ...good, jssdk: { requireuser: false } }, 'jssdk.requireuser', /did you mean `jssdk.requireUser`/);
+    fails({ ...good, apiBaseUrl: 'https://qyapi.example/?x=1' }, 'apiBaseUrl', /without a query/);
+  });
+  it('the mini-program login checks the visible range unless the app turned the check off', () => {
+    assert.equal(resolveConfig({ ...good, miniProgram: { sessionSecret: 's' } }).miniProgram?.checkVisibility, true);
+    assert.equal(resolveConfig({ ...good, checkVisibility: false, miniProgram: { sessionSecret: 's' } }).miniProgram?.checkVisibility, false);
+    assert.equal(resolveConfig({ ...good, miniProgram: { sessionSecret: 's', checkVisibility: false } }).miniProgram?.checkVisibility, false);
+  });
+});
