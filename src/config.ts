@@ -46,7 +46,7 @@ export interface WeComAuthOptions {
   routes?: WeComAuthRoutes;
   /** `snsapi_base` (silent, the default) or `snsapi_privateinfo` (consent page). */
   scope?: Scope;
-  /** Which code exchange to use: the legacy `user/getuserinfo` (default; UserId and DeviceId) or `auth/getuserinfo`. */
+  /** Which code exchange to use: the legacy `user/getuserinfo` (UserId and DeviceId; the default with `snsapi_base`) or `auth/getuserinfo` (the default with `snsapi_privateinfo`, whose user_ticket it returns). */
   identityEndpoint?: IdentityEndpoint;
   apiBaseUrl?: string;
   oauthBaseUrl?: string;

@@ -18,7 +18,7 @@ import { safeReturnTo } from './return-to.ts';
 import {
   beginTransaction, completedTransaction, consumeTransaction, pendingTransactions, rememberCompleted,
 } from './transactions.ts';
-import { regenerateSession, requireSession, saveSession, SessionUnavailableError } from './session.ts';
+import { regenerateSession, requireSession, saveSession } from './session.ts';
 import type { RequestSession, WeComUser } from './session.ts';
 import { preferredLang, setNoStoreHeaders } from './views.ts';
 import type { Views } from './views.ts';
@@ -246,7 +246,6 @@ export class LoginFlow {
         return;
       }
     }
-    if (err instanceof SessionUnavailableError) throw err;
     this.config.logger?.warn?.('wecom login failed', logFields(err));
     await saveSession(req);
     const choice = pageForError(err, { host: new URL(this.config.origin).host, agentId: this.config.agentId, retryHref: this.loginUrl(returnTo) });
@@ -255,7 +254,6 @@ export class LoginFlow {
 
   /** GET or POST /auth/wecom/logout: forget the identity, new session id. */
   async logout(req: Request, res: Response): Promise<void> {
-    requireSession(req);
     await regenerateSession(req);
     await saveSession(req);
     if (this.config.afterLogout) {

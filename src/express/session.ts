@@ -21,7 +21,7 @@ export interface WeComUser {
   loginAt: number;
   /** How the person logged in: in-app OAuth, WeCom's web (QR) login, or a mini program. */
   via?: 'oauth' | 'web-login' | 'miniprogram';
-  /** Profile fields the app chose to keep (privateinfo scope). */
+  /** Profile fields the app chose to keep (the `profile` option). */
   profile?: Record<string, unknown>;
 }
 
@@ -56,7 +56,7 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Set by `requireUser()` (and `loadUser()`) when someone is logged in. */
+      /** Set by `requireUser()` when someone is logged in. */
       wecomUser?: WeComUser;
     }
   }

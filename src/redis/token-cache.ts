@@ -75,7 +75,8 @@ export interface RedisTokenCacheSubscriber extends RedisEventSource {
 export interface RedisTokenCacheOptions {
   /** Prepended to every key and channel. Default `'wecom:'`. */
   prefix?: string;
-  /** Lifetime of the refresh lock, in ms: bounds how long a dead owner blocks the others. Default 30 000: above the client's worst-case gettoken (3 tries of up to 5 s each, plus backoff). */
+  /** Lifetime of the refresh lock, in ms: bounds how long a dead owner blocks the others. Default 30 000: above a slow gettoken. The client's timeouts are per phase, so a pathological
+   * one can take longer; then a second instance may fetch too, which the fence keeps harmless. */
   lockTtlMs?: number;
   /** How long a waiter waits for another instance's refresh before failing. Default 2 × lockTtlMs. */
   waitTimeoutMs?: number;

@@ -43,7 +43,7 @@ export function credentialLifetimeMs(expiresInSeconds: number, safetyMarginSecon
 }
 
 export interface CredentialSourceOptions {
-  /** Cache key, e.g. `access_token:wwcorp:1000002`. */
+  /** Cache key, e.g. `access_token:wwcorp:1000002:<16 hex of sha256(secret)>`. */
   key: string;
   /** What is cached, for logs: `access_token`, `jsapi_ticket`… */
   label: string;

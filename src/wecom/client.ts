@@ -466,7 +466,9 @@ export class WeComClient {
   async #call(api: string, init: CallInit): Promise<Record<string, unknown>> {
     let token = await this.#tokens.get();
     let tokenRetried = false;
-    for (let attempt = 1; ; attempt++) {
+    // Busy tries are counted on their own: the one token replay must not use one of them up.
+    let attempt = 1;
+    for (;;) {
       try {
         return await this.#send(api, init, token);
       } catch (err) {
@@ -481,6 +483,7 @@ export class WeComClient {
           const delayMs = backoffDelay(attempt, this.#busy.baseDelayMs);
           this.#logger.warn?.('wecom system busy, retrying', { api, errcode: err.errcode, attempt, delayMs });
           await sleep(delayMs);
+          attempt++;
           continue;
         }
         throw err;
@@ -505,7 +508,7 @@ export class WeComClient {
       });
     } catch (err) {
       if (err instanceof WeComHttpError) {
-        this.#logger.warn?.('wecom request failed', { api, kind: err.kind, status: err.status });
+        this.#logger.debug?.('wecom request failed', { api, kind: err.kind, status: err.status });
       }
       throw err;
     }
@@ -515,7 +518,8 @@ export class WeComClient {
     if (errcode === 0) return body;
     const errmsg = redact(typeof body.errmsg === 'string' ? body.errmsg : '', secrets);
     const error = errorFromEnvelope(api, errcode, errmsg);
-    this.#logger.warn?.('wecom api error', { api, errcode, error: error.name });
+    // debug: the caller (the login, an app route) reports what the error meant, once.
+    this.#logger.debug?.('wecom api error', { api, errcode, error: error.name });
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The HTTP layer: one got instance with explicit timeouts, keep-alive agents and got's own retry
- * disabled (the client retries by itself, knowing WeCom's errcodes). It returns WeCom's parsed
+ * The HTTP layer: got's stream API with explicit per-phase timeouts, keep-alive agents and got's
+ * own retry disabled (the client retries by itself, knowing WeCom's errcodes). It returns WeCom's parsed
  * JSON envelope and turns every transport failure into a WeComHttpError without leaking the URL.
  */
 import http from 'node:http';

@@ -14,7 +14,6 @@ export interface UserAgentInfo {
 
 const WXWORK = /\bwxwork\/([\d.]*\d)/i;
 const MOBILE = /\b(?:Mobile|Android|iPhone)\b/i;
-const DESKTOP = /\bWindowsWechat\b|\bMacintosh\b/i;
 const MICRO_MESSENGER = /\bMicroMessenger\//i;
 
 export function classifyUserAgent(ua?: string): UserAgentInfo {
@@ -24,10 +23,8 @@ export function classifyUserAgent(ua?: string): UserAgentInfo {
     const version = wxwork[1];
     const info = (kind: UserAgentKind): UserAgentInfo =>
       version ? { kind, wecomVersion: version } : { kind };
-    if (MOBILE.test(ua)) return info('wecom-mobile');
-    if (DESKTOP.test(ua)) return info('wecom-desktop');
-    // A WeCom UA with neither marker (e.g. the Linux or a future desktop client): not a phone.
-    return info('wecom-desktop');
+    // WindowsWechat / Macintosh, or neither marker (the Linux or a future desktop client): not a phone.
+    return info(MOBILE.test(ua) ? 'wecom-mobile' : 'wecom-desktop');
   }
   if (MICRO_MESSENGER.test(ua)) return { kind: 'wechat' };
   return { kind: 'browser' };
