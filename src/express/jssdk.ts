@@ -84,8 +84,9 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
     const params = queryOf(req);
     const urls = params.getAll('url');
     const types = params.getAll('type');
-    if (urls.length !== 1 || types.length > 1) {
-      sendJson(res, 400, { error: 'invalid_request', message: 'Send exactly one url parameter (and at most one type).' });
+    const renews = params.getAll('renew');
+    if (urls.length !== 1 || types.length > 1 || renews.length > 1 || (renews.length === 1 && renews[0] !== '1')) {
+      sendJson(res, 400, { error: 'invalid_request', message: 'Send exactly one url parameter (and at most one type, and renew=1 at most once).' });
       return;
     }
     const type = types[0] ?? 'corp';
@@ -109,6 +110,10 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
 
     let body: JsapiConfigResponse;
     try {
+      // renew=1: the page's wx.config / wx.agentConfig failed with 40093 although it sent its own
+      // URL; WeCom may have invalidated the ticket early. The client renews it at most once per
+      // few minutes however many browsers ask, so this cannot exhaust WeCom's ticket limits.
+      if (renews.length === 1) await (type === 'agent' ? client.renewAgentConfigTicket() : client.renewJsapiTicket());
       body = type === 'agent' ? await client.createAgentConfig(pageUrl) : await client.createJsapiConfig(pageUrl);
     } catch (err) {
       answerWeComError(res, err);

@@ -87,6 +87,24 @@ export class CachedCredentialSource {
     return (await this.#refresh(bad)).value;
   }
 
+  /**
+   * Someone other than WeCom's API reported the cached credential as refused (a browser's
+   * wx.config failing with 40093 for a JS-SDK ticket). Renew it, but only when it is at least
+   * `minAgeMs` old: the age comes from the cached expiry, which every instance sharing the cache
+   * sees alike, so however many instances and browsers report, a ticket is renewed at most once
+   * per `minAgeMs` (tickets are limited to 100 fetches an hour per app). `lifetimeMs` is what a
+   * fresh credential is cached for. Returns whether it renewed.
+   */
+  async renewIfOlderThan(minAgeMs: number, lifetimeMs: number): Promise<boolean> {
+    const cached = await this.#options.cache.get(this.key);
+    if (cached === undefined) return false; // nothing cached: the next get() fetches anyway
+    const age = lifetimeMs - (cached.expiresAt - this.#options.now());
+    if (age < minAgeMs) return false;
+    this.#options.logger.warn?.(`wecom ${this.#options.label} reported as refused; renewing`, { key: this.key });
+    await this.rejected(cached.value);
+    return true;
+  }
+
   #refresh(stale: string | undefined): Promise<CachedCredential> {
     const failure = this.#failure;
     if (failure !== undefined) {

@@ -235,6 +235,9 @@ function withoutEnvelope(body: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
+/** A JS-SDK ticket reported as refused is renewed only if at least this old (tickets: 100 fetches/h per app). */
+const DEFAULT_TICKET_RENEW_MIN_AGE_MS = 5 * 60_000;
+
 export class WeComClient {
   readonly corpId: string;
   readonly agentId: number | undefined;
@@ -384,6 +387,21 @@ export class WeComClient {
   /** The app's agent_config ticket for `wx.agentConfig` (cached like the token). */
   getAgentConfigTicket(): Promise<string> {
     return this.#agentConfigTicket.get();
+  }
+
+  /**
+   * A browser reported that a signature made with the current corp jsapi_ticket was refused
+   * (`wx.config` failing with 40093 although the URL was right): WeCom can invalidate tickets
+   * early. Renews the ticket if it is at least `minAgeMs` old (default 5 minutes), so reports
+   * from many browsers and instances renew it at most once in that time. Returns whether it did.
+   */
+  renewJsapiTicket(options: { minAgeMs?: number } = {}): Promise<boolean> {
+    return this.#jsapiTicket.renewIfOlderThan(options.minAgeMs ?? DEFAULT_TICKET_RENEW_MIN_AGE_MS, credentialLifetimeMs(7200, this.#marginSeconds));
+  }
+
+  /** The same for the agent_config ticket (`wx.agentConfig`). */
+  renewAgentConfigTicket(options: { minAgeMs?: number } = {}): Promise<boolean> {
+    return this.#agentConfigTicket.renewIfOlderThan(options.minAgeMs ?? DEFAULT_TICKET_RENEW_MIN_AGE_MS, credentialLifetimeMs(7200, this.#marginSeconds));
   }
 
   /** `wx.config` parameters for the page at `url` (its `#fragment` is ignored). */

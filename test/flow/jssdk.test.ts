@@ -133,6 +133,27 @@ describe('JS-SDK config', () => {
     assert.equal(emulator.callCount('get_jsapi_ticket'), 2);
   });
 
+  it('renew=1 (wx.config failed with 40093) renews a ticket only when it is older than 5 minutes, once for many reports', async () => {
+    emulator.clearCalls();
+    let now = Date.now();
+    const client = newClient({ now: () => now, tokenCache: new MemoryTokenCache({ now: () => now }) });
+    const app = appWith(client, { requireUser: false });
+    assert.equal((await config(app, undefined, q(`${BASE_URL}/`))).status, 200);
+    assert.equal((await config(app, undefined, q(`${BASE_URL}/`, '&renew=1'))).status, 200);
+    assert.equal(emulator.callCount('get_jsapi_ticket'), 1, 'a fresh ticket is not renewed');
+    now += 6 * 60_000;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => config(app, undefined, q(`${BASE_URL}/`, '&renew=1'))));
+    assert.ok(answers.every((a) => a.status === 200));
+    assert.equal(emulator.callCount('get_jsapi_ticket'), 2, 'twenty reports, one renewal');
+    assert.equal((await config(app, undefined, q(`${BASE_URL}/`, '&renew=1'))).status, 200);
+    assert.equal(emulator.callCount('get_jsapi_ticket'), 2, 'the renewed ticket is young again');
+    now += 6 * 60_000;
+    assert.equal((await config(app, undefined, q(`${BASE_URL}/`, '&type=agent&renew=1'))).status, 200);
+    assert.equal(emulator.callCount('get_jsapi_ticket'), 2, 'type=agent renews the agent ticket, not the corp one');
+    assert.equal((await config(app, undefined, q(`${BASE_URL}/`, '&renew=2'))).status, 400);
+    assert.equal((await config(app, undefined, q(`${BASE_URL}/`, '&renew=1&renew=1'))).status, 400);
+  });
+
   it('wx.agentConfig (type=agent): {corpid, agentid, …} signed with the app\'s agent_config ticket', async () => {
     emulator.clearCalls();
     const client = newClient();
