@@ -4,25 +4,18 @@
  * A transaction lives in the session, keyed by its state, so a state is bound to the browser
  * that started the login. Several may be in flight (two tabs), but only a few, and not for long.
  */
-import { randomBytes } from 'node:crypto';
+import { randomNonce } from '../wecom/jsapi.ts';
 import type { LoginTransaction, RequestSession } from './session.ts';
 
-const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** 32 base62 characters carry about 190 bits; WeCom allows [A-Za-z0-9]{0,128}. */
 const STATE_LENGTH = 32;
 export const STATE_FORMAT = /^[A-Za-z0-9]{1,128}$/;
 /** How many completed states we remember so a reloaded callback lands on the same page. */
 const DONE_KEPT = 5;
 
+/** A fresh state: crypto-random base62, the same generator as the JS-SDK nonces. */
 export function newState(): string {
-  let out = '';
-  while (out.length < STATE_LENGTH) {
-    for (const byte of randomBytes(48)) {
-      // Rejection sampling keeps every character equally likely (248 = 4 * 62).
-      if (byte < 248 && out.length < STATE_LENGTH) out += BASE62[byte % 62];
-    }
-  }
-  return out;
+  return randomNonce(STATE_LENGTH);
 }
 
 export interface TransactionLimits {
