@@ -18,7 +18,7 @@ import { safeReturnTo } from './return-to.ts';
 import {
   beginTransaction, completedTransaction, consumeTransaction, pendingTransactions, rememberCompleted,
 } from './transactions.ts';
-import { regenerateSession, requireSession, saveSession } from './session.ts';
+import { regenerateSession, requireSession, saveSession, sessionUser, setSessionUser } from './session.ts';
 import type { RequestSession, WeComUser } from './session.ts';
 import { preferredLang, setNoStoreHeaders } from './views.ts';
 import type { Views } from './views.ts';
@@ -40,7 +40,7 @@ export class LoginFlow {
 
   /** The logged-in user of this session, if any (and still within `maxLoginAgeMs`). */
   currentUser(session: RequestSession, now = Date.now()): WeComUser | undefined {
-    const user = this.config.appKey ? session.wecomApps?.[this.config.appKey] : session.wecom;
+    const user = sessionUser(session, this.config.appKey);
     if (!user || user.corpId !== this.config.corpId || user.agentId !== this.config.agentId) return undefined;
     // A non-member's login made while the app accepted them ends when it stops accepting them.
     if (user.type === 'non-member' && !this.config.allowNonMembers) return undefined;
@@ -201,17 +201,12 @@ export class LoginFlow {
     if (samePerson(defaultAppUser)) fresh.wecom = defaultAppUser;
     const keptApps = Object.fromEntries(Object.entries(wecomApps ?? {}).filter(([, other]) => samePerson(other)));
     if (Object.keys(keptApps).length > 0) fresh.wecomApps = keptApps;
-    this.setUser(fresh, user);
+    setSessionUser(fresh, this.config.appKey, user);
     fresh.wecomAuth = { tx: pending };
     if (state) rememberCompleted(fresh, state, tx, this.config.transactionTtlMs);
     await saveSession(req);
     this.config.logger?.debug?.('wecom login', { userId: user.userId, type: user.type });
     redirect(res, tx.returnTo);
-  }
-
-  private setUser(session: RequestSession, user: WeComUser): void {
-    if (this.config.appKey) session.wecomApps = { ...session.wecomApps, [this.config.appKey]: user };
-    else session.wecom = user;
   }
 
   /**

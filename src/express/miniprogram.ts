@@ -31,7 +31,7 @@ import {
   describeWeComError,
 } from '../wecom/index.ts';
 import type { MiniProgramSession, WeComLogger } from '../wecom/index.ts';
-import { regenerateSession, requireSession, saveSession, SessionUnavailableError } from './session.ts';
+import { regenerateSession, requireSession, saveSession, SessionUnavailableError, setSessionUser } from './session.ts';
 import type { WeComUser } from './session.ts';
 import { sendJson } from './views.ts';
 import { logFields } from './request-parts.ts';
@@ -243,13 +243,8 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
     }
 
     try {
-      requireSession(req);
       const fresh = await regenerateSession(req);
-      if (settings.appKey === undefined) fresh.wecom = user;
-      else {
-        const slots = fresh as unknown as { wecomApps?: Record<string, WeComUser> };
-        slots.wecomApps = { ...slots.wecomApps, [settings.appKey]: user };
-      }
+      setSessionUser(fresh, settings.appKey, user);
       if (settings.keepSessionKey) {
         fresh.wecomMiniProgram = { sessionKey: mp.sessionKey, corpId: mp.corpId, userId: mp.userId, obtainedAt: settings.now() };
       }

@@ -64,6 +64,16 @@ declare global {
 
 export type RequestSession = Session & Partial<SessionData>;
 
+/** The login kept by a wecomAuth() instance: `wecom`, or `wecomApps[appKey]` for one with an `appKey`. */
+export function sessionUser(session: RequestSession, appKey: string | undefined): WeComUser | undefined {
+  return appKey === undefined ? session.wecom : session.wecomApps?.[appKey];
+}
+
+export function setSessionUser(session: RequestSession, appKey: string | undefined, user: WeComUser): void {
+  if (appKey === undefined) session.wecom = user;
+  else session.wecomApps = { ...session.wecomApps, [appKey]: user };
+}
+
 /** Thrown when express-session is missing or its store could not give us a session. */
 export class SessionUnavailableError extends Error {
   readonly code = 'WECOM_AUTH_SESSION_UNAVAILABLE';
