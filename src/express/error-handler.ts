@@ -10,7 +10,7 @@
  */
 import type { ErrorRequestHandler } from 'express';
 import { WeComError } from '../wecom/index.ts';
-import { pageForError } from './error-pages.ts';
+import { jsonForWeComError, pageForError } from './error-pages.ts';
 import type { FailureContext } from './error-pages.ts';
 import { isPageNavigation } from './guard.ts';
 import { SessionUnavailableError } from './session.ts';
@@ -34,17 +34,18 @@ export function createErrorHandler(views: Views, failure: FailureContext): Error
       next(err);
       return;
     }
-    const choice = pageForError(storeDown ? new SessionUnavailableError('session store unavailable') : err, failure);
     if (isPageNavigation(req)) {
+      const choice = storeDown ? { page: 'session-unavailable' as const, input: { headers: { 'Retry-After': '5' } } } : pageForError(err, failure);
       views.show(req, res, choice.page, choice.input);
       return;
     }
-    const ctx = views.context(req, choice.page, choice.input);
-    for (const [name, value] of Object.entries(choice.input.headers ?? {})) res.setHeader(name, value);
-    sendJson(res, ctx.status, {
-      error: storeDown ? 'session_store_unavailable' : choice.page.replace(/-/g, '_'),
-      message: storeDown ? 'Sessions are temporarily unavailable; retry shortly.' : ctx.message,
-      ...(ctx.details?.errcode !== undefined ? { errcode: ctx.details.errcode } : {}),
-    });
+    if (storeDown || !(err instanceof WeComError)) {
+      res.setHeader('Retry-After', '5');
+      sendJson(res, 503, { error: 'session_store_unavailable', message: 'Sessions are temporarily unavailable; retry shortly.' });
+      return;
+    }
+    const answer = jsonForWeComError(err);
+    if (answer.retryAfter) res.setHeader('Retry-After', answer.retryAfter);
+    sendJson(res, answer.status, { error: answer.error, message: answer.message, ...(answer.errcode === undefined ? {} : { errcode: answer.errcode }) });
   };
 }

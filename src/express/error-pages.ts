@@ -3,6 +3,7 @@
  * cause and, for the administrator, the fix (design guide §2: "an error they can act on").
  */
 import { WeComApiError, WeComConfigError, WeComHttpError, WeComRateLimitError } from '../wecom/index.ts';
+import type { WeComError } from '../wecom/index.ts';
 import { SessionUnavailableError } from './session.ts';
 import type { PageId, ShowPageInput } from './views.ts';
 
@@ -72,4 +73,39 @@ const CONFIG_FIX: Record<WeComConfigError['setting'], string> = {
 
 function apiDetails(err: WeComApiError): { errcode: number; api: string } {
   return { errcode: err.errcode, api: err.api };
+}
+
+/** The JSON answer to a WeCom failure, for routes that answer JSON (API calls, mini programs, JS-SDK). */
+export interface JsonFailure {
+  status: number;
+  error: 'rate_limited' | 'server_misconfigured' | 'no_access' | 'wecom_unavailable' | 'wecom_timeout';
+  message: string;
+  errcode?: number;
+  retryAfter?: string;
+  /** How loud the log line should be: `error` when an administrator must fix something. */
+  level: 'warn' | 'error';
+}
+
+/**
+ * One vocabulary for every JSON route: what a client can act on (retry, ask for access) and
+ * nothing of the server's configuration, which goes to the log (`describeWeComError(err).hint`).
+ */
+export function jsonForWeComError(err: WeComError): JsonFailure {
+  if (err instanceof WeComRateLimitError) {
+    return { status: 503, error: 'rate_limited', message: 'WeCom is limiting requests; retry in a minute.', retryAfter: '60', level: 'warn' };
+  }
+  if (err instanceof WeComConfigError || (err instanceof WeComApiError && [50001, 60020, 48002].includes(err.errcode))) {
+    return { status: 500, error: 'server_misconfigured', message: "The server's WeCom settings are wrong; the administrator has been told in the server log.", level: 'error' };
+  }
+  if (err instanceof WeComApiError) {
+    if ([60011, 60111, 50002].includes(err.errcode)) {
+      return { status: 403, error: 'no_access', message: "You are not in this app's visible range; ask the administrator for access.", level: 'warn' };
+    }
+    if (err.errcode === -1) return { status: 503, error: 'wecom_unavailable', message: 'WeCom is busy; retry shortly.', retryAfter: '5', level: 'warn' };
+    return { status: 502, error: 'wecom_unavailable', message: 'WeCom refused the request; retry later.', errcode: err.errcode, level: 'warn' };
+  }
+  if (err instanceof WeComHttpError && err.kind === 'timeout') {
+    return { status: 504, error: 'wecom_timeout', message: 'WeCom did not answer in time; retry.', level: 'warn' };
+  }
+  return { status: 502, error: 'wecom_unavailable', message: 'WeCom could not be reached; retry later.', level: 'warn' };
 }

@@ -18,17 +18,11 @@
  * signer for arbitrary URLs would be an open oracle.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import {
-  WeComApiError,
-  WeComClient,
-  WeComConfigError,
-  WeComHttpError,
-  WeComRateLimitError,
-  describeWeComError,
-} from '../wecom/index.ts';
+import { WeComClient, WeComError, describeWeComError } from '../wecom/index.ts';
 import type { AgentConfig, JsapiConfig, WeComLogger } from '../wecom/index.ts';
 import { sendJson } from './views.ts';
 import { logFields, queryOf } from './request-parts.ts';
+import { jsonForWeComError } from './error-pages.ts';
 
 export type JsapiConfigType = 'corp' | 'agent';
 
@@ -123,31 +117,11 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
   }
 
   function answerWeComError(res: Response, err: unknown): void {
-    const fields = logFields(err);
-    if (err instanceof WeComRateLimitError) {
-      logger.warn?.('wecom jssdk config: rate limited', { ...fields, hint: describeWeComError(err).hint });
-      res.setHeader('Retry-After', '60');
-      sendJson(res, 503, { error: 'rate_limited', message: 'WeCom is limiting ticket requests; retry in a minute.' });
-      return;
-    }
-    if (err instanceof WeComConfigError || (err instanceof WeComApiError && [60020, 48002].includes(err.errcode))) {
-      logger.error?.('wecom jssdk config: WeCom rejected the configuration', { ...fields, hint: describeWeComError(err).hint });
-      sendJson(res, 500, { error: 'server_misconfigured', message: 'The server\'s WeCom settings are wrong; the administrator has been told in the server log.' });
-      return;
-    }
-    if (err instanceof WeComApiError) {
-      logger.warn?.('wecom jssdk config: WeCom error', { ...fields, hint: describeWeComError(err).hint });
-      if (err.errcode === -1) res.setHeader('Retry-After', '5');
-      sendJson(res, err.errcode === -1 ? 503 : 502, { error: 'wecom_unavailable', message: 'WeCom refused the ticket request; retry later.', errcode: err.errcode });
-      return;
-    }
-    if (err instanceof WeComHttpError) {
-      logger.warn?.('wecom jssdk config: WeCom unreachable', { ...fields, hint: describeWeComError(err).hint });
-      if (err.kind === 'timeout') sendJson(res, 504, { error: 'wecom_timeout', message: 'WeCom did not answer in time; retry.' });
-      else sendJson(res, 502, { error: 'wecom_unavailable', message: 'WeCom could not be reached; retry later.' });
-      return;
-    }
-    throw err;
+    if (!(err instanceof WeComError)) throw err;
+    const failure = jsonForWeComError(err);
+    logger[failure.level]?.('wecom jssdk config: WeCom failure', { ...logFields(err), hint: describeWeComError(err).hint });
+    if (failure.retryAfter) res.setHeader('Retry-After', failure.retryAfter);
+    sendJson(res, failure.status, { error: failure.error, message: failure.message, ...(failure.errcode === undefined ? {} : { errcode: failure.errcode }) });
   }
 }
 

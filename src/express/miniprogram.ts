@@ -22,19 +22,13 @@
  */
 import { createHmac } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import {
-  WeComApiError,
-  WeComClient,
-  WeComConfigError,
-  WeComHttpError,
-  WeComRateLimitError,
-  describeWeComError,
-} from '../wecom/index.ts';
+import { WeComApiError, WeComClient, WeComError, describeWeComError } from '../wecom/index.ts';
 import type { MiniProgramSession, WeComLogger } from '../wecom/index.ts';
 import { regenerateSession, requireSession, saveSession, SessionUnavailableError, setSessionUser } from './session.ts';
 import type { WeComUser } from './session.ts';
 import { sendJson } from './views.ts';
 import { logFields } from './request-parts.ts';
+import { jsonForWeComError } from './error-pages.ts';
 
 /** A session user that logged in through the mini program. Assignable to `WeComUser`. */
 export type MiniProgramUser = WeComUser & { type: 'member'; userId: string; via: 'miniprogram' };
@@ -271,59 +265,25 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
   }
 
   function answerWeComError(res: Response, err: unknown, api: string): void {
-    if (err instanceof WeComRateLimitError) {
-      logger.warn?.('wecom mini-program login: rate limited', logFields(err));
-      res.setHeader('Retry-After', '60');
-      sendError(res, 503, 'rate_limited', 'WeCom is limiting requests; retry in a minute.');
+    if (err instanceof WeComApiError && err.errcode === 40029) {
+      logger.debug?.('wecom mini-program login: invalid code', logFields(err));
+      sendError(res, 401, 'invalid_code', 'The code is invalid, used or expired: call wx.qy.login again.');
       return;
     }
-    if (err instanceof WeComConfigError) {
-      logger.error?.('wecom mini-program login: WeCom rejected the configuration', { ...logFields(err), hint: describeWeComError(err).hint });
-      sendError(res, 500, 'server_misconfigured', 'The server\'s WeCom settings are wrong; the administrator has been told in the server log.');
+    if (err instanceof WeComApiError && err.errcode === 92002) {
+      logger.warn?.('wecom mini-program login: cross-corp', logFields(err));
+      sendError(res, 403, 'cross_corp', 'This mini program is not associated with this corporation\'s app.');
       return;
     }
-    if (err instanceof WeComApiError) {
-      const fields = logFields(err);
-      switch (err.errcode) {
-        case 40029:
-          logger.debug?.('wecom mini-program login: invalid code', fields);
-          sendError(res, 401, 'invalid_code', 'The code is invalid, used or expired: call wx.qy.login again.');
-          return;
-        case 92002:
-          logger.warn?.('wecom mini-program login: cross-corp', fields);
-          sendError(res, 403, 'cross_corp', 'This mini program is not associated with this corporation\'s app.');
-          return;
-        case 60011:
-        case 60111:
-        case 50002:
-          logger.warn?.('wecom mini-program login: member not visible to the app', fields);
-          sendError(res, 403, 'no_access', 'You are not in this app\'s visible range; ask the administrator for access.');
-          return;
-        case -1:
-          logger.warn?.('wecom mini-program login: WeCom busy', fields);
-          res.setHeader('Retry-After', '5');
-          sendError(res, 503, 'wecom_unavailable', 'WeCom is busy; retry shortly.');
-          return;
-        case 60020:
-        case 48002:
-        case 50001:
-          logger.error?.('wecom mini-program login: WeCom rejected the server', { ...fields, hint: describeWeComError(err).hint });
-          sendError(res, 500, 'server_misconfigured', 'The server\'s WeCom settings are wrong; the administrator has been told in the server log.');
-          return;
-        default:
-          logger.warn?.('wecom mini-program login: WeCom error', { ...fields, hint: describeWeComError(err).hint });
-          sendError(res, 502, 'wecom_unavailable', 'WeCom refused the login; retry later.', { errcode: err.errcode });
-          return;
-      }
-    }
-    if (err instanceof WeComHttpError) {
-      logger.warn?.('wecom mini-program login: WeCom unreachable', { ...logFields(err), hint: describeWeComError(err).hint });
-      if (err.kind === 'timeout') sendError(res, 504, 'wecom_timeout', 'WeCom did not answer in time; retry.');
-      else sendError(res, 502, 'wecom_unavailable', 'WeCom could not be reached; retry later.');
+    if (!(err instanceof WeComError)) {
+      logger.error?.('wecom mini-program login failed', { api, ...logFields(err) });
+      sendError(res, 500, 'server_error', 'The login failed on the server.');
       return;
     }
-    logger.error?.('wecom mini-program login failed', { api, ...logFields(err) });
-    sendError(res, 500, 'server_error', 'The login failed on the server.');
+    const failure = jsonForWeComError(err);
+    logger[failure.level]?.('wecom mini-program login: WeCom failure', { ...logFields(err), hint: describeWeComError(err).hint });
+    if (failure.retryAfter) res.setHeader('Retry-After', failure.retryAfter);
+    sendError(res, failure.status, failure.error, failure.message, failure.errcode === undefined ? {} : { errcode: failure.errcode });
   }
 }
 

@@ -79,3 +79,38 @@ describe('mini-program login: login CSRF through a form post', () => {
     }
   });
 });
+
+describe('errorHandler(): WeCom errors from the app\'s own routes', () => {
+  it('a page gets the page of the cause; an API call gets the shared JSON vocabulary', async () => {
+    const flow = await setupFlow({
+      mount: (app) => {
+        app.get('/colleague/:id', async (req, res, next) => {
+          try {
+            res.json(await flow.wecom.client.getUser(String(req.params.id)));
+          } catch (err) {
+            next(err);
+          }
+        });
+      },
+    });
+    try {
+      flow.emulator.faults.failNext(60020, 2, 'user/get');
+      const page = await flow.agent().get('/colleague/lisi').set('Accept', HTML);
+      assert.equal(page.status, 500);
+      assert.match(page.text, /data-page="wecom-trusted-ip"/);
+      const api = await flow.agent().get('/colleague/lisi').set('Accept', 'application/json');
+      assert.equal(api.status, 500);
+      assert.equal(api.body.error, 'server_misconfigured');
+      assert.doesNotMatch(api.text, /from ip|hint/);
+      flow.emulator.faults.failNext(45009, 1, 'user/get');
+      const limited = await flow.agent().get('/colleague/lisi').set('Accept', 'application/json');
+      assert.equal(limited.status, 503);
+      assert.equal(limited.headers['retry-after'], '60');
+      assert.equal(limited.body.error, 'rate_limited');
+      const ok = await flow.agent().get('/colleague/lisi').set('Accept', 'application/json');
+      assert.equal(ok.body.name, '李四');
+    } finally {
+      await flow.close();
+    }
+  });
+});
