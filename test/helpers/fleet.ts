@@ -7,8 +7,7 @@
  * alive when it exits, so a failed or crashed test leaves no stray app behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
+import { freePort } from './redis-server.ts';
 import { fileURLToPath } from 'node:url';
 
 export const PUBLIC_URL = 'http://localhost:3000';
@@ -37,15 +36,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
+export { freePort };
 
 export interface AppProcess {
   /** `http://127.0.0.1:PORT`: where the test sends requests for this instance. */
