@@ -37,6 +37,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CachedCredential, TokenCache } from '../wecom/token-cache.ts';
+import { MemoryEntries } from '../wecom/shared-entries.ts';
 import {
   describeRedisError,
   ensureErrorListener,
@@ -55,7 +56,7 @@ export interface RedisTokenCacheClient extends RedisEventSource {
   set(
     key: string,
     value: string,
-    options: { expiration: { type: 'PX'; value: number }; condition: 'NX' },
+    options: { expiration: { type: 'PX'; value: number }; condition?: 'NX' },
   ): Promise<unknown>;
   incr(key: string): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -147,6 +148,8 @@ export class RedisTokenCache implements TokenCache {
 
   /** In-process copy: the value last seen in Redis or fetched while Redis was down. */
   readonly #local = new Map<string, CachedCredential>();
+  /** Shared entries while Redis does not answer (claims then hold per process only). */
+  readonly #localEntries = new MemoryEntries();
   readonly #inflight = new Map<string, Promise<CachedCredential>>();
   readonly #waiters = new Map<string, Set<(message: string) => void>>();
   #subscription: Subscription | undefined;
@@ -199,6 +202,46 @@ export class RedisTokenCache implements TokenCache {
     } catch (err) {
       if (!(err instanceof RedisDown)) throw err;
     }
+  }
+
+  async addEntry(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const ms = Math.max(1, Math.ceil(ttlMs));
+    if (this.#redisUsable()) {
+      try {
+        const reply = await this.#cmd(() =>
+          this.#client.set(this.#prefix + key, value, { expiration: { type: 'PX', value: ms }, condition: 'NX' }),
+        );
+        return reply === 'OK';
+      } catch (err) {
+        if (!(err instanceof RedisDown)) throw err;
+      }
+    }
+    return this.#localEntries.addSync(key, value, ms);
+  }
+
+  async setEntry(key: string, value: string, ttlMs: number): Promise<void> {
+    const ms = Math.max(1, Math.ceil(ttlMs));
+    if (this.#redisUsable()) {
+      try {
+        await this.#cmd(() => this.#client.set(this.#prefix + key, value, { expiration: { type: 'PX', value: ms } }));
+        return;
+      } catch (err) {
+        if (!(err instanceof RedisDown)) throw err;
+      }
+    }
+    this.#localEntries.setSync(key, value, ms);
+  }
+
+  async getEntry(key: string): Promise<string | undefined> {
+    if (this.#redisUsable()) {
+      try {
+        const raw = await this.#cmd(() => this.#client.get(this.#prefix + key));
+        return typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : undefined;
+      } catch (err) {
+        if (!(err instanceof RedisDown)) throw err;
+      }
+    }
+    return this.#localEntries.getSync(key);
   }
 
   /** Closes the cache's own pub/sub connection. The client passed in stays open (it is yours). */

@@ -2,6 +2,7 @@
  * An in-process TokenCache: enough for a single Node process. For a fleet of processes use the
  * Redis cache (src/redis), which implements the same contract fleet-wide.
  */
+import { MemoryEntries } from './shared-entries.ts';
 import type { CachedCredential, TokenCache } from './token-cache.ts';
 
 export interface MemoryTokenCacheOptions {
@@ -13,9 +14,23 @@ export class MemoryTokenCache implements TokenCache {
   readonly #entries = new Map<string, CachedCredential>();
   readonly #inflight = new Map<string, Promise<CachedCredential>>();
   readonly #now: () => number;
+  readonly #shared: MemoryEntries;
 
   constructor(options: MemoryTokenCacheOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#shared = new MemoryEntries({ now: this.#now });
+  }
+
+  addEntry(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return this.#shared.addEntry(key, value, ttlMs);
+  }
+
+  setEntry(key: string, value: string, ttlMs: number): Promise<void> {
+    return this.#shared.setEntry(key, value, ttlMs);
+  }
+
+  getEntry(key: string): Promise<string | undefined> {
+    return this.#shared.getEntry(key);
   }
 
   #valid(key: string): CachedCredential | undefined {
@@ -62,5 +77,6 @@ export class MemoryTokenCache implements TokenCache {
   /** Drop everything (tests). */
   clear(): void {
     this.#entries.clear();
+    this.#shared.clear();
   }
 }

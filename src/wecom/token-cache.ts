@@ -14,7 +14,21 @@ export interface CachedCredential {
   expiresAt: number;
 }
 
-export interface TokenCache {
+/**
+ * Short-lived shared values kept beside the credentials: a login's claim on its `state` (so a
+ * callback delivered twice exchanges its code once), a remembered visible-range verdict. Plain
+ * strings with a lifetime; fleet-wide when the cache is (Redis), per process otherwise.
+ */
+export interface SharedEntries {
+  /** Store `value` under `key` for `ttlMs` unless `key` holds a value; true when this call stored it. Atomic. */
+  addEntry(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Store `value` under `key` for `ttlMs`, replacing what was there. */
+  setEntry(key: string, value: string, ttlMs: number): Promise<void>;
+  /** The value under `key`, unless it has expired. */
+  getEntry(key: string): Promise<string | undefined>;
+}
+
+export interface TokenCache extends SharedEntries {
   /** The stored credential for `key` if it has not expired, else `undefined`. */
   get(key: string): Promise<CachedCredential | undefined>;
 

@@ -354,3 +354,27 @@ describe('RedisTokenCache: Redis faults', () => {
     }
   });
 });
+
+describe('RedisTokenCache: shared entries (claims, verdicts)', () => {
+  test('addEntry is atomic across instances: of 20 concurrent adds on 4 instances exactly one wins', async () => {
+    const prefix = randomPrefix();
+    const caches4 = await Promise.all([0, 1, 2, 3].map(() => instance(prefix)));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => roundRobin(caches4, i).addEntry('claim:s1', `v${i}`, 5000)));
+    assert.equal(results.filter(Boolean).length, 1);
+    const winner = results.indexOf(true);
+    assert.equal(await roundRobin(caches4, 3).getEntry('claim:s1'), `v${winner}`);
+    const pttl = await admin.pTTL(`${prefix}claim:s1`);
+    assert.ok(pttl > 4000 && pttl <= 5000, `PX set (${pttl})`);
+  });
+
+  test('setEntry replaces with a new lifetime; getEntry misses after it', async () => {
+    const prefix = randomPrefix();
+    const cache = await instance(prefix);
+    await cache.setEntry('verdict:x', 'in', 200);
+    await cache.setEntry('verdict:x', 'out', 150);
+    assert.equal(await cache.getEntry('verdict:x'), 'out');
+    await sleep(200);
+    assert.equal(await cache.getEntry('verdict:x'), undefined);
+    assert.equal(await cache.addEntry('verdict:x', 'again', 1000), true, 'an expired entry can be added again');
+  });
+});

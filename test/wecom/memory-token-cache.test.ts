@@ -117,3 +117,33 @@ describe('MemoryTokenCache (TokenCache contract)', () => {
     assert.equal((await cache.get('k'))?.value, 'v');
   });
 });
+
+describe('MemoryTokenCache shared entries', () => {
+  it('addEntry stores once until the entry expires; setEntry replaces; getEntry misses after expiry', async () => {
+    const c = clock();
+    const cache = new MemoryTokenCache({ now: c.now });
+    const adds = await Promise.all([1, 2, 3].map((i) => cache.addEntry('claim', `v${i}`, 1000)));
+    assert.deepEqual(adds, [true, false, false]);
+    assert.equal(await cache.getEntry('claim'), 'v1');
+    await cache.setEntry('claim', 'done', 500);
+    assert.equal(await cache.getEntry('claim'), 'done');
+    c.advance(500);
+    assert.equal(await cache.getEntry('claim'), undefined);
+    assert.equal(await cache.addEntry('claim', 'v4', 1000), true);
+  });
+});
+
+describe('MemoryEntries bounds', () => {
+  it('past maxEntries the oldest entries go first; expired ones are swept', async () => {
+    const { MemoryEntries } = await import('../../src/wecom/shared-entries.ts');
+    const c = clock();
+    const entries = new MemoryEntries({ now: c.now, maxEntries: 3 });
+    for (const k of ['a', 'b', 'c', 'd']) entries.setSync(k, k, 10_000);
+    assert.equal(entries.size, 3);
+    assert.equal(entries.getSync('a'), undefined);
+    assert.equal(entries.getSync('d'), 'd');
+    c.advance(20_000);
+    entries.setSync('e', 'e', 10_000);
+    assert.equal(entries.size, 1, 'expired entries swept on the next write');
+  });
+});
