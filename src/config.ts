@@ -6,6 +6,7 @@
  */
 import type { TokenCache } from './wecom/token-cache.ts';
 import { safeReturnTo } from './express/return-to.ts';
+import { derivedTransactionSecret } from './express/transactions.ts';
 import type { WeComLogger } from './wecom/index.ts';
 import type { PageRenderer } from './express/views.ts';
 import type { WeComUser } from './express/session.ts';
@@ -107,8 +108,14 @@ export interface WeComAuthOptions {
   maxLoginAgeMs?: number;
   /** How long a started login (its `state`) stays valid, in ms. Default 10 minutes. */
   transactionTtlMs?: number;
-  /** How many logins may be in flight at once in one session (several tabs). Default 5. */
+  /** How many logins may be in flight at once in one browser (several tabs). Default 5. */
   maxTransactions?: number;
+  /**
+   * Signs the short-lived cookie that carries a login in flight (one per `state`). A list rotates
+   * keys: the first signs, all verify. Default: a key derived from `secret` (HKDF), so nothing
+   * more to configure; set it when several apps or a key rotation schedule call for it.
+   */
+  transactionSecret?: string | readonly string[];
   /** Folder with replacements for `layout.html` and `messages.<lang>.json`. */
   viewsDir?: string;
   /** Replace page rendering entirely. */
@@ -145,6 +152,7 @@ export interface ResolvedConfig {
   readonly maxLoginAgeMs: number | undefined;
   readonly transactionTtlMs: number;
   readonly maxTransactions: number;
+  readonly transactionSecrets: readonly string[];
   readonly secureCookies: boolean;
   readonly viewsDir: string | undefined;
   readonly renderPage: PageRenderer | undefined;
@@ -168,7 +176,7 @@ export class WeComAuthConfigError extends Error {
 const KNOWN_OPTIONS = [
   'corpId', 'agentId', 'secret', 'baseUrl', 'routes', 'scope', 'identityEndpoint', 'apiBaseUrl',
   'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'checkVisibility', 'wecomClientOnly', 'profile', 'appKey', 'miniProgram', 'jssdk', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
-  'transactionTtlMs', 'maxTransactions', 'viewsDir', 'renderPage', 'hooks', 'tokenCache', 'timeouts', 'logger',
+  'transactionTtlMs', 'maxTransactions', 'transactionSecret', 'viewsDir', 'renderPage', 'hooks', 'tokenCache', 'timeouts', 'logger',
 ] as const;
 
 export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
@@ -239,6 +247,7 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     maxLoginAgeMs: optionalPositive(options.maxLoginAgeMs, 'maxLoginAgeMs'),
     transactionTtlMs: optionalPositive(options.transactionTtlMs, 'transactionTtlMs') ?? 10 * 60_000,
     maxTransactions: optionalPositive(options.maxTransactions, 'maxTransactions') ?? 5,
+    transactionSecrets: resolveTransactionSecrets(options.transactionSecret, secret),
     secureCookies: origin.startsWith('https:'),
     viewsDir: options.viewsDir,
     renderPage: options.renderPage,
@@ -296,6 +305,15 @@ function resolveJssdk(value: WeComAuthOptions['jssdk']): ResolvedConfig['jssdk']
   const options = value === undefined || value === true ? {} : value;
   rejectUnknownOptions(options as Record<string, unknown>, JSSDK_OPTIONS, 'jssdk.');
   return Object.freeze({ path: routePath(options.path ?? '/auth/wecom/jssdk/config', 'jssdk.path'), requireUser: options.requireUser ?? true });
+}
+
+function resolveTransactionSecrets(value: unknown, appSecret: string): readonly string[] {
+  if (value === undefined) return Object.freeze([derivedTransactionSecret(appSecret)]);
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((s) => typeof s === 'string' && s.length >= 16)) {
+    throw new WeComAuthConfigError('transactionSecret', 'must be a secret of at least 16 characters, or a list of them (the first signs, all verify).');
+  }
+  return Object.freeze([...list]);
 }
 
 function resolveAppKey(value: unknown): string | undefined {

@@ -12,7 +12,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { resolveConfig } from './config.ts';
 import type { ResolvedConfig, WeComAuthOptions } from './config.ts';
-import { WeComClient } from './wecom/index.ts';
+import { MemoryTokenCache, WeComClient } from './wecom/index.ts';
+import { LoginClaims } from './express/login-claims.ts';
+import { TransactionCookies } from './express/transactions.ts';
 import { buildEntryLinks } from './express/entry-links.ts';
 import type { EntryLinks } from './express/entry-links.ts';
 import { createErrorHandler } from './express/error-handler.ts';
@@ -50,8 +52,13 @@ export interface WeComAuth {
   close(): void;
 }
 
+/** How long a duplicate callback waits for the first delivery's outcome before moving on. */
+const DUPLICATE_WAIT_MS = 5_000;
+
 export function wecomAuth(options: WeComAuthOptions): WeComAuth {
   const config = resolveConfig(options);
+  // One cache for the client's credentials and the login's claims: Redis for a fleet.
+  const tokenCache = config.tokenCache ?? new MemoryTokenCache();
   const client = new WeComClient({
     corpId: config.corpId,
     agentId: config.agentId,
@@ -60,11 +67,25 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
     ...(config.oauthBaseUrl ? { oauthBaseUrl: config.oauthBaseUrl } : {}),
     ...(config.loginBaseUrl ? { loginBaseUrl: config.loginBaseUrl } : {}),
     ...(config.timeouts ? { timeouts: config.timeouts } : {}),
-    ...(config.tokenCache ? { tokenCache: config.tokenCache } : {}),
+    tokenCache,
     ...(config.logger ? { logger: config.logger } : {}),
   });
-  const views = new Views({ ...(config.viewsDir ? { viewsDir: config.viewsDir } : {}), ...(config.renderPage ? { renderPage: config.renderPage } : {}) });
-  const flow = new LoginFlow(config, client, views);
+  const views = new Views({
+    ...(config.viewsDir ? { viewsDir: config.viewsDir } : {}),
+    ...(config.renderPage ? { renderPage: config.renderPage } : {}),
+    ...(config.logger ? { logger: config.logger } : {}),
+  });
+  const flow = new LoginFlow(config, client, views, {
+    transactions: new TransactionCookies({
+      secrets: config.transactionSecrets,
+      path: config.routes.callback,
+      secure: config.secureCookies,
+      ttlMs: config.transactionTtlMs,
+      max: config.maxTransactions,
+    }),
+    claims: new LoginClaims(tokenCache, { waitMs: DUPLICATE_WAIT_MS }),
+  });
+  let errorHandlerMounted = false;
   const jsonRoutes: JsonRoutes = {};
   if (config.miniProgram) {
     jsonRoutes[config.miniProgram.path] = createMiniProgramLogin({
@@ -91,12 +112,15 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
       ...(config.logger ? { logger: config.logger } : {}),
     });
   }
-  const router = createRouter(config, flow, views, jsonRoutes);
+  const router = createRouter(config, flow, views, jsonRoutes, { errorHandlerMounted: () => errorHandlerMounted });
 
   return {
     router,
     requireUser: (guardOptions) => createGuard(flow, config.origin, config.defaultReturnTo, guardOptions),
-    errorHandler: () => createErrorHandler(views, { host: new URL(config.origin).host, agentId: config.agentId, retryHref: flow.loginUrl() }),
+    errorHandler: () => {
+      errorHandlerMounted = true;
+      return createErrorHandler(views, flow.failureContext());
+    },
     bearerSession: () => bearerSession(config.miniProgram ? { cookieName: config.miniProgram.cookieName } : {}),
     loginUrl: (returnTo) => flow.loginUrl(returnTo),
     entryLinks: (path) => buildEntryLinks({

@@ -2,17 +2,19 @@
  * `errorHandler()`: turns the failures this library knows into a page or JSON an employee can act
  * on, instead of the app's generic 500:
  *
+ * - a failed login (WeComLoginError from the login routes or the guard) -> its page;
  * - the session store is down -> 503 (so a Redis outage reads as what it is, and nobody is let in);
  * - a WeCom error from the client, e.g. in a route calling `wecom.client.getUser()` -> the page of
  *   its cause (60020 trusted IP, 45009 rate limit, a timeout…).
  *
  * Every other error goes on to the app's own error handler.
  */
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import { WeComError } from '../wecom/index.ts';
 import { jsonForWeComError, pageForError } from './error-pages.ts';
 import type { FailureContext } from './error-pages.ts';
 import { isPageNavigation } from './guard.ts';
+import { WeComLoginError } from './login-error.ts';
 import { SessionUnavailableError } from './session.ts';
 import { isStoreUnavailableError } from '../redis/errors.ts';
 import { sendJson } from './views.ts';
@@ -24,13 +26,31 @@ import type { Views } from './views.ts';
  * imports nothing from `redis`), so "The queue is full" or a reply timeout is a 503, not a 500.
  */
 export function isSessionStoreUnavailable(err: unknown): boolean {
-  return err instanceof SessionUnavailableError || isStoreUnavailableError(err);
+  return err instanceof SessionUnavailableError || (!(err instanceof WeComError) && isStoreUnavailableError(err)) || (err instanceof WeComLoginError && err.reason === 'session-store');
+}
+
+/** A failed login's page for a page navigation, JSON for anything else. */
+export function showLoginError(views: Views, req: Request, res: Response, err: WeComLoginError): void {
+  if (isPageNavigation(req) || req.method === 'GET') {
+    views.show(req, res, err.page, { ...err.input, status: err.status });
+    return;
+  }
+  for (const [name, value] of Object.entries(err.input.headers ?? {})) res.setHeader(name, value);
+  sendJson(res, err.status, { error: 'login_failed', reason: err.reason, page: err.page });
 }
 
 export function createErrorHandler(views: Views, failure: FailureContext): ErrorRequestHandler {
   return function wecomAuthErrorHandler(err, req, res, next): void {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    if (err instanceof WeComLoginError) {
+      showLoginError(views, req, res, err);
+      return;
+    }
     const storeDown = isSessionStoreUnavailable(err);
-    if ((!storeDown && !(err instanceof WeComError)) || res.headersSent) {
+    if (!storeDown && !(err instanceof WeComError)) {
       next(err);
       return;
     }

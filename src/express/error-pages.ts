@@ -2,10 +2,12 @@
  * Which page a failure leads to. Every WeCom error the login can meet gets a page naming the
  * cause and, for the administrator, the fix (design guide §2: "an error they can act on").
  */
-import { WeComApiError, WeComConfigError, WeComHttpError, WeComRateLimitError } from '../wecom/index.ts';
-import type { WeComError } from '../wecom/index.ts';
+import { WeComApiError, WeComConfigError, WeComError, WeComHttpError, WeComRateLimitError } from '../wecom/index.ts';
 import { SessionUnavailableError } from './session.ts';
+import { WeComLoginError } from './login-error.ts';
+import type { LoginFailureReason } from './login-error.ts';
 import type { PageId, ShowPageInput } from './views.ts';
+import { isStoreUnavailableError } from '../redis/errors.ts';
 
 export interface PageChoice {
   page: PageId;
@@ -59,6 +61,22 @@ export function pageForError(err: unknown, ctx: FailureContext): PageChoice {
     return { page: err.kind === 'timeout' ? 'wecom-timeout' : 'wecom-unavailable', input: { action: retry, details: { api: err.api } } };
   }
   return { page: 'server-error', input: { action: retry } };
+}
+
+/**
+ * Any failure of a login route as a WeComLoginError: its page, the page's status, and why (for
+ * logs and metrics). The original error stays as `cause`.
+ */
+export function loginErrorFor(err: unknown, ctx: FailureContext, statusOf: (page: PageId) => number): WeComLoginError {
+  if (err instanceof WeComLoginError) return err;
+  // WeCom's own timeouts look like a store's to a shape-based check: classify them first.
+  const storeDown = !(err instanceof WeComError) && (err instanceof SessionUnavailableError || isStoreUnavailableError(err));
+  const choice = storeDown ? pageForError(new SessionUnavailableError('The session store failed.'), ctx) : pageForError(err, ctx);
+  let reason: LoginFailureReason = 'server';
+  if (storeDown) reason = 'session-store';
+  else if (choice.page === 'no-access') reason = 'visibility';
+  else if (err instanceof WeComError) reason = 'wecom';
+  return new WeComLoginError(reason, choice.page, choice.input.status ?? statusOf(choice.page), choice.input, { cause: err });
 }
 
 /**

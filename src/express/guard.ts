@@ -33,7 +33,11 @@ export function createGuard(flow: LoginFlow, origin: string, defaultReturnTo: st
     }
     const returnTo = safeReturnTo(req.originalUrl, origin) ?? defaultReturnTo;
     if (!options.json && isPageNavigation(req)) {
-      flow.start(req, res, returnTo, 0).catch(next);
+      try {
+        flow.start(req, res, returnTo, 0);
+      } catch (err) {
+        next(err);
+      }
       return;
     }
     sendJson(res, 401, {

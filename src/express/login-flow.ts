@@ -3,39 +3,61 @@
  * logout. Written against plain Node request/response methods plus express-session, so the same
  * code runs under Express 5 and Express 4.
  *
- * The order of the callback's checks follows the design guide §4 items 5-7 and is deliberate:
- * parameters are read as single strings, the transaction is consumed before anything else, a code
- * is only ever exchanged for a state this browser started, and the session is regenerated and
- * saved before the user is sent on.
+ * The callback's checks run in a deliberate order (docs/security.md):
+ * 1. parameters as single strings of WeCom's formats (else 400);
+ * 2. the login must be one this browser started: its signed transaction cookie (else no code is
+ *    ever exchanged: a reload, Back, a pre-built link, a lost cookie or login CSRF);
+ * 3. the state is claimed atomically in the shared cache, so of two deliveries of one callback
+ *    exactly one exchanges the code, and the other follows it;
+ * 4. exchange, membership, visible range, the app's hook;
+ * 5. only then is a session written: regenerated (session fixation), the identity set, saved.
+ * Every failure is a WeComLoginError thrown to the router, which passes it to `next(err)`.
  */
 import type { Request, Response } from 'express';
 import { buildAuthorizeUrl, buildWebLoginUrl, classifyUserAgent, WeComApiError } from '../wecom/index.ts';
 import type { WeComClient, WeComIdentity } from '../wecom/index.ts';
 import type { ResolvedConfig } from '../config.ts';
-import { pageForError } from './error-pages.ts';
+import { loginErrorFor } from './error-pages.ts';
+import { WeComLoginError } from './login-error.ts';
+import type { LoginFailureReason } from './login-error.ts';
+import { OUTCOME_FRESH_MS } from './login-claims.ts';
+import type { LoginOutcome , LoginClaims} from './login-claims.ts';
 import { logFields, queryOf } from './request-parts.ts';
 import { safeReturnTo } from './return-to.ts';
-import {
-  beginTransaction, completedTransaction, consumeTransaction, pendingTransactions, rememberCompleted,
-} from './transactions.ts';
-import { regenerateSession, requireSession, saveSession, sessionUser, setSessionUser } from './session.ts';
+import { STATE_FORMAT } from './transactions.ts';
+import type { LoginTransaction, TransactionCookies } from './transactions.ts';
+import { destroySession, regenerateSession, requireSession, saveSession, sessionUser, setSessionUser } from './session.ts';
 import type { RequestSession, WeComUser } from './session.ts';
 import { preferredLang, setNoStoreHeaders } from './views.ts';
-import type { Views } from './views.ts';
+import type { PageId, ShowPageInput, Views } from './views.ts';
 
 /** Callback parameters of our own, carried in the redirect_uri (WeCom appends code and state). */
 const ATTEMPT_PARAM = 'attempt';
 const RETURN_PARAM = 'to';
+/**
+ * WeCom's codes: at most 512 bytes (https://developer.work.weixin.qq.com/document/path/91022),
+ * URL-safe in practice; anything else (controls, spaces, non-ASCII, longer) is not a code.
+ */
+export const CODE_FORMAT = /^[\x21-\x7e]{1,512}$/;
+
+export interface LoginFlowParts {
+  transactions: TransactionCookies;
+  claims: LoginClaims;
+}
 
 export class LoginFlow {
   private readonly config: ResolvedConfig;
   private readonly client: WeComClient;
   private readonly views: Views;
+  private readonly transactions: TransactionCookies;
+  private readonly claims: LoginClaims;
 
-  constructor(config: ResolvedConfig, client: WeComClient, views: Views) {
+  constructor(config: ResolvedConfig, client: WeComClient, views: Views, parts: LoginFlowParts) {
     this.config = config;
     this.client = client;
     this.views = views;
+    this.transactions = parts.transactions;
+    this.claims = parts.claims;
   }
 
   /** The logged-in user of this session, if any (and still within `maxLoginAgeMs`). */
@@ -55,33 +77,32 @@ export class LoginFlow {
     return url.href;
   }
 
-  /** GET /auth/wecom/login?returnTo=/path */
+  /** GET /auth/wecom/login?returnTo=/path (an unsafe returnTo falls back to `defaultReturnTo`). */
   async login(req: Request, res: Response): Promise<void> {
     const params = queryOf(req);
+    if (params.getAll('returnTo').length > 1) throw this.badRequest();
     const returnTo = safeReturnTo(params.get('returnTo') ?? undefined, this.config.origin) ?? this.config.defaultReturnTo;
-    await this.start(req, res, returnTo, 0);
+    this.start(req, res, returnTo, 0);
   }
 
   /**
-   * Record a transaction, save the session, then redirect to WeCom. The save must finish first:
-   * a silent snsapi_base login bounces straight back and could beat a slow store write.
+   * Send the browser to WeCom with a new state. Nothing is written on the server: the login in
+   * flight travels in its own signed cookie (transactions.ts), so anonymous page loads cost no
+   * session, and tabs or a racing callback cannot overwrite each other's state.
    */
-  async start(req: Request, res: Response, returnTo: string, attempt: number): Promise<void> {
-    const session = requireSession(req);
+  start(req: Request, res: Response, returnTo: string, attempt: number): void {
     // Where the person is decides the way in: WeCom's in-app OAuth inside the client, WeCom's
     // web (QR) login in any other browser, and personal WeChat cannot log in as a member.
     const where = classifyUserAgent(req.headers['user-agent']).kind;
     if ((where === 'wechat' && !this.config.allowNonMembers) || (where === 'browser' && this.config.wecomClientOnly)) {
-      this.views.show(req, res, 'open-in-wecom');
-      return;
+      throw this.failure('open-in-wecom', 'open-in-wecom');
     }
     const flow = where === 'browser' ? 'web-login' : 'oauth';
-    const state = beginTransaction(
-      session,
-      { returnTo, ...(flow === 'web-login' ? { flow } : {}), ...(this.config.appKey ? { app: this.config.appKey } : {}) },
-      { ttlMs: this.config.transactionTtlMs, max: this.config.maxTransactions },
-    );
-    await saveSession(req);
+    const state = this.transactions.begin(res, {
+      returnTo,
+      ...(flow === 'web-login' ? { flow } : {}),
+      ...(this.config.appKey ? { app: this.config.appKey } : {}),
+    });
     const redirectUri = new URL(this.config.callbackUrl);
     if (attempt > 0) redirectUri.searchParams.set(ATTEMPT_PARAM, String(attempt));
     const location = flow === 'web-login'
@@ -107,93 +128,150 @@ export class LoginFlow {
   /** GET /auth/wecom/callback?code=…&state=…[&attempt=1][&to=/path] */
   async callback(req: Request, res: Response): Promise<void> {
     const params = queryOf(req);
-    const session = requireSession(req);
-    const repeated = ['code', 'state', ATTEMPT_PARAM, RETURN_PARAM].some((name) => params.getAll(name).length > 1);
-    if (repeated) {
-      // Consume every state offered, so none of them can be replayed, then refuse.
-      for (const state of params.getAll('state')) consumeTransaction(session, state, this.config.transactionTtlMs);
-      await saveSession(req);
-      this.views.show(req, res, 'bad-request', { action: { href: this.loginUrl(), labelKey: 'retry' } });
-      return;
+    if (['code', 'state', ATTEMPT_PARAM, RETURN_PARAM].some((name) => params.getAll(name).length > 1)) {
+      // Refused, and every state offered is spent, so that none of them can be replayed.
+      for (const offered of params.getAll('state')) await this.spend(req, res, offered);
+      throw this.badRequest();
     }
-    const code = params.get('code') ?? undefined;
-    const state = params.get('state') ?? undefined;
+    const code = params.get('code') ?? '';
+    const state = params.get('state') ?? '';
+    if ((code !== '' && !CODE_FORMAT.test(code)) || (state !== '' && !STATE_FORMAT.test(state))) throw this.badRequest();
     const attempt = params.get(ATTEMPT_PARAM) === '1' ? 1 : 0;
-    const consumed = consumeTransaction(session, state, this.config.transactionTtlMs);
+    const session = requireSession(req);
+
+    const found = this.transactions.read(req, state || undefined);
     // Another wecomAuth() instance's login (several apps in one session) is not ours to finish.
-    const tx = consumed && consumed.app === this.config.appKey ? consumed : undefined;
+    const tx = found && found.app === this.config.appKey ? found : undefined;
+    this.transactions.prune(req, res, tx?.state);
 
     if (!tx) {
-      // Not a login this browser started: a reload, Back, a pre-built link with a fixed state,
-      // a lost cookie, or login CSRF. The code is never exchanged.
-      const target = completedTransaction(session, state, this.config.transactionTtlMs)?.returnTo
-        ?? safeReturnTo(params.get(RETURN_PARAM) ?? undefined, this.config.origin)
-        ?? this.config.defaultReturnTo;
+      // Not a login this browser started: a reload after the cookie expired, a pre-built link
+      // with a fixed state, a lost cookie, or login CSRF. The code is never exchanged.
+      const target = safeReturnTo(params.get(RETURN_PARAM) ?? undefined, this.config.origin) ?? this.config.defaultReturnTo;
       if (this.currentUser(session)) {
-        await saveSession(req);
         redirect(res, target);
         return;
       }
-      if (attempt >= 1) {
-        // We already restarted once and the state still did not come back with the cookie.
-        await saveSession(req);
-        this.views.show(req, res, 'cookies-needed', { action: { href: this.loginUrl(target), labelKey: 'retry' } });
-        return;
-      }
-      await this.start(req, res, target, 1);
+      // We already restarted once and the state still did not come back with its cookie.
+      if (attempt >= 1) throw this.failure('state', 'cookies-needed', { action: { href: this.loginUrl(target), labelKey: 'retry' } });
+      this.start(req, res, target, 1);
       return;
     }
 
-    if (code === undefined || code === '') {
+    if (tx.done) {
+      // This login finished already (a reload or Back): land on its page, or log in afresh.
+      if (this.currentUser(session)) redirect(res, tx.returnTo);
+      else this.start(req, res, tx.returnTo, 0);
+      return;
+    }
+
+    if (code === '') {
       // The person refused (web login) or WeCom sent no code.
-      await saveSession(req);
-      this.views.show(req, res, 'login-cancelled', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
+      this.transactions.clear(res, tx.state);
+      throw this.failure('cancelled', 'login-cancelled', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
+    }
+
+    const holdMs = Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now());
+    if (!(await this.claims.claim(tx.state, holdMs))) {
+      await this.follow(req, res, session, tx, attempt);
       return;
     }
 
-    let identity: WeComIdentity;
+    let outcome: LoginOutcome;
     try {
-      // Web-login codes are exchanged through auth/getuserinfo (wecom-api.md §2).
-      const endpoint = tx.flow === 'web-login' ? 'auth/getuserinfo' : this.config.identityEndpoint;
-      identity = await this.client.getIdentity(code, { endpoint });
+      const user = await this.authenticate(req, tx, code);
+      outcome = { kind: 'user', user, returnTo: tx.returnTo, at: Date.now() };
     } catch (err) {
-      await this.exchangeFailed(req, res, session, err, tx.returnTo, attempt);
-      return;
+      outcome = err instanceof WeComApiError && err.errcode === 40029
+        ? { kind: 'restart', at: Date.now() }
+        : this.failedOutcome(err, tx.returnTo);
+      if (outcome.kind === 'failure') this.config.logger?.warn?.('wecom login failed', { reason: outcome.reason, ...logFields(err) });
     }
+    // Published before the session write, so a duplicate waiting on it is not kept waiting longer.
+    await this.claims.settle(tx.state, outcome, holdMs);
+    await this.apply(req, res, session, tx, outcome, attempt);
+  }
 
-    if (identity.type === 'non-member' && !this.config.allowNonMembers) {
-      await saveSession(req);
-      this.views.show(req, res, 'non-member');
+  /** GET or POST /auth/wecom/logout: the session ends (nothing is kept for the anonymous visitor). */
+  async logout(req: Request, res: Response): Promise<void> {
+    requireSession(req);
+    await destroySession(req);
+    if (this.config.afterLogout) {
+      redirect(res, this.config.afterLogout);
       return;
     }
+    this.views.show(req, res, 'signed-out', { action: { href: this.loginUrl(this.config.defaultReturnTo), labelKey: 'retry' } });
+  }
+
+  /** Burn a login this browser started: its cookie goes, and its state can no longer be claimed. */
+  private async spend(req: Request, res: Response, state: string): Promise<void> {
+    const tx = this.transactions.read(req, state);
+    if (!tx) return;
+    this.transactions.clear(res, tx.state);
+    await this.claims.settle(tx.state, { kind: 'restart', at: 0 }, Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now()));
+  }
+
+  /** A second delivery of a callback whose state another request claimed: end where that one ends. */
+  private async follow(req: Request, res: Response, session: RequestSession, tx: LoginTransaction, attempt: number): Promise<void> {
+    const outcome = await this.claims.outcome(tx.state);
+    if (outcome === undefined || Date.now() - outcome.at > OUTCOME_FRESH_MS) {
+      // The winner did not finish in time, or this is a late replay rather than a duplicate: go
+      // where the login was going; the guard there starts a fresh login if nobody is logged in.
+      redirect(res, tx.returnTo);
+      return;
+    }
+    await this.apply(req, res, session, tx, outcome, attempt);
+  }
+
+  /** Carry out an outcome: the winner's own, or a follower's copy of it. */
+  private async apply(req: Request, res: Response, session: RequestSession, tx: LoginTransaction, outcome: LoginOutcome, attempt: number): Promise<void> {
+    if (outcome.kind === 'user') {
+      await this.establish(req, session, outcome.user);
+      this.transactions.finish(res, tx);
+      this.config.logger?.debug?.('wecom login', { userId: outcome.user.userId, type: outcome.user.type });
+      redirect(res, outcome.returnTo);
+      return;
+    }
+    this.transactions.clear(res, tx.state);
+    if (outcome.kind === 'failure') throw new WeComLoginError(outcome.reason, outcome.page, outcome.status, outcome.input);
+    // The code was used already or expired (a slow tap, a callback replayed from another device).
+    if (this.currentUser(session)) redirect(res, tx.returnTo);
+    else if (attempt === 0) this.start(req, res, tx.returnTo, 1);
+    else throw this.failure('wecom', 'login-expired', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
+  }
+
+  /** Code -> identity -> membership, visible range, profile, the app's hook. */
+  private async authenticate(req: Request, tx: LoginTransaction, code: string): Promise<WeComUser> {
+    // Web-login codes are exchanged through auth/getuserinfo
+    // (https://developer.work.weixin.qq.com/document/path/98177).
+    const endpoint = tx.flow === 'web-login' ? 'auth/getuserinfo' : this.config.identityEndpoint;
+    const identity = await this.client.getIdentity(code, { endpoint });
+    if (identity.type === 'non-member' && !this.config.allowNonMembers) throw this.failure('non-member', 'non-member');
 
     let user: WeComUser = toUser(identity, this.config);
     user.via = tx.flow ?? 'oauth';
-    if (identity.type === 'member' && (this.config.profileFields || this.config.checkVisibility)) {
-      try {
-        if (this.config.profileFields) user.profile = await this.fetchProfile(identity, this.config.profileFields);
-        // WeCom hands codes to members outside the visible range too: user/get answers 60011 for them.
-        else await this.client.getUser(identity.userId);
-      } catch (err) {
-        await this.exchangeFailed(req, res, session, err, tx.returnTo, 1);
-        return;
-      }
+    if (identity.type === 'member') {
+      if (this.config.profileFields) user.profile = await this.fetchProfile(identity, this.config.profileFields);
+      // WeCom hands codes to members outside the visible range too: user/get answers 60011 for them.
+      else if (this.config.checkVisibility) await this.client.getUser(identity.userId);
     }
     if (this.config.hooks.onLogin) {
       try {
         user = (await this.config.hooks.onLogin(user, req)) ?? user;
       } catch (err) {
         this.config.logger?.warn?.('wecom login refused by the onLogin hook', { error: err instanceof Error ? err.message : String(err) });
-        await saveSession(req);
-        this.views.show(req, res, 'login-refused', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
-        return;
+        throw this.failure('hook', 'login-refused', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
       }
     }
+    return user;
+  }
 
-    // Session fixation: the logged-in session gets a new id. Other tabs' logins in flight move
-    // along, and so do other apps' logins of the same person (several apps in one session);
-    // anyone else's (a session planted by someone else) does not.
-    const pending = pendingTransactions(session, this.config.transactionTtlMs);
+  /**
+   * The session's first write: a new id (session fixation), the identity, and other apps' logins
+   * of the same person carried along (several apps in one session); anyone else's (a session
+   * planted by someone else) is not.
+   */
+  private async establish(req: Request, session: RequestSession, user: WeComUser): Promise<void> {
     const samePerson = (other: WeComUser | undefined): other is WeComUser =>
       other !== undefined && other.type === user.type && (other.userId ?? other.openId) === (user.userId ?? user.openId);
     const { wecom: defaultAppUser, wecomApps } = session;
@@ -202,11 +280,7 @@ export class LoginFlow {
     const keptApps = Object.fromEntries(Object.entries(wecomApps ?? {}).filter(([, other]) => samePerson(other)));
     if (Object.keys(keptApps).length > 0) fresh.wecomApps = keptApps;
     setSessionUser(fresh, this.config.appKey, user);
-    fresh.wecomAuth = { tx: pending };
-    if (state) rememberCompleted(fresh, state, tx, this.config.transactionTtlMs);
     await saveSession(req);
-    this.config.logger?.debug?.('wecom login', { userId: user.userId, type: user.type });
-    redirect(res, tx.returnTo);
   }
 
   /**
@@ -228,34 +302,21 @@ export class LoginFlow {
     return profile;
   }
 
-  private async exchangeFailed(req: Request, res: Response, session: RequestSession, err: unknown, returnTo: string, attempt: number): Promise<void> {
-    if (err instanceof WeComApiError && err.errcode === 40029) {
-      // The code was used already or expired (a callback delivered twice, a slow tap).
-      if (this.currentUser(session)) {
-        await saveSession(req);
-        redirect(res, returnTo);
-        return;
-      }
-      if (attempt === 0) {
-        await this.start(req, res, returnTo, 1);
-        return;
-      }
-    }
-    this.config.logger?.warn?.('wecom login failed', logFields(err));
-    await saveSession(req);
-    const choice = pageForError(err, { host: new URL(this.config.origin).host, agentId: this.config.agentId, retryHref: this.loginUrl(returnTo) });
-    this.views.show(req, res, choice.page, choice.input);
+  private failedOutcome(err: unknown, returnTo: string): Extract<LoginOutcome, { kind: 'failure' }> {
+    const failure = err instanceof WeComLoginError ? err : loginErrorFor(err, this.failureContext(returnTo), (page) => this.views.statusOf(page));
+    return { kind: 'failure', reason: failure.reason, page: failure.page, status: failure.status, input: failure.input, at: Date.now() };
   }
 
-  /** GET or POST /auth/wecom/logout: forget the identity, new session id. */
-  async logout(req: Request, res: Response): Promise<void> {
-    await regenerateSession(req);
-    await saveSession(req);
-    if (this.config.afterLogout) {
-      redirect(res, this.config.afterLogout);
-      return;
-    }
-    this.views.show(req, res, 'signed-out', { action: { href: this.loginUrl(this.config.defaultReturnTo), labelKey: 'retry' } });
+  failureContext(returnTo?: string): { host: string; agentId: number; retryHref: string } {
+    return { host: new URL(this.config.origin).host, agentId: this.config.agentId, retryHref: this.loginUrl(returnTo) };
+  }
+
+  private failure(reason: LoginFailureReason, page: PageId, input: ShowPageInput = {}): WeComLoginError {
+    return new WeComLoginError(reason, page, input.status ?? this.views.statusOf(page), input);
+  }
+
+  private badRequest(): WeComLoginError {
+    return this.failure('bad-request', 'bad-request', { action: { href: this.loginUrl(), labelKey: 'retry' } });
   }
 }
 
@@ -277,4 +338,3 @@ export function redirect(res: Response, location: string): void {
   res.setHeader('Content-Length', '0');
   res.end();
 }
-

@@ -1,19 +1,28 @@
 /**
  * The routes WeCom and people reach: login, callback, logout. A plain middleware (no
  * express.Router) so that it behaves the same under Express 4 and 5; mount it at the root.
+ *
+ * Every failure leaves as a WeComLoginError through `next(err)`: the app's own error middleware
+ * sees it, and `errorHandler()` renders its page. An app that never mounted `errorHandler()` still
+ * gets the page (rendered here, with a one-time warning), never Express's stack-trace page.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ResolvedConfig } from '../config.ts';
 import type { LoginFlow } from './login-flow.ts';
+import { loginErrorFor } from './error-pages.ts';
 import { logFields } from './request-parts.ts';
-import { pageForError } from './error-pages.ts';
-import { SessionUnavailableError } from './session.ts';
+import { showLoginError } from './error-handler.ts';
 import type { Views } from './views.ts';
 
 /** Handlers that answer JSON themselves, every method included (they say 405 themselves), by path. */
 export type JsonRoutes = Record<string, RequestHandler>;
 
-export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Views, jsonRoutes: JsonRoutes = {}): RequestHandler {
+export interface RouterWiring {
+  /** Whether the app created `errorHandler()`; if not, failures are rendered by the router itself. */
+  errorHandlerMounted(): boolean;
+}
+
+export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Views, jsonRoutes: JsonRoutes, wiring: RouterWiring): RequestHandler {
   const routes: Record<string, { methods: string[]; handle: (req: Request, res: Response) => Promise<void> }> = {
     [config.routes.login]: { methods: ['GET', 'HEAD'], handle: (req, res) => flow.login(req, res) },
     // GET only: a HEAD (a link checker, a preview) must not consume the state and the code.
@@ -23,6 +32,22 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
   };
   // Built once: on every request the router reads the path once and does one lookup.
   const byPath = new Map<string, RequestHandler | (typeof routes)[string]>([...Object.entries(routes), ...Object.entries(jsonRoutes)]);
+  let warned = false;
+
+  function fail(err: unknown, req: Request, res: Response, next: NextFunction): void {
+    const loginError = loginErrorFor(err, flow.failureContext(), (page) => views.statusOf(page));
+    if (loginError.reason === 'server') config.logger?.error?.('wecom auth route failed', logFields(err));
+    if (res.headersSent || wiring.errorHandlerMounted()) {
+      next(loginError);
+      return;
+    }
+    if (!warned) {
+      warned = true;
+      config.logger?.warn?.('wecom auth: mount app.use(wecom.errorHandler()) after your routes so that your error middleware sees failed logins; rendering them here meanwhile', {});
+    }
+    showLoginError(views, req, res, loginError);
+  }
+
   return function wecomAuthRouter(req: Request, res: Response, next: NextFunction): void {
     const found = byPath.get(req.path);
     if (found === undefined) {
@@ -38,15 +63,22 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
       next();
       return;
     }
-    route.handle(req, res).catch((err: unknown) => {
-      if (res.headersSent) {
-        next(err);
-        return;
+    let running: Promise<void>;
+    try {
+      running = route.handle(req, res);
+    } catch (err) {
+      fail(err, req, res, next);
+      return;
+    }
+    running.catch((err: unknown) => {
+      try {
+        fail(err, req, res, next);
+      } catch (last) {
+        // Nothing may escape as an unhandled rejection: that stops a Node process by default.
+        config.logger?.error?.('wecom auth: could not answer a failed request', logFields(last));
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
       }
-      // Our own routes never hand a stack trace to the app's error handler: they show a page.
-      if (!(err instanceof SessionUnavailableError)) config.logger?.error?.('wecom auth route failed', logFields(err));
-      const choice = pageForError(err, { host: new URL(config.origin).host, agentId: config.agentId, retryHref: flow.loginUrl() });
-      views.show(req, res, choice.page, choice.input);
     });
   };
 }

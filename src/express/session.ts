@@ -25,30 +25,12 @@ export interface WeComUser {
   profile?: Record<string, unknown>;
 }
 
-/** A login in flight: created by the login route, consumed by the callback. */
-export interface LoginTransaction {
-  returnTo: string;
-  createdAt: number;
-  /** Which WeCom page the login went through; decides the code exchange. Default 'oauth'. */
-  flow?: 'oauth' | 'web-login';
-  /** The `appKey` of the wecomAuth() instance that started it, when several share the session. */
-  app?: string;
-}
-
-export interface WeComAuthSessionState {
-  /** Logins in flight, by state. Several at once for several tabs; capped and expiring. */
-  tx?: Record<string, LoginTransaction>;
-  /** Recently completed states and where they led, so a reloaded callback lands on the same page. */
-  done?: Record<string, LoginTransaction>;
-}
-
 declare module 'express-session' {
   interface SessionData {
     /** The logged-in person (the wecomAuth() instance without an `appKey`). */
     wecom?: WeComUser;
     /** Logins of wecomAuth() instances configured with an `appKey`, by key. */
     wecomApps?: Record<string, WeComUser>;
-    wecomAuth?: WeComAuthSessionState;
   }
 }
 
@@ -109,6 +91,13 @@ export function regenerateSession(req: Request): Promise<RequestSession> {
   const session = requireSession(req);
   return new Promise((resolve, reject) => {
     session.regenerate((err: unknown) => (err ? reject(asStoreError(err)) : resolve(requireSession(req))));
+  });
+}
+
+export function destroySession(req: Request): Promise<void> {
+  const session = requireSession(req);
+  return new Promise((resolve, reject) => {
+    session.destroy((err: unknown) => (err ? reject(asStoreError(err)) : resolve()));
   });
 }
 

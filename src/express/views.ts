@@ -53,14 +53,18 @@ export class Views {
   private readonly layout: string;
   private readonly messages: Record<Lang, Messages>;
   private readonly custom: PageRenderer | undefined;
+  private readonly logger: { error?(msg: string, fields?: Record<string, unknown>): void } | undefined;
 
-  constructor(options: { viewsDir?: string; renderPage?: PageRenderer } = {}) {
+  constructor(options: { viewsDir?: string; renderPage?: PageRenderer; logger?: { error?(msg: string, fields?: Record<string, unknown>): void } } = {}) {
     this.layout = readView('layout.html', options.viewsDir);
-    this.messages = {
-      'zh-CN': JSON.parse(readView('messages.zh-CN.json', options.viewsDir)) as Messages,
-      en: JSON.parse(readView('messages.en.json', options.viewsDir)) as Messages,
-    };
+    this.messages = { 'zh-CN': readMessages('zh-CN', options.viewsDir), en: readMessages('en', options.viewsDir) };
     this.custom = options.renderPage;
+    this.logger = options.logger;
+  }
+
+  /** The HTTP status of a page (the same in every language). */
+  statusOf(page: PageId): number {
+    return this.messages['zh-CN'].pages[page].status;
   }
 
   /** Build the context of a page in the request's language. */
@@ -83,10 +87,26 @@ export class Views {
     setNoStoreHeaders(res);
     for (const [name, value] of Object.entries(input.headers ?? {})) res.setHeader(name, value);
     if (this.custom) {
-      this.custom(ctx, req, res);
-      return;
+      try {
+        this.custom(ctx, req, res);
+        return;
+      } catch (err) {
+        // The app's renderer failed: a plain built-in page rather than a crash or a hung request.
+        this.logger?.error?.('wecom auth: renderPage threw; showing the built-in page', { page, error: err instanceof Error ? err.name : typeof err });
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+        this.sendPlain(res, this.context(req, 'server-error'));
+        return;
+      }
     }
-    this.send(res, ctx);
+    try {
+      this.send(res, ctx);
+    } catch (err) {
+      this.logger?.error?.('wecom auth: a page failed to render', { page, error: err instanceof Error ? err.name : typeof err });
+      if (!res.headersSent) this.sendPlain(res, ctx);
+    }
   }
 
   /** Render a page of the app's own (the demo uses it) with the same layout. */
@@ -108,6 +128,13 @@ export class Views {
     return this.layout
       .replace(/\{\{\{(\w+)\}\}\}/g, (_, name: string) => raw[name] ?? '')
       .replace(/\{\{(\w+)\}\}/g, (_, name: string) => escapeHtml(slots[name] ?? ''));
+  }
+
+  /** The last resort: no layout, no custom texts; only escaped heading and message. */
+  private sendPlain(res: Response, ctx: PageContext): void {
+    res.statusCode = ctx.status;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.end(`<!doctype html><html lang="${ctx.lang}"><meta charset="utf-8"><title>${escapeHtml(ctx.heading)}</title><h1>${escapeHtml(ctx.heading)}</h1><p>${escapeHtml(ctx.message)}</p></html>`);
   }
 
   private send(res: Response, ctx: PageContext): void {
@@ -148,6 +175,22 @@ export function preferredLang(header: string | undefined): Lang {
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The package's texts with an app's own (`viewsDir`) merged over them, page by page and string by
+ * string, so that a page added by an upgrade still has its text in an app that customised others.
+ */
+function readMessages(lang: Lang, customDir: string | undefined): Messages {
+  const base = JSON.parse(readFileSync(path.join(PACKAGE_VIEWS_DIR, `messages.${lang}.json`), 'utf8')) as Messages;
+  const file = customDir ? path.join(customDir, `messages.${lang}.json`) : undefined;
+  if (!file || !existsSync(file)) return base;
+  const custom = JSON.parse(readFileSync(file, 'utf8')) as Partial<{ common: Record<string, string>; pages: Record<string, Partial<PageText>> }>;
+  const pages = { ...base.pages };
+  for (const [id, text] of Object.entries(custom.pages ?? {})) {
+    if (Object.hasOwn(pages, id)) pages[id as PageId] = { ...pages[id as PageId], ...text };
+  }
+  return { common: { ...base.common, ...custom.common }, pages };
 }
 
 function readView(name: string, customDir: string | undefined): string {

@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import session from 'express-session';
-import { setupFlow, visitWeCom, appPath, login, sessionCookie, HTML } from '../helpers/flow.ts';
+import { txCookie, setupFlow, visitWeCom, appPath, login, sessionCookie, HTML } from '../helpers/flow.ts';
 import type { FlowSetup } from '../helpers/flow.ts';
 
 const CASES: Array<{ errcode: number; page: string; status: number; says: RegExp }> = [
@@ -115,40 +115,22 @@ describe('error pages', () => {
 });
 
 describe('sessions', () => {
-  it('the redirect to WeCom waits for the session store to save the transaction', async () => {
-    class SlowStore extends session.MemoryStore {
-      saved: string[] = [];
-      override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
-        setTimeout(() => {
-          super.set(sid, sess, (err?: unknown) => {
-            if (sess.wecomAuth?.tx) this.saved.push(...Object.keys(sess.wecomAuth.tx));
-            cb?.(err);
-          });
-        }, 150);
-      }
-    }
-    const store = new SlowStore();
-    const flow = await setupFlow({ store });
-    try {
-      const agent = flow.agent();
-      const start = await agent.get('/orders/1').set('Accept', HTML);
-      const state = new URL(start.headers.location as string).searchParams.get('state') ?? '';
-      assert.ok(store.saved.includes(state), 'the state was in the store before the 302 reached the browser');
-      const wecom = await visitWeCom(start.headers.location as string);
-      const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
-      assert.equal(back.headers.location, '/orders/1');
-      assert.equal((await agent.get('/orders/1').set('Accept', HTML)).status, 200, 'the login was saved before the redirect');
-    } finally {
-      await flow.close();
-    }
-  });
-
-  it('cookie attributes: HttpOnly, SameSite=Lax, Path=/, Secure behind a TLS proxy', async () => {
+  it('cookie attributes: the login cookie is HttpOnly, SameSite=Lax, Secure, Path=callback; the session cookie HttpOnly, Lax, Path=/, Secure behind a TLS proxy', async () => {
     const flow = await setupFlow({ wecom: { baseUrl: 'https://localhost:3000' }, trustProxy: 1 });
     try {
       const agent = flow.agent();
       const start = await agent.get('/orders/1').set('Accept', HTML).set('X-Forwarded-Proto', 'https');
-      const cookie = sessionCookie(start) ?? '';
+      const tx = txCookie(start);
+      assert.ok(tx);
+      assert.deepEqual(tx.attributes, ['Max-Age=600', 'Path=/auth/wecom/callback', 'HttpOnly', 'Secure', 'SameSite=Lax']);
+      const redirectUri = new URL(start.headers.location as string).searchParams.get('redirect_uri');
+      assert.equal(redirectUri, 'https://localhost:3000/auth/wecom/callback', 'redirect_uri from baseUrl');
+      const wecom = await visitWeCom(start.headers.location as string);
+      const callback = new URL(wecom.location ?? '');
+      // The cookie jar keeps Secure cookies from a plain-http test server: hand the login cookie over as the browser would.
+      const back = await agent.get(callback.pathname + callback.search).set('Accept', HTML).set('X-Forwarded-Proto', 'https').set('Cookie', `${tx.name}=${tx.value}`);
+      assert.equal(back.status, 302);
+      const cookie = sessionCookie(back) ?? '';
       const parts = cookie.split(';').map((p) => p.trim());
       assert.match(parts[0] ?? '', /^wecom\.sid=s%3A[A-Za-z0-9_-]+\.[A-Za-z0-9%/+]+$/);
       assert.ok(parts.includes('Path=/'));
@@ -156,8 +138,6 @@ describe('sessions', () => {
       assert.ok(parts.includes('Secure'));
       assert.ok(parts.includes('SameSite=Lax'));
       assert.ok(parts.some((p) => p.startsWith('Expires=')));
-      const redirectUri = new URL(start.headers.location as string).searchParams.get('redirect_uri');
-      assert.equal(redirectUri, 'https://localhost:3000/auth/wecom/callback', 'redirect_uri from baseUrl');
     } finally {
       await flow.close();
     }

@@ -4,7 +4,8 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setupFlow, visitWeCom, appPath, login, sessionCookie, BASE_URL, HTML, WECHAT_UA } from '../helpers/flow.ts';
+import supertest from 'supertest';
+import { setupFlow, visitWeCom, appPath, login, sessionCookie, txCookie, BASE_URL, HTML, WECHAT_UA } from '../helpers/flow.ts';
 import type { FlowSetup, ExpressVariant } from '../helpers/flow.ts';
 
 for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
@@ -34,17 +35,19 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       assert.equal(url.searchParams.get('agentid'), '1000002');
       assert.match(url.searchParams.get('state') ?? '', /^[A-Za-z0-9]{32}$/);
       assert.equal(start.headers['cache-control'], 'no-store');
-      const before = sessionCookie(start);
-      assert.ok(before, 'the login transaction is saved in a session');
+      assert.equal(sessionCookie(start), undefined, 'no session is created before a login succeeds');
+      const tx = txCookie(start);
+      assert.ok(tx, 'the login in flight travels in its own cookie');
+      assert.equal(tx.name, `wecom_tx_${url.searchParams.get('state')}`);
+      assert.deepEqual(tx.attributes, ['Max-Age=600', 'Path=/auth/wecom/callback', 'HttpOnly', 'SameSite=Lax']);
 
       const wecom = await visitWeCom(location, { user: 'lisi' });
       assert.equal(wecom.status, 302);
       const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
       assert.equal(back.status, 302);
       assert.equal(back.headers.location, '/orders/123?tab=2&q=%E4%B8%AD');
-      const after = sessionCookie(back);
-      assert.ok(after, 'a new session cookie is set at login');
-      assert.notEqual(after.split(';')[0], before.split(';')[0], 'the session id changes at login');
+      assert.ok(sessionCookie(back), 'the session cookie is set at login');
+      assert.ok(txCookie(back)?.value, 'the transaction cookie stays, marked done, for a reload of the callback');
 
       const page = await agent.get('/orders/123?tab=2&q=%E4%B8%AD').set('Accept', HTML);
       assert.equal(page.status, 200);
@@ -210,18 +213,19 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       }
     });
 
-    it('logout clears the identity and changes the session id', async () => {
+    it('logout ends the session: the old session cookie no longer logs anyone in, and nothing new is stored', async () => {
       const agent = flow.agent();
       const done = await login(agent, '/orders/1');
-      const loggedIn = sessionCookie(done);
+      const loggedIn = sessionCookie(done)?.split(';')[0];
+      assert.ok(loggedIn);
       assert.equal((await agent.get('/api/data')).status, 200);
       const out = await agent.get('/auth/wecom/logout').set('Accept', HTML);
       assert.equal(out.status, 200);
       assert.match(out.text, /data-page="signed-out"/);
-      const after = sessionCookie(out);
-      assert.ok(after && loggedIn);
-      assert.notEqual(after.split(';')[0], loggedIn.split(';')[0]);
+      assert.equal(sessionCookie(out), undefined, 'no new (empty) session is created for the signed-out visitor');
       assert.equal((await agent.get('/api/data')).status, 401);
+      const replay = await supertest(flow.app).get('/api/data').set('Cookie', loggedIn);
+      assert.equal(replay.status, 401, 'the destroyed session cannot be replayed');
     });
 
     it('the guard sends API calls a 401 JSON with a login URL, and pages to WeCom', async () => {

@@ -149,3 +149,14 @@ export function sessionCookie(res: supertest.Response): string | undefined {
   const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
   return list.find((c) => c.startsWith('wecom.sid='));
 }
+
+/** The login-transaction cookie a response sets (`wecom_tx_<state>`): name, value and attributes. */
+export function txCookie(res: supertest.Response): { name: string; value: string; attributes: string[] } | undefined {
+  const raw = res.headers['set-cookie'] as unknown;
+  const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
+  const line = list.find((c) => c.startsWith('wecom_tx_'));
+  if (!line) return undefined;
+  const [pair = '', ...attributes] = line.split(';').map((p) => p.trim());
+  const eq = pair.indexOf('=');
+  return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attributes };
+}
