@@ -267,13 +267,21 @@ export class LoginFlow {
   }
 
   /**
-   * The session's first write: a new id (session fixation), the identity, and other apps' logins
-   * of the same person carried along (several apps in one session); anyone else's (a session
-   * planted by someone else) is not.
+   * Write the identity into the session. A new session id is what defeats session fixation, so a
+   * session the browser brought (one that someone could have planted) is regenerated, keeping other
+   * apps' logins of the same person (several apps in one session) and nobody else's. Two cases need
+   * no new id, and skipping it keeps concurrent tabs from destroying each other's fresh session:
+   * a session created by this very request (its id was never sent to anyone), and a session already
+   * logged in as the same person (its id was issued at that person's login).
    */
   private async establish(req: Request, session: RequestSession, user: WeComUser): Promise<void> {
     const samePerson = (other: WeComUser | undefined): other is WeComUser =>
-      other !== undefined && other.type === user.type && (other.userId ?? other.openId) === (user.userId ?? user.openId);
+      other !== undefined && other.type === user.type && other.corpId === user.corpId && (other.userId ?? other.openId) === (user.userId ?? user.openId);
+    if (!broughtByBrowser(req) || samePerson(sessionUser(session, this.config.appKey))) {
+      setSessionUser(session, this.config.appKey, user);
+      await saveSession(req);
+      return;
+    }
     const { wecom: defaultAppUser, wecomApps } = session;
     const fresh = await regenerateSession(req);
     if (samePerson(defaultAppUser)) fresh.wecom = defaultAppUser;
@@ -318,6 +326,19 @@ export class LoginFlow {
   private badRequest(): WeComLoginError {
     return this.failure('bad-request', 'bad-request', { action: { href: this.loginUrl(), labelKey: 'retry' } });
   }
+}
+
+/**
+ * Whether the request's session came from a cookie (so its id is known outside this request).
+ * express-session signs the id into its cookie as `s:<id>.<signature>`, URL-encoded, so the id of
+ * a session loaded from a cookie appears in the Cookie header; a session express-session generated
+ * for this request (no cookie, or an unknown one) has an id found nowhere in it.
+ */
+function broughtByBrowser(req: Request): boolean {
+  const header = req.headers.cookie;
+  const id = req.sessionID;
+  if (typeof header !== 'string' || typeof id !== 'string' || id === '') return typeof header === 'string';
+  return header.includes(id) || header.includes(encodeURIComponent(id));
 }
 
 export function toUser(identity: WeComIdentity, config: Pick<ResolvedConfig, 'corpId' | 'agentId'>, now = Date.now()): WeComUser {
