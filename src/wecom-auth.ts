@@ -15,6 +15,7 @@ import type { ResolvedConfig, WeComAuthOptions } from './config.ts';
 import { MemoryTokenCache, WeComClient } from './wecom/index.ts';
 import { LoginClaims } from './express/login-claims.ts';
 import { TransactionCookies } from './express/transactions.ts';
+import { CookieChecks } from './express/cookie-checks.ts';
 import { buildEntryLinks } from './express/entry-links.ts';
 import type { EntryLinks } from './express/entry-links.ts';
 import { createErrorHandler } from './express/error-handler.ts';
@@ -86,6 +87,7 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
     claims: new LoginClaims(tokenCache, { waitMs: DUPLICATE_WAIT_MS }),
   });
   let errorHandlerMounted = false;
+  const cookieChecks = new CookieChecks({ secureOrigin: config.secureCookies, logger: config.logger });
   const jsonRoutes: JsonRoutes = {};
   if (config.miniProgram) {
     jsonRoutes[config.miniProgram.path] = createMiniProgramLogin({
@@ -112,7 +114,7 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
       ...(config.logger ? { logger: config.logger } : {}),
     });
   }
-  const router = createRouter(config, flow, views, jsonRoutes, { errorHandlerMounted: () => errorHandlerMounted });
+  const router = createRouter(config, flow, views, jsonRoutes, { errorHandlerMounted: () => errorHandlerMounted, cookieChecks });
 
   return {
     router,

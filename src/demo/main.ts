@@ -52,9 +52,11 @@ const { app, wecom } = createDemoApp({
     agentId: env.WECOM_AGENT_ID ?? '1000002',
     secret: env.WECOM_SECRET ?? 'demo-secret',
     baseUrl: publicUrl,
-    // The demo asks for consent (privateinfo) so that it can show the merged profile.
-    scope: env.WECOM_SCOPE === 'snsapi_base' ? 'snsapi_base' : 'snsapi_privateinfo',
-    profile: { fields: ['name', 'department', 'position', 'avatar', 'gender', 'mobile', 'email'] },
+    // The silent login (snsapi_base: code + agentid -> UserId/DeviceId) unless WECOM_SCOPE asks
+    // for the consent page (snsapi_privateinfo), which the demo then uses to show the merged profile.
+    ...(env.WECOM_SCOPE === 'snsapi_privateinfo'
+      ? { scope: 'snsapi_privateinfo' as const, profile: { fields: ['name', 'department', 'position', 'avatar', 'gender', 'mobile', 'email'] } }
+      : { scope: 'snsapi_base' as const }),
     miniProgram: { sessionSecret, cookieName: 'wecom.sid' },
     ...(wecomUrl('WECOM_API_BASE_URL') ? { apiBaseUrl: wecomUrl('WECOM_API_BASE_URL') } : {}),
     ...(wecomUrl('WECOM_OAUTH_BASE_URL') ? { oauthBaseUrl: wecomUrl('WECOM_OAUTH_BASE_URL') } : {}),

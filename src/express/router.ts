@@ -13,6 +13,7 @@ import { loginErrorFor } from './error-pages.ts';
 import { logFields } from './request-parts.ts';
 import { showLoginError } from './error-handler.ts';
 import type { Views } from './views.ts';
+import type { CookieChecks } from './cookie-checks.ts';
 
 /** Handlers that answer JSON themselves, every method included (they say 405 themselves), by path. */
 export type JsonRoutes = Record<string, RequestHandler>;
@@ -20,6 +21,7 @@ export type JsonRoutes = Record<string, RequestHandler>;
 export interface RouterWiring {
   /** Whether the app created `errorHandler()`; if not, failures are rendered by the router itself. */
   errorHandlerMounted(): boolean;
+  cookieChecks: CookieChecks;
 }
 
 export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Views, jsonRoutes: JsonRoutes, wiring: RouterWiring): RequestHandler {
@@ -49,6 +51,7 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
   }
 
   return function wecomAuthRouter(req: Request, res: Response, next: NextFunction): void {
+    wiring.cookieChecks.inspect(req);
     const found = byPath.get(req.path);
     if (found === undefined) {
       next();

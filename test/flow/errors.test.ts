@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import session from 'express-session';
+import supertest from 'supertest';
 import { txCookie, setupFlow, visitWeCom, appPath, login, sessionCookie, HTML } from '../helpers/flow.ts';
 import type { FlowSetup } from '../helpers/flow.ts';
 
@@ -219,6 +220,35 @@ describe('sessions', () => {
       }
     } finally {
       await flow.close();
+    }
+  });
+});
+
+describe('cookie rules the library cannot set itself', () => {
+  it('warns once each: https baseUrl reached over http, trust proxy = true, a session cookie without httpOnly or with sameSite none', async () => {
+    const warnings: Array<{ code?: string; message: string }> = [];
+    const onWarning = (w: Error & { code?: string }) => {
+      if (w.name === 'ExpressWeComAuthWarning') warnings.push({ code: w.code, message: w.message });
+    };
+    process.on('warning', onWarning);
+    const { default: express } = await import('express');
+    const { wecomAuth } = await import('../../src/wecom-auth.ts');
+    const app = express();
+    app.set('trust proxy', true);
+    const wecom = wecomAuth({ corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl: 'https://app.example.com' });
+    app.use(session({ secret: 's', resave: false, saveUninitialized: false, cookie: { httpOnly: false, sameSite: 'none' } }));
+    app.use(wecom.router);
+    app.get('/', (_req, res) => res.end('ok'));
+    try {
+      for (let i = 0; i < 3; i++) await supertest(app).get('/');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings.map((w) => w.code).sort(), [
+        'WECOM_AUTH_HTTP_BEHIND_HTTPS', 'WECOM_AUTH_SESSION_COOKIE_NOT_HTTPONLY', 'WECOM_AUTH_SESSION_COOKIE_SAMESITE_NONE', 'WECOM_AUTH_TRUST_PROXY_TRUE',
+      ]);
+      assert.ok(warnings.every((w) => !w.message.includes('demo-secret')));
+    } finally {
+      process.off('warning', onWarning);
+      wecom.close();
     }
   });
 });

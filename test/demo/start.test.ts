@@ -1,0 +1,75 @@
+/**
+ * `npm start` as a newcomer runs it: the demo and its emulator in one process, default settings.
+ * The first login must be the product's: the silent snsapi_base login, its code exchanged through
+ * user/getuserinfo with the agentid (UserId and DeviceId), no consent page, no private profile.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { freePort } from '../helpers/redis-server.ts';
+import { WECOM_UA } from '../helpers/flow.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('npm start (the demo with its emulator, default settings)', () => {
+  let child: ReturnType<typeof spawn> | undefined;
+  let appUrl = '';
+  let emulatorUrl = '';
+  before(async () => {
+    const [port, emulatorPort] = [await freePort(), await freePort()];
+    appUrl = `http://localhost:${port}`;
+    emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
+    child = spawn(process.execPath, ['src/demo/main.ts'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), EMULATOR_PORT: String(emulatorPort) },
+    });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the demo did not start: ${output}`)), 20_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('demo on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child?.stdout?.on('data', onData);
+      child?.stderr?.on('data', onData);
+      child?.once('exit', () => reject(new Error(`the demo exited: ${output}`)));
+    });
+  });
+  after(() => {
+    child?.kill('SIGTERM');
+  });
+
+  it('logs in with snsapi_base, exchanging the code through user/getuserinfo with the agentid', async () => {
+    const start = await fetch(`${appUrl}/`, { redirect: 'manual', headers: { 'user-agent': WECOM_UA, accept: 'text/html' } });
+    assert.equal(start.status, 302);
+    const authorize = new URL(start.headers.get('location') ?? '');
+    assert.equal(authorize.origin + authorize.pathname, `${emulatorUrl}/connect/oauth2/authorize`);
+    assert.equal(authorize.searchParams.get('scope'), 'snsapi_base');
+    assert.equal(authorize.searchParams.get('agentid'), '1000002');
+    const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+
+    const wecom = await fetch(authorize, { redirect: 'manual', headers: { 'user-agent': WECOM_UA, 'x-wecom-emulator-user': 'zhangsan' } });
+    assert.equal(wecom.status, 302);
+    const callback = new URL(wecom.headers.get('location') ?? '');
+    const back = await fetch(`${appUrl}${callback.pathname}${callback.search}`, { redirect: 'manual', headers: { 'user-agent': WECOM_UA, accept: 'text/html', cookie } });
+    assert.equal(back.status, 302);
+    assert.equal(back.headers.get('location'), '/');
+    const session = back.headers.getSetCookie().find((c) => c.startsWith('wecom.sid='))?.split(';')[0] ?? '';
+    const me = await fetch(`${appUrl}/me`, { headers: { cookie: session, accept: 'application/json' } });
+    const user = ((await me.json()) as { user: { userId: string; deviceId?: string; profile?: unknown } }).user;
+    assert.equal(user.userId, 'zhangsan');
+    assert.ok(user.deviceId, 'DeviceId from user/getuserinfo');
+    assert.equal(user.profile, undefined, 'no private profile without consent');
+
+    const { calls } = (await (await fetch(`${emulatorUrl}/__emulator/calls`)).json()) as { calls: Array<{ api: string; query: Record<string, string> }> };
+    const exchanges = calls.filter((c) => c.api.endsWith('getuserinfo'));
+    assert.deepEqual(exchanges.map((c) => [c.api, c.query['agentid']]), [['user/getuserinfo', '1000002']]);
+    assert.equal(calls.filter((c) => c.api === 'auth/getuserdetail').length, 0);
+  });
+});
