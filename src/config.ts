@@ -62,6 +62,13 @@ export interface WeComAuthOptions {
    */
   checkVisibility?: boolean;
   /**
+   * How long the visible-range verdict of a member (in range, or 60011) is remembered, in ms, in
+   * the token cache (so for the whole fleet with `RedisTokenCache`): a returning employee's login
+   * then costs one WeCom call (the code exchange). A member removed from the visible range is
+   * refused at the latest this long after; 0 asks WeCom at every login. Default 300000 (5 min).
+   */
+  visibilityCacheMs?: number;
+  /**
    * Only log in inside the WeCom client. Default false: a browser outside WeCom gets WeCom's web
    * login (QR code, `login.work.weixin.qq.com/wwlogin/sso/login`); with true it gets the
    * "open this in WeCom" page.
@@ -141,6 +148,7 @@ export interface ResolvedConfig {
   readonly loginBaseUrl: string | undefined;
   readonly allowNonMembers: boolean;
   readonly checkVisibility: boolean;
+  readonly visibilityCacheMs: number;
   readonly wecomClientOnly: boolean;
   readonly profileFields: readonly string[] | undefined;
   readonly appKey: string | undefined;
@@ -175,7 +183,7 @@ export class WeComAuthConfigError extends Error {
 
 const KNOWN_OPTIONS = [
   'corpId', 'agentId', 'secret', 'baseUrl', 'routes', 'scope', 'identityEndpoint', 'apiBaseUrl',
-  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'checkVisibility', 'wecomClientOnly', 'profile', 'appKey', 'miniProgram', 'jssdk', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
+  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'checkVisibility', 'visibilityCacheMs', 'wecomClientOnly', 'profile', 'appKey', 'miniProgram', 'jssdk', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
   'transactionTtlMs', 'maxTransactions', 'transactionSecret', 'viewsDir', 'renderPage', 'hooks', 'tokenCache', 'timeouts', 'logger',
 ] as const;
 
@@ -237,6 +245,7 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     loginBaseUrl: optionalUrl(options.loginBaseUrl, 'loginBaseUrl'),
     allowNonMembers: options.allowNonMembers ?? false,
     checkVisibility: options.checkVisibility ?? true,
+    visibilityCacheMs: optionalNonNegative(options.visibilityCacheMs, 'visibilityCacheMs') ?? 300_000,
     wecomClientOnly: options.wecomClientOnly ?? false,
     profileFields: resolveProfile(options.profile, scope),
     appKey: resolveAppKey(options.appKey),
@@ -395,6 +404,14 @@ function optionalUrl(value: unknown, option: string): string | undefined {
   } catch {
     throw new WeComAuthConfigError(option, `must be an absolute http(s) URL without a query or fragment, got ${JSON.stringify(value)}.`);
   }
+}
+
+function optionalNonNegative(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new WeComAuthConfigError(option, `must be a number of ms, 0 or more, got ${JSON.stringify(value)}.`);
+  }
+  return value;
 }
 
 function optionalPositive(value: unknown, option: string): number | undefined {

@@ -94,6 +94,7 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
       client,
       allowedCorpIds: config.miniProgram.allowedCorpIds,
       checkVisibility: config.miniProgram.checkVisibility,
+      visibilityCacheMs: config.visibilityCacheMs,
       keepSessionKey: config.miniProgram.keepSessionKey,
       sessionSecret: config.miniProgram.sessionSecret,
       ...(config.appKey ? { appKey: config.appKey } : {}),

@@ -253,7 +253,7 @@ export class LoginFlow {
     if (identity.type === 'member') {
       if (this.config.profileFields) user.profile = await this.fetchProfile(identity, this.config.profileFields);
       // WeCom hands codes to members outside the visible range too: user/get answers 60011 for them.
-      else if (this.config.checkVisibility) await this.client.getUser(identity.userId);
+      else if (this.config.checkVisibility) await this.client.assertVisible(identity.userId, { rememberMs: this.config.visibilityCacheMs });
     }
     if (this.config.hooks.onLogin) {
       try {

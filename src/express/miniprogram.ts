@@ -70,6 +70,8 @@ export interface MiniProgramLoginOptions {
    * top-level `checkVisibility` (default true).
    */
   checkVisibility?: boolean;
+  /** How long a visible-range verdict is remembered (ms; see `wecomAuth`'s `visibilityCacheMs`). Default 300000; 0 = every login. */
+  visibilityCacheMs?: number;
   /**
    * The express-session secret(s), exactly as given to `session({ secret })`: the token is the
    * session cookie's signed value, signed with the first secret as express-session does.
@@ -206,7 +208,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
 
     if (settings.checkVisibility) {
       try {
-        await client.getUser(mp.userId);
+        await client.assertVisible(mp.userId, { rememberMs: settings.visibilityCacheMs });
       } catch (err) {
         answerWeComError(res, err, 'user/get');
         return;
@@ -347,6 +349,7 @@ interface Settings {
   allowedCorpIds: readonly string[];
   agentId: number | undefined;
   checkVisibility: boolean;
+  visibilityCacheMs: number;
   keepSessionKey: boolean;
   appKey: string | undefined;
   signingSecret: string;
@@ -356,7 +359,7 @@ interface Settings {
 }
 
 const KNOWN_OPTIONS = [
-  'client', 'allowedCorpIds', 'agentId', 'checkVisibility', 'sessionSecret', 'keepSessionKey', 'onLogin', 'appKey',
+  'client', 'allowedCorpIds', 'agentId', 'checkVisibility', 'visibilityCacheMs', 'sessionSecret', 'keepSessionKey', 'onLogin', 'appKey',
   'maxBodyBytes', 'logger', 'now',
 ] as const;
 
@@ -421,6 +424,7 @@ function validateOptions(options: MiniProgramLoginOptions): Settings {
     allowedCorpIds: [...allowed],
     agentId,
     checkVisibility: options.checkVisibility ?? false,
+    visibilityCacheMs: options.visibilityCacheMs ?? 300_000,
     keepSessionKey: options.keepSessionKey ?? false,
     appKey: options.appKey,
     signingSecret,

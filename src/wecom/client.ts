@@ -235,6 +235,10 @@ function withoutEnvelope(body: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
+/** Remembered visible-range verdicts (assertVisible). */
+const IN_RANGE = '1';
+const OUT_OF_RANGE = '60011';
+
 /** A JS-SDK ticket reported as refused is renewed only if at least this old (tickets: 100 fetches/h per app). */
 const DEFAULT_TICKET_RENEW_MIN_AGE_MS = 5 * 60_000;
 
@@ -254,6 +258,8 @@ export class WeComClient {
   readonly #tokens: CachedCredentialSource;
   readonly #jsapiTicket: CachedCredentialSource;
   readonly #agentConfigTicket: CachedCredentialSource;
+  readonly #cache: TokenCache;
+  readonly #appKey: string;
 
   constructor(options: WeComClientOptions) {
     validateOptions(options);
@@ -277,6 +283,8 @@ export class WeComClient {
     const logger = this.#logger;
     const cooldown = options.configErrorCooldownMs ?? DEFAULT_CONFIG_ERROR_COOLDOWN_MS;
     const app = appKey(this.agentId, this.#secret);
+    this.#cache = cache;
+    this.#appKey = app;
     this.#tokens = new CachedCredentialSource({
       key: accessTokenKey(this.corpId, this.agentId, this.#secret),
       label: 'access_token',
@@ -358,6 +366,31 @@ export class WeComClient {
       throw new WeComHttpError('user/get', 'unexpected-body', 'the answer has no userid');
     }
     return withoutEnvelope(body) as WeComMember;
+  }
+
+  /**
+   * Throws the 60011 WeComApiError when the app may not see the member (outside its visible range,
+   * 可见范围): WeCom hands login codes to every member of the corporation, in range or not
+   * (https://developer.work.weixin.qq.com/document/path/91023), and `user/get` answers only for
+   * members in range (https://developer.work.weixin.qq.com/document/path/90196). The verdict (in
+   * range, or 60011) is remembered in the token cache for `rememberMs` (shared by a fleet on Redis),
+   * so a returning member costs no call; 0 asks WeCom every time.
+   */
+  async assertVisible(userId: string, options: { rememberMs?: number } = {}): Promise<void> {
+    const rememberMs = options.rememberMs ?? 0;
+    const key = `visible:${this.corpId}:${this.#appKey}:${userId}`;
+    if (rememberMs > 0) {
+      const verdict = await this.#cache.getEntry(key);
+      if (verdict === IN_RANGE) return;
+      if (verdict === OUT_OF_RANGE) throw errorFromEnvelope('user/get', 60011, 'no privilege to access/modify contact/party/agent (remembered verdict)');
+    }
+    try {
+      await this.getUser(userId);
+    } catch (err) {
+      if (rememberMs > 0 && err instanceof WeComApiError && err.errcode === 60011) await this.#cache.setEntry(key, OUT_OF_RANGE, rememberMs);
+      throw err;
+    }
+    if (rememberMs > 0) await this.#cache.setEntry(key, IN_RANGE, rememberMs);
   }
 
   /** Mini-program login (wecom-api.md §6). The js_code is single use: never retried on 40029. */

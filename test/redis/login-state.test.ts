@@ -10,7 +10,7 @@ import supertest from 'supertest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { createRedisSessionStore, RedisTokenCache } from '../../src/redis/index.ts';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
-import { appPath, HTML, setupFlow, visitWeCom, WECOM_UA, type FlowSetup } from '../helpers/flow.ts';
+import { appPath, HTML, login, setupFlow, visitWeCom, WECOM_UA, type FlowSetup } from '../helpers/flow.ts';
 import { connectClient, destroyAll, randomPrefix, type TestClient } from './support.ts';
 
 let server: TestRedisServer;
@@ -99,6 +99,17 @@ describe('two instances on one Redis, session writes 30 ms late', () => {
       walk(browser.b, browser.a, `/orders/${n}-B`),
     ]));
     for (const r of results) assert.deepEqual(r, { rounds: 1, status: 200, userId: 'zhangsan' });
+  });
+
+  test('a visible-range verdict found by one instance spares the other its user/get', async () => {
+    const [a, b] = [instances[0] ?? (await instance()), instances[1] ?? (await instance())];
+    for await (const keys of admin.scanIterator({ MATCH: `${prefix}wecom:visible:*` })) if (keys.length > 0) await admin.del(keys);
+    const before = emulator.callCount('user/get');
+    await login(a.agent(), '/orders/1', { user: 'zhangsan' });
+    const checks = emulator.callCount('user/get');
+    assert.equal(checks - before, 1, 'A asked WeCom once');
+    for (let i = 0; i < 3; i++) assert.equal((await login(b.agent(), `/orders/${i}`, { user: 'zhangsan' })).headers.location, `/orders/${i}`);
+    assert.equal(emulator.callCount('user/get'), checks, 'B used the verdict A stored in Redis');
   });
 
   test('1,000 anonymous page loads and 1,000 junk callbacks write no session key to Redis', async () => {
