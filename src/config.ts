@@ -10,6 +10,7 @@ import { derivedTransactionSecret } from './express/transactions.ts';
 import type { WeComLogger } from './wecom/index.ts';
 import type { PageRenderer } from './express/views.ts';
 import type { WeComUser } from './express/session.ts';
+import type { LoginFailure } from './express/login-error.ts';
 import type { Request } from 'express';
 
 export type Scope = 'snsapi_base' | 'snsapi_privateinfo';
@@ -30,6 +31,12 @@ export interface WeComAuthHooks {
    * store (for example with extra fields), or throw to refuse the login (the error page is shown).
    */
   onLogin?: (user: WeComUser, req: Request) => WeComUser | undefined | Promise<WeComUser | undefined>;
+  /**
+   * Called after a login route failed, with why (`reason`, the page shown, WeCom's errcode and
+   * API, the UserId when WeCom had named the person): for an audit trail. Never holds a code,
+   * token or secret. Runs after the answer is decided; what it throws is logged, not shown.
+   */
+  onLoginFailed?: (failure: LoginFailure, req: Request) => void | Promise<void>;
 }
 
 export interface WeComAuthOptions {

@@ -9,6 +9,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { LoginFlow } from './login-flow.ts';
 import { safeReturnTo } from './return-to.ts';
 import { requireSession } from './session.ts';
+import { WeComLoginError } from './login-error.ts';
 import { sendJson } from './views.ts';
 
 export interface GuardOptions {
@@ -33,9 +34,11 @@ export function createGuard(flow: LoginFlow, origin: string, defaultReturnTo: st
     }
     const returnTo = safeReturnTo(req.originalUrl, origin) ?? defaultReturnTo;
     if (!options.json && isPageNavigation(req)) {
+      const began = performance.now();
       try {
         flow.start(req, res, returnTo, 0);
       } catch (err) {
+        if (err instanceof WeComLoginError) flow.reportFailure(err, req, began);
         next(err);
       }
       return;

@@ -17,7 +17,7 @@ import type { LoginFailureReason } from './login-error.ts';
 export type LoginOutcome =
   | { kind: 'user'; user: WeComUser; returnTo: string; at: number }
   | { kind: 'restart'; at: number }
-  | { kind: 'failure'; reason: LoginFailureReason; page: PageId; status: number; input: ShowPageInput; at: number };
+  | { kind: 'failure'; reason: LoginFailureReason; page: PageId; status: number; input: ShowPageInput; at: number; userId?: string; errcode?: number; api?: string };
 
 const PENDING = 'pending';
 /** A follower adopts a winner's login only this soon after it: a true duplicate, not a replay. */

@@ -28,13 +28,28 @@ export class WeComLoginError extends Error {
   /** The page `errorHandler()` renders, and what it needs. */
   readonly page: PageId;
   readonly input: ShowPageInput;
+  /** Who, when WeCom had named the person before the login failed (visible range, the onLogin hook). */
+  userId: string | undefined;
 
-  constructor(reason: LoginFailureReason, page: PageId, status: number, input: ShowPageInput = {}, options?: { cause?: unknown }) {
+  constructor(reason: LoginFailureReason, page: PageId, status: number, input: ShowPageInput = {}, options?: { cause?: unknown; userId?: string }) {
     super(`WeCom login failed (${reason}): ${page}`, options);
     this.name = 'WeComLoginError';
     this.reason = reason;
     this.page = page;
     this.status = status;
     this.input = input;
+    this.userId = options?.userId;
   }
+}
+
+/** What `hooks.onLoginFailed` receives: the same facts as the `loginFailed` event, never a secret. */
+export interface LoginFailure {
+  reason: LoginFailureReason;
+  page: PageId;
+  status: number;
+  errcode?: number;
+  api?: string;
+  userId?: string;
+  /** ms since the epoch. */
+  at: number;
 }

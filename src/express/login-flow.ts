@@ -19,13 +19,14 @@ import type { WeComClient, WeComIdentity } from '../wecom/index.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { loginErrorFor } from './error-pages.ts';
 import { WeComLoginError } from './login-error.ts';
-import type { LoginFailureReason } from './login-error.ts';
+import type { LoginFailure, LoginFailureReason } from './login-error.ts';
 import { OUTCOME_FRESH_MS } from './login-claims.ts';
 import type { LoginOutcome , LoginClaims} from './login-claims.ts';
 import { logFields, queryOf } from './request-parts.ts';
 import { safeReturnTo } from './return-to.ts';
 import { STATE_FORMAT } from './transactions.ts';
 import type { LoginTransaction, TransactionCookies } from './transactions.ts';
+import { channels, isObserved, publish } from '../diagnostics.ts';
 import { destroySession, regenerateSession, requireSession, saveSession, sessionUser, setSessionUser } from './session.ts';
 import type { RequestSession, WeComUser } from './session.ts';
 import { preferredLang, setNoStoreHeaders } from './views.ts';
@@ -98,6 +99,9 @@ export class LoginFlow {
       throw this.failure('open-in-wecom', 'open-in-wecom');
     }
     const flow = where === 'browser' ? 'web-login' : 'oauth';
+    if (isObserved(channels.loginStarted)) {
+      publish(channels.loginStarted, { flow, attempt, ...(this.config.appKey ? { appKey: this.config.appKey } : {}) });
+    }
     const state = this.transactions.begin(res, {
       returnTo,
       ...(flow === 'web-login' ? { flow } : {}),
@@ -127,6 +131,7 @@ export class LoginFlow {
 
   /** GET /auth/wecom/callback?code=…&state=…[&attempt=1][&to=/path] */
   async callback(req: Request, res: Response): Promise<void> {
+    const began = performance.now();
     const params = queryOf(req);
     if (['code', 'state', ATTEMPT_PARAM, RETURN_PARAM].some((name) => params.getAll(name).length > 1)) {
       // Refused, and every state offered is spent, so that none of them can be replayed.
@@ -173,7 +178,7 @@ export class LoginFlow {
 
     const holdMs = Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now());
     if (!(await this.claims.claim(tx.state, holdMs))) {
-      await this.follow(req, res, session, tx, attempt);
+      await this.follow(req, res, session, tx, attempt, began);
       return;
     }
 
@@ -189,7 +194,7 @@ export class LoginFlow {
     }
     // Published before the session write, so a duplicate waiting on it is not kept waiting longer.
     await this.claims.settle(tx.state, outcome, holdMs);
-    await this.apply(req, res, session, tx, outcome, attempt);
+    await this.apply(req, res, session, tx, outcome, attempt, { began, duplicate: false });
   }
 
   /** GET or POST /auth/wecom/logout: the session ends (nothing is kept for the anonymous visitor). */
@@ -211,8 +216,31 @@ export class LoginFlow {
     await this.claims.settle(tx.state, { kind: 'restart', at: 0 }, Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now()));
   }
 
+  /** The failed-login event and the app's audit hook (`hooks.onLoginFailed`): the same facts, never a secret. */
+  reportFailure(loginError: WeComLoginError, req: Request, began: number): void {
+    const onFailed = this.config.hooks.onLoginFailed;
+    if (!onFailed && !isObserved(channels.loginFailed)) return;
+    const { errcode, api } = wecomFacts(loginError.cause);
+    const facts = {
+      reason: loginError.reason,
+      page: loginError.page,
+      status: loginError.status,
+      ...(errcode === undefined ? {} : { errcode }),
+      ...(api === undefined ? {} : { api }),
+      ...(loginError.userId === undefined ? {} : { userId: loginError.userId }),
+    };
+    publish(channels.loginFailed, { ...facts, durationMs: performance.now() - began, ...(this.config.appKey ? { appKey: this.config.appKey } : {}) });
+    if (onFailed) {
+      const failure: LoginFailure = { ...facts, at: Date.now() };
+      // An audit trail must never turn a failed login into a crash or a hung request.
+      Promise.resolve()
+        .then(() => onFailed(failure, req))
+        .catch((hookErr: unknown) => this.config.logger?.error?.('wecom auth: hooks.onLoginFailed threw', logFields(hookErr)));
+    }
+  }
+
   /** A second delivery of a callback whose state another request claimed: end where that one ends. */
-  private async follow(req: Request, res: Response, session: RequestSession, tx: LoginTransaction, attempt: number): Promise<void> {
+  private async follow(req: Request, res: Response, session: RequestSession, tx: LoginTransaction, attempt: number, began: number): Promise<void> {
     const outcome = await this.claims.outcome(tx.state);
     if (outcome === undefined || Date.now() - outcome.at > OUTCOME_FRESH_MS) {
       // The winner did not finish in time, or this is a late replay rather than a duplicate: go
@@ -220,24 +248,48 @@ export class LoginFlow {
       redirect(res, tx.returnTo);
       return;
     }
-    await this.apply(req, res, session, tx, outcome, attempt);
+    await this.apply(req, res, session, tx, outcome, attempt, { began, duplicate: true });
   }
 
   /** Carry out an outcome: the winner's own, or a follower's copy of it. */
-  private async apply(req: Request, res: Response, session: RequestSession, tx: LoginTransaction, outcome: LoginOutcome, attempt: number): Promise<void> {
+  private async apply(
+    req: Request, res: Response, session: RequestSession, tx: LoginTransaction, outcome: LoginOutcome, attempt: number,
+    timing: { began: number; duplicate: boolean },
+  ): Promise<void> {
     if (outcome.kind === 'user') {
       await this.establish(req, session, outcome.user);
       this.transactions.finish(res, tx);
+      if (isObserved(channels.loginSucceeded)) this.publishSuccess(outcome.user, tx, timing);
       this.config.logger?.debug?.('wecom login', { userId: outcome.user.userId, type: outcome.user.type });
       redirect(res, outcome.returnTo);
       return;
     }
     this.transactions.clear(res, tx.state);
-    if (outcome.kind === 'failure') throw new WeComLoginError(outcome.reason, outcome.page, outcome.status, outcome.input);
+    if (outcome.kind === 'failure') {
+      throw new WeComLoginError(outcome.reason, outcome.page, outcome.status, outcome.input, {
+        ...(outcome.userId === undefined ? {} : { userId: outcome.userId }),
+        ...(outcome.errcode === undefined ? {} : { cause: { errcode: outcome.errcode, api: outcome.api } }),
+      });
+    }
     // The code was used already or expired (a slow tap, a callback replayed from another device).
     if (this.currentUser(session)) redirect(res, tx.returnTo);
     else if (attempt === 0) this.start(req, res, tx.returnTo, 1);
     else throw this.failure('wecom', 'login-expired', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
+  }
+
+  private publishSuccess(user: WeComUser, tx: LoginTransaction, timing: { began: number; duplicate: boolean }): void {
+    publish(channels.loginSucceeded, {
+      flow: tx.flow ?? 'oauth',
+      userType: user.type,
+      ...(user.userId === undefined ? {} : { userId: user.userId }),
+      ...(user.openId === undefined ? {} : { openId: user.openId }),
+      corpId: user.corpId,
+      agentId: user.agentId,
+      loginMs: Math.max(0, Date.now() - tx.createdAt),
+      callbackMs: performance.now() - timing.began,
+      duplicate: timing.duplicate,
+      ...(this.config.appKey ? { appKey: this.config.appKey } : {}),
+    });
   }
 
   /** Code -> identity -> membership, visible range, profile, the app's hook. */
@@ -250,18 +302,25 @@ export class LoginFlow {
 
     let user: WeComUser = toUser(identity, this.config);
     user.via = tx.flow ?? 'oauth';
-    if (identity.type === 'member') {
-      if (this.config.profileFields) user.profile = await this.fetchProfile(identity, this.config.profileFields);
-      // WeCom hands codes to members outside the visible range too: user/get answers 60011 for them.
-      else if (this.config.checkVisibility) await this.client.assertVisible(identity.userId, { rememberMs: this.config.visibilityCacheMs });
-    }
-    if (this.config.hooks.onLogin) {
-      try {
-        user = (await this.config.hooks.onLogin(user, req)) ?? user;
-      } catch (err) {
-        this.config.logger?.warn?.('wecom login refused by the onLogin hook', { error: err instanceof Error ? err.message : String(err) });
-        throw this.failure('hook', 'login-refused', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
+    try {
+      if (identity.type === 'member') {
+        if (this.config.profileFields) user.profile = await this.fetchProfile(identity, this.config.profileFields);
+        // WeCom hands codes to members outside the visible range too: user/get answers 60011 for them.
+        else if (this.config.checkVisibility) await this.client.assertVisible(identity.userId, { rememberMs: this.config.visibilityCacheMs });
       }
+      if (this.config.hooks.onLogin) {
+        try {
+          user = (await this.config.hooks.onLogin(user, req)) ?? user;
+        } catch (err) {
+          this.config.logger?.warn?.('wecom login refused by the onLogin hook', { error: err instanceof Error ? err.name : typeof err });
+          throw this.failure('hook', 'login-refused', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
+        }
+      }
+    } catch (err) {
+      // WeCom has named the person: failures from here on say who (logs, events, audit).
+      const failure = err instanceof WeComLoginError ? err : loginErrorFor(err, this.failureContext(tx.returnTo), (page) => this.views.statusOf(page));
+      failure.userId = user.userId ?? user.openId;
+      throw failure;
     }
     return user;
   }
@@ -312,7 +371,12 @@ export class LoginFlow {
 
   private failedOutcome(err: unknown, returnTo: string): Extract<LoginOutcome, { kind: 'failure' }> {
     const failure = err instanceof WeComLoginError ? err : loginErrorFor(err, this.failureContext(returnTo), (page) => this.views.statusOf(page));
-    return { kind: 'failure', reason: failure.reason, page: failure.page, status: failure.status, input: failure.input, at: Date.now() };
+    const { errcode, api } = wecomFacts(failure.cause);
+    return {
+      kind: 'failure', reason: failure.reason, page: failure.page, status: failure.status, input: failure.input, at: Date.now(),
+      ...(failure.userId === undefined ? {} : { userId: failure.userId }),
+      ...(errcode === undefined ? {} : { errcode, api }),
+    };
   }
 
   failureContext(returnTo?: string): { host: string; agentId: number; retryHref: string } {
@@ -326,6 +390,16 @@ export class LoginFlow {
   private badRequest(): WeComLoginError {
     return this.failure('bad-request', 'bad-request', { action: { href: this.loginUrl(), labelKey: 'retry' } });
   }
+}
+
+/** WeCom's errcode and api behind a failure (a WeComApiError, or the plain copy a duplicate carries). */
+export function wecomFacts(cause: unknown): { errcode?: number; api?: string } {
+  if (cause instanceof WeComApiError) return { errcode: cause.errcode, api: cause.api };
+  if (cause !== null && typeof cause === 'object' && typeof (cause as { errcode?: unknown }).errcode === 'number') {
+    const { errcode, api } = cause as { errcode: number; api?: unknown };
+    return typeof api === 'string' ? { errcode, api } : { errcode };
+  }
+  return {};
 }
 
 /**

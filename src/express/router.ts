@@ -36,9 +36,10 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
   const byPath = new Map<string, RequestHandler | (typeof routes)[string]>([...Object.entries(routes), ...Object.entries(jsonRoutes)]);
   let warned = false;
 
-  function fail(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  function fail(err: unknown, req: Request, res: Response, next: NextFunction, began: number): void {
     const loginError = loginErrorFor(err, flow.failureContext(), (page) => views.statusOf(page));
     if (loginError.reason === 'server') config.logger?.error?.('wecom auth route failed', logFields(err));
+    flow.reportFailure(loginError, req, began);
     if (res.headersSent || wiring.errorHandlerMounted()) {
       next(loginError);
       return;
@@ -66,16 +67,17 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
       next();
       return;
     }
+    const began = performance.now();
     let running: Promise<void>;
     try {
       running = route.handle(req, res);
     } catch (err) {
-      fail(err, req, res, next);
+      fail(err, req, res, next, began);
       return;
     }
     running.catch((err: unknown) => {
       try {
-        fail(err, req, res, next);
+        fail(err, req, res, next, began);
       } catch (last) {
         // Nothing may escape as an unhandled rejection: that stops a Node process by default.
         config.logger?.error?.('wecom auth: could not answer a failed request', logFields(last));

@@ -29,6 +29,7 @@ import {
   errorFromEnvelope,
 } from './errors.ts';
 import { HttpTransport } from './http.ts';
+import { channels, isObserved, publish } from '../diagnostics.ts';
 import type { HttpTimeouts } from './http.ts';
 import { assertCode, normaliseIdentity } from './identity.ts';
 import type { IdentityEndpoint, WeComIdentity } from './identity.ts';
@@ -521,7 +522,7 @@ export class WeComClient {
     let attempt = 1;
     for (;;) {
       try {
-        return await this.#send(api, init, token);
+        return await this.#send(api, init, token, tokenRetried || attempt > 1);
       } catch (err) {
         if (!(err instanceof WeComApiError)) throw err;
         if (TOKEN_ERRCODES.has(err.errcode) && !tokenRetried) {
@@ -542,8 +543,28 @@ export class WeComClient {
     }
   }
 
-  /** One HTTP exchange and the envelope check. */
-  async #send(api: string, init: CallInit, token: string | undefined): Promise<Record<string, unknown>> {
+  /** One HTTP exchange and the envelope check, published as a `wecomCall` event when observed. */
+  async #send(api: string, init: CallInit, token: string | undefined, retried = false): Promise<Record<string, unknown>> {
+    if (!isObserved(channels.wecomCall)) return this.#exchange(api, init, token);
+    const began = performance.now();
+    try {
+      const body = await this.#exchange(api, init, token);
+      publish(channels.wecomCall, { api, errcode: 0, httpStatus: 200, durationMs: performance.now() - began, retried, corpId: this.corpId });
+      return body;
+    } catch (err) {
+      publish(channels.wecomCall, {
+        api,
+        durationMs: performance.now() - began,
+        retried,
+        corpId: this.corpId,
+        ...(err instanceof WeComApiError ? { errcode: err.errcode, httpStatus: 200 } : {}),
+        ...(err instanceof WeComHttpError ? { failure: err.kind, ...(err.status === undefined ? {} : { httpStatus: err.status }) } : {}),
+      });
+      throw err;
+    }
+  }
+
+  async #exchange(api: string, init: CallInit, token: string | undefined): Promise<Record<string, unknown>> {
     const secrets = [this.#secret, token, ...(init.secrets ?? [])];
     const query = token === undefined ? { ...init.query } : { access_token: token, ...init.query };
     let body: Record<string, unknown>;

@@ -3,7 +3,9 @@
  * free port, and helpers to walk the login the way the WeCom client does: follow the app's
  * redirect to the emulator, let the emulator redirect back with a code, hand that to the app.
  */
+import diagnostics_channel from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
+import { channels } from '../../src/diagnostics.ts';
 import session from 'express-session';
 import type { Store } from 'express-session';
 import type { Express, Request, Response, NextFunction } from 'express';
@@ -106,9 +108,34 @@ export async function setupFlow(options: FlowOptions = {}): Promise<FlowSetup> {
     agent: () => supertest.agent(app).set('User-Agent', WECOM_UA),
     close: async () => {
       wecom.close();
+      assertNoSecretInEvents(emulator);
       if (!options.emulator) await emulator.close();
     },
   };
+}
+
+/**
+ * Every diagnostics event published while this test file runs, checked when each flow closes: no
+ * payload may hold the app secret or any token, code, ticket or session key the emulator handed
+ * out (they are read from its call log). Covers every flow test of the suite.
+ */
+export const publishedEvents: Array<{ channel: string; payload: unknown }> = [];
+for (const name of Object.values(channels)) {
+  diagnostics_channel.subscribe(name, (payload) => publishedEvents.push({ channel: name, payload }));
+}
+
+function assertNoSecretInEvents(emulator: Emulator): void {
+  const secrets = new Set<string>(['demo-secret']);
+  for (const call of emulator.calls) {
+    for (const name of ['access_token', 'code', 'js_code', 'corpsecret']) {
+      const value = call.query[name];
+      if (typeof value === 'string' && value.length >= 8) secrets.add(value);
+    }
+  }
+  const text = JSON.stringify(publishedEvents.map((e) => e.payload));
+  for (const secret of secrets) {
+    if (text.includes(secret)) throw new Error(`a diagnostics event holds a secret (${secret.slice(0, 4)}…)`);
+  }
 }
 
 /** What the WeCom client does with an authorize URL: ask WeCom, which redirects back with a code. */
