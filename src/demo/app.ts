@@ -9,7 +9,9 @@ import helmet from 'helmet';
 import { wecomAuth } from '../wecom-auth.ts';
 import type { WeComAuth } from '../wecom-auth.ts';
 import type { WeComAuthOptions } from '../config.ts';
+import type { WeComAuthMetrics } from '../metrics.ts';
 import { escapeHtml, preferredLang } from '../express/views.ts';
+import { mountStatus } from './status.ts';
 
 export interface DemoAppOptions {
   wecom: WeComAuthOptions;
@@ -20,7 +22,7 @@ export interface DemoAppOptions {
   trustProxy?: number;
 }
 
-export function createDemoApp(options: DemoAppOptions): { app: express.Express; wecom: WeComAuth } {
+export function createDemoApp(options: DemoAppOptions): { app: express.Express; wecom: WeComAuth; metrics: WeComAuthMetrics } {
   const app = express();
   app.disable('x-powered-by');
   if (options.trustProxy) app.set('trust proxy', options.trustProxy);
@@ -67,7 +69,7 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
           .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`)
           .join('')}</dl>`
         : '')
-      + `<p><a href="/me">/me (JSON)</a> · <a href="/jssdk">${en ? 'JS-SDK signature' : 'JS-SDK 签名'}</a></p>`;
+      + `<p><a href="/me">/me (JSON)</a> · <a href="/jssdk">${en ? 'JS-SDK signature' : 'JS-SDK 签名'}</a> · <a href="/status">${en ? 'Logins in the last hour' : '最近一小时的登录'}</a></p>`;
     const ctx = {
       page: 'signed-out' as const,
       status: 200,
@@ -103,6 +105,9 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
     }
   });
 
+  // Prometheus metrics at /metrics and a chart of the last hour's logins at /status (behind the guard).
+  const metrics = mountStatus(app, wecom.requireUser(), wecom.views);
+
   app.get('/me', wecom.requireUser(), (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ user: req.wecomUser });
@@ -115,5 +120,5 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
     if (res.headersSent) return;
     wecom.views.show(req, res, 'server-error', { action: { href: '/', labelKey: 'home' } });
   });
-  return { app, wecom };
+  return { app, wecom, metrics };
 }

@@ -46,7 +46,7 @@ if (env.REDIS_URL) {
 const sessionSecret = env.SESSION_SECRET || randomBytes(32).toString('hex');
 if (!env.SESSION_SECRET) console.warn('SESSION_SECRET is not set: using a random one, so sessions end when the demo restarts.');
 
-const { app, wecom } = createDemoApp({
+const { app, wecom, metrics } = createDemoApp({
   wecom: {
     corpId: env.WECOM_CORP_ID ?? 'wwdemocorp0000001',
     agentId: env.WECOM_AGENT_ID ?? '1000002',
@@ -78,6 +78,7 @@ function shutdown(): void {
   server.close();
   server.closeAllConnections();
   wecom.close();
+  metrics.close();
   void closeRedis?.();
   void emulator?.close();
 }

@@ -71,5 +71,22 @@ describe('npm start (the demo with its emulator, default settings)', () => {
     const exchanges = calls.filter((c) => c.api.endsWith('getuserinfo'));
     assert.deepEqual(exchanges.map((c) => [c.api, c.query['agentid']]), [['user/getuserinfo', '1000002']]);
     assert.equal(calls.filter((c) => c.api === 'auth/getuserdetail').length, 0);
+
+    // curl /metrics after the login: the counters and histograms with the right values.
+    const metrics = await (await fetch(`${appUrl}/metrics`)).text();
+    const value = (line: string) => Number(metrics.split('\n').find((l) => l.startsWith(line))?.slice(line.length).trim());
+    assert.equal(value('wecom_auth_logins_total{result="success",reason=""}'), 1);
+    assert.equal(value('wecom_auth_login_started_total{flow="oauth"}'), 1);
+    assert.equal(value('wecom_auth_wecom_calls_total{api="gettoken",errcode="0"}'), 1);
+    assert.equal(value('wecom_auth_wecom_calls_total{api="user/getuserinfo",errcode="0"}'), 1);
+    assert.equal(value('wecom_auth_wecom_calls_total{api="user/get",errcode="0"}'), 1);
+    assert.equal(value('wecom_auth_callback_duration_seconds_count{result="success"}'), 1);
+
+    // The status page (behind the guard) draws the same counts.
+    const status = await fetch(`${appUrl}/status`, { headers: { cookie: session, accept: 'text/html', 'accept-language': 'en' } });
+    assert.equal(status.status, 200);
+    const html = await status.text();
+    assert.match(html, /<svg[^>]+role="img"/);
+    assert.match(html, /data-field="status">1 successful, 0 failed logins/);
   });
 });
