@@ -10,6 +10,7 @@ import { wecomAuth } from '../wecom-auth.ts';
 import type { WeComAuth } from '../wecom-auth.ts';
 import type { WeComAuthOptions } from '../config.ts';
 import { escapeHtml, preferredLang } from '../express/views.ts';
+import { mountSendCardDemo } from './send-card.ts';
 
 export interface DemoAppOptions {
   wecom: WeComAuthOptions;
@@ -108,6 +109,7 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
     res.json({ user: req.wecomUser });
   });
 
+  mountSendCardDemo(app, wecom);
   app.use(wecom.errorHandler());
   // The app's own last resort: a page, never a stack trace.
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {

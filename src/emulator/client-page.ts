@@ -67,7 +67,7 @@ main{max-width:28rem;margin:0 auto;background:#f7f7f7;min-height:100vh}
 header{background:#2a6ee8;color:#fff;padding:.8rem 1rem}header h1{font-size:1.1rem;margin:0}header p{margin:.2rem 0 0;font-size:.8rem;opacity:.85}
 nav.members{padding:.4rem 1rem;font-size:.8rem;color:#666;background:#fff;border-bottom:1px solid #e5e5e5}nav.members a{margin-right:.6rem;color:#2a6ee8}
 section{margin:.6rem 0;background:#fff;padding:.6rem 1rem}h2{font-size:.95rem;margin:.2rem 0 .6rem;color:#333}h2 .en,.en{color:#888;font-weight:normal;font-size:.8rem}
-ul.apps{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.8rem}ul.apps li{width:6rem;text-align:center;font-size:.85rem}
+ul.apps{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.8rem}ul.apps li{width:7rem;text-align:center;font-size:.85rem}
 .app-icon{display:block;width:3rem;height:3rem;margin:0 auto .3rem;border-radius:.7rem;background:#2a6ee8;color:#fff;line-height:3rem;font-size:1.3rem}
 a{color:#2a6ee8}a.app{text-decoration:none;color:#191919}.no-home .app-icon{background:#bbb}
 ol.messages{list-style:none;padding:0;margin:0}ol.messages>li{margin:.8rem 0}.time{text-align:center;font-size:.75rem;color:#999;margin:.3rem 0}
@@ -267,7 +267,7 @@ function workbench(apps: readonly FixtureApp[]): SafeHtml {
     const icon = html`<span class="app-icon">${[...app.name][0] ?? '应'}</span>`;
     const href = httpUrl(app.homeUrl);
     if (href === undefined) {
-      return html`<li class="no-home" data-agentid="${app.agentId}">${icon}${app.name}<br><span class="note">未设置应用主页 · <span lang="en">no homepage (agent/set home_url)</span></span></li>`;
+      return html`<li class="no-home" data-agentid="${app.agentId}">${icon}${app.name}<br><span class="note" title="agent/set home_url">未设置应用主页<br><span lang="en">no homepage</span></span></li>`;
     }
     return html`<li data-agentid="${app.agentId}"><a class="app" data-entry="homepage" href="${href}">${icon}${app.name}</a></li>`;
   });
