@@ -310,7 +310,9 @@ function findSubject(state: EmulatorState, userId: string, corpId: string | null
 
 /** GET /client[?user=<userid>[&corp=<corpid>]]. */
 export function clientPage(state: EmulatorState, req: PageRequest): PageAnswer {
-  const userId = req.query.get('user') || req.emulatorUser || req.cookieUser;
+  // ?user= (empty) asks for the picker even when the cookie names someone.
+  if (req.query.get('user') === '') return pickerPage(state);
+  const userId = req.query.get('user') ?? req.emulatorUser ?? req.cookieUser;
   if (!userId) return pickerPage(state);
   const subject = findSubject(state, userId, req.query.get('corp'));
   if (!subject) {

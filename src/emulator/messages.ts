@@ -6,7 +6,6 @@ import { byteLength, fail, jsonBody, ok, ownAgent } from './handler.ts';
 import type { ApiAnswer, Caller, Handler } from './handler.ts';
 import { findMember, isPartyInRange, isVisible, membersOfParty, partyExists } from './state.ts';
 import { opaque } from './tokens.ts';
-import type { EmulatorState } from './state.ts';
 import type { SentMessage } from './types.ts';
 
 const MSGTYPES: readonly string[] = [
@@ -350,8 +349,3 @@ export const messageRecall: Handler = (state, req, caller) => {
   message.recalledAt = now;
   return ok({});
 };
-
-/** For the client page: the messages one member sees from one app. */
-export function inboxOf(state: EmulatorState, corpId: string, agentId: number, userId: string): SentMessage[] {
-  return state.messages.inbox(userId, { corpId, agentId });
-}
