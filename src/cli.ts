@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // express-wecom-auth link: print the links to paste into the WeCom admin console (app homepage,
 // custom-menu item, message-card URL) for a page of an app that uses express-wecom-auth.
+// send-card, menu and homepage set those entry points through WeCom's API (cli-entry-points.ts).
 // Exit codes: 0 done, 2 bad usage.
 import { parseArgs } from 'node:util';
+import { ENTRY_POINT_USAGE, runEntryPointCommand } from './cli-entry-points.ts';
 import { buildEntryLinks } from './express/entry-links.ts';
 
 const USAGE = `Usage: express-wecom-auth link --corp-id ID --agent-id N --url URL [options]
+       express-wecom-auth send-card | menu | homepage ... (see below)
 
 Prints the links to paste as an app homepage (应用主页), a custom-menu item (自定义菜单)
 or a message-card URL for the page at URL.
@@ -16,7 +19,9 @@ or a message-card URL for the page at URL.
   --callback-path PATH  the middleware's callback route (default /auth/wecom/callback)
   --scope SCOPE         snsapi_base (default) or snsapi_privateinfo
   --json                print JSON instead of text
-  --help                show this help`;
+  --help                show this help
+
+${ENTRY_POINT_USAGE}`;
 
 function fail(message: string): never {
   console.error(`express-wecom-auth: ${message} (try --help)`);
@@ -28,6 +33,12 @@ function main(argv: string[]): void {
   if (command === '--help' || command === '-h' || command === undefined) {
     console.log(USAGE);
     process.exit(command === undefined ? 2 : 0);
+  }
+  if (command === 'send-card' || command === 'menu' || command === 'homepage') {
+    void runEntryPointCommand(command, rest).then((code) => {
+      process.exitCode = code;
+    });
+    return;
   }
   if (command !== 'link') fail(`unknown command "${command}"`);
   let values;

@@ -12,6 +12,7 @@ import type { WeComAuthOptions } from '../config.ts';
 import type { WeComAuthMetrics } from '../metrics.ts';
 import { escapeHtml, preferredLang } from '../express/views.ts';
 import { mountStatus } from './status.ts';
+import { mountSendCardDemo } from './send-card.ts';
 
 export interface DemoAppOptions {
   wecom: WeComAuthOptions;
@@ -69,7 +70,7 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
           .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`)
           .join('')}</dl>`
         : '')
-      + `<p><a href="/me">/me (JSON)</a> · <a href="/jssdk">${en ? 'JS-SDK signature' : 'JS-SDK 签名'}</a> · <a href="/status">${en ? 'Logins in the last hour' : '最近一小时的登录'}</a></p>`;
+      + `<p><a href="/me">/me (JSON)</a> · <a href="/jssdk">${en ? 'JS-SDK signature' : 'JS-SDK 签名'}</a> · <a href="/status">${en ? 'Logins in the last hour' : '最近一小时的登录'}</a> · <a href="/send-card">${en ? 'Send me a message card' : '给我发一张消息卡片'}</a></p>`;
     const ctx = {
       page: 'signed-out' as const,
       status: 200,
@@ -113,6 +114,7 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
     res.json({ user: req.wecomUser });
   });
 
+  mountSendCardDemo(app, wecom);
   app.use(wecom.errorHandler());
   // The app's own last resort: a page, never a stack trace.
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {

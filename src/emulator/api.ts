@@ -5,43 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { deviceIdFor, findApp, findCorp, findMember, findMiniProgram, findNonMember, isVisible } from './state.ts';
 import { TOKEN_TTL_MS, TICKET_TTL_MS, USER_TICKET_TTL_MS } from './tokens.ts';
 import { SENSITIVE_FIELDS } from './types.ts';
+import { agentGet, agentSet } from './agent.ts';
+import { fail, ok, param } from './handler.ts';
+import { menuCreate, menuDelete, menuGet } from './menu.ts';
+import { messageRecall, messageSend } from './messages.ts';
+import type { ApiAnswer, ApiRequest, Caller, Handler } from './handler.ts';
 import type { EmulatorState } from './state.ts';
 import type { OAuthCode } from './codes.ts';
-import type { FixtureApp, FixtureCorp, FixtureMember, SensitiveField } from './types.ts';
-
-export interface ApiRequest {
-  /** The path after /cgi-bin/. */
-  api: string;
-  method: string;
-  query: URLSearchParams;
-  /** Parsed JSON body of a POST, if any. */
-  body: unknown;
-  /** The POST body was not valid JSON. */
-  bodyInvalid: boolean;
-  ip: string;
-}
-
-export interface ApiAnswer {
-  errcode: number;
-  /** Success: the whole body. Error: extra fields after errcode/errmsg (e.g. empty lists). */
-  body: Record<string, unknown>;
-}
-
-interface Caller {
-  corp: FixtureCorp;
-  app: FixtureApp;
-}
-
-type Handler = (state: EmulatorState, req: ApiRequest, caller: Caller) => ApiAnswer;
-
-const ok = (body: Record<string, unknown>): ApiAnswer => ({ errcode: 0, body: { errcode: 0, errmsg: 'ok', ...body } });
-const fail = (errcode: number, extra: Record<string, unknown> = {}): ApiAnswer => ({ errcode, body: extra });
-
-/** A query parameter, first occurrence; '' counts as missing, as WeCom treats empty values. */
-function param(req: ApiRequest, name: string): string | undefined {
-  const value = req.query.get(name);
-  return value === null || value === '' ? undefined : value;
-}
+import type { FixtureApp, FixtureMember, SensitiveField } from './types.ts';
 
 // §3 gettoken: corpsecret is checked before corpid (41004 first), per the captures in §8.
 function gettoken(state: EmulatorState, req: ApiRequest): ApiAnswer {
@@ -92,7 +63,7 @@ function wantsUserTicket(binding: OAuthCode, caller: Caller): boolean {
     binding.flow === 'oauth' &&
     binding.scope === 'snsapi_privateinfo' &&
     binding.actor.kind === 'member' &&
-    isVisible(caller.app, binding.actor.userId)
+    isVisible(caller.corp, caller.app, binding.actor.userId)
   );
 }
 
@@ -153,7 +124,7 @@ const authGetUserDetail: Handler = (state, req, caller) => {
   if (!record || record.corpId !== caller.corp.corpId) return fail(84015);
   const member = findMember(caller.corp, record.userId);
   // "Member must be in the visible range" (§5): checked now, not when the ticket was issued.
-  if (!member || !isVisible(caller.app, member.userId)) return fail(60011);
+  if (!member || !isVisible(caller.corp, caller.app, member.userId)) return fail(60011);
   const detail: Record<string, unknown> = { userid: member.userId };
   for (const field of enabledSensitiveFields(caller.app)) detail[field] = sensitiveValue(member, field);
   return ok(detail);
@@ -168,7 +139,7 @@ const userGet: Handler = (_state, req, caller) => {
   if (userId === undefined) return fail(41009, USER_GET_EMPTY);
   const member = findMember(caller.corp, userId);
   if (!member) return fail(60111, USER_GET_EMPTY);
-  if (!isVisible(caller.app, userId)) return fail(60011, USER_GET_EMPTY);
+  if (!isVisible(caller.corp, caller.app, userId)) return fail(60011, USER_GET_EMPTY);
   const body: Record<string, unknown> = {
     userid: member.userId,
     name: member.name,
@@ -236,6 +207,13 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'miniprogram/jscode2session': jscode2session,
   get_jsapi_ticket: getJsapiTicket,
   'ticket/get': ticketGet,
+  'message/send': messageSend,
+  'message/recall': messageRecall,
+  'menu/create': menuCreate,
+  'menu/get': menuGet,
+  'menu/delete': menuDelete,
+  'agent/get': agentGet,
+  'agent/set': agentSet,
 };
 
 export function isKnownApi(api: string): boolean {

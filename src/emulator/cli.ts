@@ -86,6 +86,7 @@ async function main(): Promise<void> {
       console.log(`    trusted domains: ${app.trustedDomains.join(', ') || '(none)'}`);
     }
   }
+  console.log(`  WeCom client of a member (workbench, custom menu, messages): ${emulator.url}/client`);
   const stop = (): void => {
     emulator.close().then(
       () => process.exit(0),

@@ -108,6 +108,8 @@ export function handleControl(emulator: Emulator, method: string, path: string, 
         return faults(emulator, body);
       case 'POST /__emulator/revoke-tokens':
         return revoke(emulator, body);
+      case 'GET /__emulator/messages':
+        return { status: 200, body: { messages: emulator.messages } };
       case 'GET /__emulator/fixture':
         return { status: 200, body: emulator.fixture };
       case 'POST /__emulator/miniprogram/code':

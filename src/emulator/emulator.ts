@@ -27,7 +27,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const fixture = parseFixture(options.fixture ?? defaultFixture());
   const clock = new Clock();
   const faults = new Faults();
-  const state = createState(fixture, clock, options.strict ?? false, options.expiredTokenErrcode ?? 42001);
+  const messageRateLimit = options.messageRateLimit ?? 'drop';
+  if (messageRateLimit !== 'drop' && messageRateLimit !== 'error') throw new RangeError("startEmulator: messageRateLimit must be 'drop' or 'error'");
+  const state = createState(fixture, clock, options.strict ?? false, options.expiredTokenErrcode ?? 42001, messageRateLimit);
   const calls: RecordedCall[] = [];
   // Counts per api since the last clearCalls(), kept apart from the (bounded) log of the calls
   // themselves, so that counting stays right and cheap in long runs (benchmarks).
@@ -56,6 +58,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       calls.length = 0;
       counts.clear();
       total = 0;
+    },
+    get messages() {
+      return state.messages.list;
+    },
+    inbox(userId: string, filter: { corpId?: string; agentId?: number } = {}) {
+      return state.messages.inbox(userId, filter);
     },
     revokeTokens(filter?: { corpId?: string; agentId?: number }): void {
       state.tokens.revoke(filter);

@@ -1,11 +1,14 @@
 // The emulator's world: corps, apps, members. defaultFixture() is what `npm run emulator` and the
 // demo use; parseFixture() validates a fixture from a JSON file (or from a test) and fills in
 // defaults, naming the exact field that is wrong so a typo in a config file is a one-line fix.
+import { checkMenu } from './menu.ts';
 import { SENSITIVE_FIELDS } from './types.ts';
 import type {
   EmulatorFixture,
   FixtureApp,
   FixtureCorp,
+  FixtureDepartment,
+  FixtureTag,
   FixtureMember,
   FixtureMiniProgram,
   FixtureNonMember,
@@ -76,6 +79,11 @@ export function defaultFixture(): EmulatorFixture {
         ],
         nonMembers: [{ openId: 'oDemoWeChatVisitor0000000001', name: '微信访客', externalUserId: 'wmDemoExternalUser0000000001' }],
         miniPrograms: [{ appId: 'wxdemominiprogram1', name: '演示小程序', agentId: 1000002 }],
+        departments: [
+          { id: 1, name: '演示企业' },
+          { id: 2, name: '财务部', parentId: 1 },
+        ],
+        tags: [{ tagId: 1, name: '产品组', userIds: ['zhangsan', 'lisi'] }],
       },
     ],
   };
@@ -152,7 +160,51 @@ function parseApp(value: unknown, path: string): FixtureApp {
     createdAfter20220620: bool(o, 'createdAfter20220620', path, true),
   };
   if (o['trustedIps'] !== undefined) app.trustedIps = strList(o['trustedIps'], `${path}.trustedIps`);
+  if (o['visiblePartyIds'] !== undefined) app.visiblePartyIds = intList(o['visiblePartyIds'], `${path}.visiblePartyIds`);
+  if (o['visibleTagIds'] !== undefined) app.visibleTagIds = intList(o['visibleTagIds'], `${path}.visibleTagIds`);
+  if (o['homeUrl'] !== undefined) {
+    app.homeUrl = str(o['homeUrl'], `${path}.homeUrl`, /^https?:\/\/\S+$/i, 'an http(s) URL (the app homepage, 应用主页)');
+  }
+  const description = optStr(o, 'description', path);
+  if (description !== undefined) app.description = description;
+  if (o['menu'] !== undefined) {
+    // The same rules as menu/create, so a fixture cannot hold a menu WeCom would refuse.
+    const menu = checkMenu(o['menu']);
+    if ('errcode' in menu) throw new FixtureError(`${path}.menu: ${menu.at.replace(/^button/, 'menu')} breaks WeCom's menu rules (menu/create would answer ${menu.errcode})`);
+    app.menu = menu;
+  }
   return app;
+}
+
+function intList(value: unknown, path: string): number[] {
+  return arr(value, path).map((v, i) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(`${path}[${i}]`, 'a non-negative integer', v);
+    return v;
+  });
+}
+
+function parseDepartment(value: unknown, path: string): FixtureDepartment {
+  const o = obj(value, path);
+  const id = o['id'];
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) fail(`${path}.id`, 'a positive integer', id);
+  const department: FixtureDepartment = { id, name: o['name'] === undefined ? `部门${id}` : str(o['name'], `${path}.name`) };
+  const parentId = o['parentId'];
+  if (parentId !== undefined) {
+    if (typeof parentId !== 'number' || !Number.isSafeInteger(parentId) || parentId <= 0) fail(`${path}.parentId`, 'a department id', parentId);
+    department.parentId = parentId;
+  }
+  return department;
+}
+
+function parseTag(value: unknown, path: string): FixtureTag {
+  const o = obj(value, path);
+  const tagId = o['tagId'];
+  if (typeof tagId !== 'number' || !Number.isSafeInteger(tagId) || tagId <= 0) fail(`${path}.tagId`, 'a positive integer', tagId);
+  return {
+    tagId,
+    name: o['name'] === undefined ? `标签${tagId}` : str(o['name'], `${path}.name`),
+    userIds: strList(o['userIds'] ?? [], `${path}.userIds`),
+  };
 }
 
 const GENDERS: readonly string[] = ['0', '1', '2'];
@@ -172,6 +224,7 @@ function parseMember(value: unknown, path: string): FixtureMember {
     const v = optStr(o, key, path);
     if (v !== undefined) member[key] = v;
   }
+  if (o['licensed'] !== undefined) member.licensed = bool(o, 'licensed', path, true);
   if (o['gender'] !== undefined) {
     if (typeof o['gender'] !== 'string' || !GENDERS.includes(o['gender'])) fail(`${path}.gender`, '"0", "1" or "2"', o['gender']);
     member.gender = o['gender'] as Gender;
@@ -220,6 +273,10 @@ function parseCorp(value: unknown, path: string): FixtureCorp {
     nonMembers: arr(o['nonMembers'] ?? [], `${path}.nonMembers`).map((n, i) => parseNonMember(n, `${path}.nonMembers[${i}]`)),
     miniPrograms: arr(o['miniPrograms'] ?? [], `${path}.miniPrograms`).map((m, i) => parseMiniProgram(m, `${path}.miniPrograms[${i}]`)),
   };
+  if (o['departments'] !== undefined) {
+    corp.departments = arr(o['departments'], `${path}.departments`).map((d, i) => parseDepartment(d, `${path}.departments[${i}]`));
+  }
+  if (o['tags'] !== undefined) corp.tags = arr(o['tags'], `${path}.tags`).map((t, i) => parseTag(t, `${path}.tags[${i}]`));
   if (corp.apps.length === 0) throw new FixtureError(`${path}.apps must list at least one app`);
   if (corp.members.length === 0) throw new FixtureError(`${path}.members must list at least one member`);
   unique(corp.apps, (a) => a.agentId, `${path}.apps`, 'agentId');
@@ -229,6 +286,19 @@ function parseCorp(value: unknown, path: string): FixtureCorp {
   corp.apps.forEach((app, i) => {
     app.visibleUserIds.forEach((u, j) => {
       if (!userIds.has(u)) throw new FixtureError(`${path}.apps[${i}].visibleUserIds[${j}] "${u}" is not a member of ${corp.corpId}`);
+    });
+  });
+  unique(corp.departments ?? [], (d) => d.id, `${path}.departments`, 'id');
+  unique(corp.tags ?? [], (t) => t.tagId, `${path}.tags`, 'tagId');
+  const departmentIds = new Set((corp.departments ?? []).map((d) => d.id));
+  (corp.departments ?? []).forEach((d, i) => {
+    if (d.parentId !== undefined && !departmentIds.has(d.parentId)) {
+      throw new FixtureError(`${path}.departments[${i}].parentId ${d.parentId} is not a department of ${corp.corpId}`);
+    }
+  });
+  (corp.tags ?? []).forEach((tag, i) => {
+    tag.userIds.forEach((u, j) => {
+      if (!userIds.has(u)) throw new FixtureError(`${path}.tags[${i}].userIds[${j}] "${u}" is not a member of ${corp.corpId}`);
     });
   });
   const agentIds = new Set(corp.apps.map((a) => a.agentId));

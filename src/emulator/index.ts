@@ -3,10 +3,12 @@
 //
 // One listener serves /connect/oauth2/authorize, /wwlogin/sso/login, /wwopen/sso/qrConnect,
 // /wwopen/uriconfirm, /cgi-bin/{gettoken, auth/getuserinfo, user/getuserinfo, auth/getuserdetail,
-// user/get, miniprogram/jscode2session, get_jsapi_ticket, ticket/get} and the control paths
+// user/get, miniprogram/jscode2session, get_jsapi_ticket, ticket/get, message/send, message/recall,
+// menu/create, menu/get, menu/delete, agent/get, agent/set}, the page /client?user=<userid> (one
+// member's WeCom: workbench, custom menu, messages) and the control paths
 // GET|DELETE /__emulator/calls, GET|POST /__emulator/clock, POST /__emulator/faults,
 // POST /__emulator/revoke-tokens [{corpId?, agentId?}], GET /__emulator/fixture,
-// POST /__emulator/miniprogram/code.
+// GET /__emulator/messages, POST /__emulator/miniprogram/code.
 // Who is signed in: the X-WeCom-Emulator-User request header (a member's userid or a visitor's
 // openid); in a desktop browser, the picker pages add ?__emulator_user=... to their links.
 export { startEmulator } from './emulator.ts';
@@ -19,10 +21,14 @@ export type {
   EmulatorOptions,
   FixtureApp,
   FixtureCorp,
+  FixtureDepartment,
+  FixtureMenuButton,
+  FixtureTag,
   FixtureMember,
   FixtureMiniProgram,
   FixtureNonMember,
   Gender,
   RecordedCall,
   SensitiveField,
+  SentMessage,
 } from './types.ts';

@@ -8,7 +8,7 @@ import type { Choice } from './pages.ts';
 import type { EmulatorState } from './state.ts';
 import type { FixtureApp, FixtureCorp } from './types.ts';
 
-export type PageAnswer = { kind: 'html'; status: number; html: string } | { kind: 'redirect'; location: string };
+export type PageAnswer = { kind: 'html'; status: number; html: string; setCookie?: string } | { kind: 'redirect'; location: string };
 
 export interface PageRequest {
   path: string;
@@ -16,6 +16,8 @@ export interface PageRequest {
   userAgent: string;
   /** The X-WeCom-Emulator-User request header: a member's userid or a visitor's openid. */
   emulatorUser: string | undefined;
+  /** The member whose client page (/client) this browser opened last, from its cookie. */
+  cookieUser: string | undefined;
 }
 
 /** Query parameters the emulator's own pages add to links; never part of WeCom's API. */
@@ -82,7 +84,7 @@ function linkWith(req: PageRequest, name: string, value: string): string {
 function choices(req: PageRequest, corp: FixtureCorp, app: FixtureApp | undefined): Choice[] {
   const members = corp.members.map((m) => ({
     label: m.name,
-    detail: `${m.userId}${app && !isVisible(app, m.userId) ? ' · 不在可见范围 outside the visible range' : ''}`,
+    detail: `${m.userId}${app && !isVisible(corp, app, m.userId) ? ' · 不在可见范围 outside the visible range' : ''}`,
     href: linkWith(req, USER_PARAM, m.userId),
   }));
   const visitors = corp.nonMembers.map((n) => ({
@@ -136,7 +138,9 @@ export function authorize(state: EmulatorState, req: PageRequest): PageAnswer {
   // §9: test wxwork/ before MicroMessenger, since WeCom user agents contain both.
   let who: string | undefined;
   if (req.userAgent.includes('wxwork/')) {
-    who = req.emulatorUser ?? corp.members[0]?.userId;
+    // The header, else the member of the client page that opened the link, else the first member.
+    const fromPage = req.cookieUser !== undefined && findMember(corp, req.cookieUser) ? req.cookieUser : undefined;
+    who = req.emulatorUser ?? fromPage ?? corp.members[0]?.userId;
   } else if (req.userAgent.includes('MicroMessenger')) {
     const named = req.emulatorUser !== undefined ? findNonMember(corp, req.emulatorUser) : undefined;
     who = named?.openId ?? corp.nonMembers[0]?.openId;
@@ -150,7 +154,7 @@ export function authorize(state: EmulatorState, req: PageRequest): PageAnswer {
   if (who === undefined) return unknownUser('');
   const actor = resolveActor(corp, who);
   if (!actor) return unknownUser(who);
-  if (effectiveScope === 'snsapi_privateinfo' && app && actor.kind === 'member' && !isVisible(app, actor.userId)) {
+  if (effectiveScope === 'snsapi_privateinfo' && app && actor.kind === 'member' && !isVisible(corp, app, actor.userId)) {
     return page(403, messagePage('你不在该应用的可见范围内', 'You are not in the visible range of this app.', actor.userId));
   }
   const code = state.codes.issue({
@@ -188,7 +192,7 @@ export function webLogin(state: EmulatorState, req: PageRequest, legacy: boolean
   const actor = resolveActor(corp, who);
   if (!actor) return unknownUser(who);
   // §2: "User outside the agent's visible range is told on scan they lack permission".
-  if (actor.kind === 'member' && !isVisible(app, actor.userId)) {
+  if (actor.kind === 'member' && !isVisible(corp, app, actor.userId)) {
     return page(403, messagePage('你没有权限登录该应用', 'You are not in the visible range of this app.', actor.userId));
   }
   const code = state.codes.issue({

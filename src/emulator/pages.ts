@@ -86,6 +86,9 @@ export function qrLoginPage(corpName: string, appName: string, choices: readonly
   );
 }
 
-export function indexPage(lines: readonly string[]): string {
-  return layout('企业微信本地模拟器', 'Local WeCom emulator', html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>`);
+export function indexPage(lines: readonly string[], clients: readonly Choice[] = []): string {
+  const clientList = clients.length
+    ? html`<h2>企业微信客户端 <span class="en" lang="en">WeCom client: workbench, custom menu, messages</span></h2>${choiceList(clients)}`
+    : html``;
+  return layout('企业微信本地模拟器', 'Local WeCom emulator', html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>${clientList}`);
 }

@@ -3,6 +3,7 @@
 // It turns requests into calls of the pure handlers in api.ts, oauth.ts and control.ts, applies
 // the fault switches, records API calls and writes WeCom's envelope. It must never crash on input.
 import { handleApi, isKnownApi } from './api.ts';
+import { clientPage, clientUserFromCookie } from './client-page.ts';
 import { handleControl } from './control.ts';
 import { errmsgFor } from './envelope.ts';
 import { authorize, uriConfirmPage, webLogin } from './oauth.ts';
@@ -97,7 +98,11 @@ function sendPage(res: ServerResponse, answer: PageAnswer): void {
     res.end();
     return;
   }
-  res.writeHead(answer.status, { ...PAGE_HEADERS, 'Content-Length': Buffer.byteLength(answer.html) });
+  res.writeHead(answer.status, {
+    ...PAGE_HEADERS,
+    'Content-Length': Buffer.byteLength(answer.html),
+    ...(answer.setCookie === undefined ? {} : { 'Set-Cookie': answer.setCookie }),
+  });
   res.end(answer.html);
 }
 
@@ -147,7 +152,8 @@ async function handleCgi(ctx: ServerContext, req: IncomingMessage, res: ServerRe
   const answer = fault
     ? { errcode: fault.errcode, body: {} }
     : handleApi(ctx.state, { api, method, query, body, bodyInvalid, ip });
-  const envelope = answer.errcode === 0 ? answer.body : { errcode: answer.errcode, errmsg: errmsgFor(answer.errcode, ip, at), ...answer.body };
+  const text = 'text' in answer ? answer.text : undefined;
+  const envelope = answer.errcode === 0 ? answer.body : { errcode: answer.errcode, errmsg: errmsgFor(answer.errcode, ip, at, text), ...answer.body };
   const errmsg = typeof envelope['errmsg'] === 'string' ? envelope['errmsg'] : 'ok';
   ctx.record({ ...call, errcode: answer.errcode });
   await ctx.sleep(ctx.faults.delayFor(api));
@@ -179,6 +185,7 @@ function pageRequest(req: IncomingMessage, path: string, query: URLSearchParams)
     query,
     userAgent: headerValue(req, 'user-agent') ?? '',
     emulatorUser: headerValue(req, 'x-wecom-emulator-user'),
+    cookieUser: clientUserFromCookie(headerValue(req, 'cookie')),
   };
 }
 
@@ -187,7 +194,15 @@ function index(ctx: ServerContext): PageAnswer {
   for (const corp of ctx.state.fixture.corps) {
     for (const app of corp.apps) lines.push(`corpid=${corp.corpId} agentid=${app.agentId} secret=${app.secret} (${corp.name} / ${app.name})`);
   }
-  return { kind: 'html', status: 200, html: indexPage(lines) };
+  // The client page of each member: the workbench, the custom menu and the messages.
+  const clients = ctx.state.fixture.corps.flatMap((corp) =>
+    corp.members.map((m) => {
+      const query = new URLSearchParams({ user: m.userId });
+      if (ctx.state.fixture.corps.length > 1) query.set('corp', corp.corpId);
+      return { label: m.name, detail: `${m.userId} · ${corp.name}`, href: `/client?${query.toString()}` };
+    }),
+  );
+  return { kind: 'html', status: 200, html: indexPage(lines, clients) };
 }
 
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -218,6 +233,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       return sendPage(res, webLogin(ctx.state, pageReq, true));
     case '/wwopen/uriconfirm':
       return sendPage(res, uriConfirmPage(query));
+    case '/client':
+      return sendPage(res, clientPage(ctx.state, pageReq));
     default:
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('Not Found\n');

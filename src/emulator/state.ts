@@ -1,6 +1,7 @@
 // Everything the request handlers share: the live fixture, the clock and the stores.
 import { randomBytes, createHash } from 'node:crypto';
 import { MiniProgramCodes, OAuthCodes } from './codes.ts';
+import { MessageStore } from './message-store.ts';
 import { AccessTokens, RateWindow, Tickets, UserTickets } from './tokens.ts';
 import type { Clock } from './clock.ts';
 import type { EmulatorFixture, FixtureApp, FixtureCorp, FixtureMember, FixtureMiniProgram, FixtureNonMember } from './types.ts';
@@ -24,14 +25,25 @@ export interface EmulatorState {
   readonly agentTicketRate: RateWindow;
   /** Salt for DeviceId: stable per member for one emulator run, different across runs. */
   readonly runSalt: string;
+  /** What message/send accepted: the members' inboxes, per-member rates, duplicate checks. */
+  readonly messages: MessageStore;
+  readonly messageRateLimit: 'drop' | 'error';
 }
 
-export function createState(fixture: EmulatorFixture, clock: Clock, strict: boolean, expiredTokenErrcode: 42001 | 40014): EmulatorState {
+export function createState(
+  fixture: EmulatorFixture,
+  clock: Clock,
+  strict: boolean,
+  expiredTokenErrcode: 42001 | 40014,
+  messageRateLimit: 'drop' | 'error' = 'drop',
+): EmulatorState {
   return {
     fixture,
     clock,
     strict,
     expiredTokenErrcode,
+    messages: new MessageStore(),
+    messageRateLimit,
     tokens: new AccessTokens(),
     codes: new OAuthCodes(),
     miniProgramCodes: new MiniProgramCodes(),
@@ -68,8 +80,42 @@ export function findMiniProgram(state: EmulatorState, appId: string): { corp: Fi
   return undefined;
 }
 
-export function isVisible(app: FixtureApp, userId: string): boolean {
-  return app.visibleUserIds.includes(userId);
+/**
+ * The app's visible range (可见范围): members listed by userid, members of a listed department
+ * or of one of its sub-departments, members holding a listed tag. user/get
+ * (https://developer.work.weixin.qq.com/document/path/96255), getuserdetail and message/send honour it.
+ */
+export function isVisible(corp: FixtureCorp, app: FixtureApp, userId: string): boolean {
+  if (app.visibleUserIds.includes(userId)) return true;
+  const parties = app.visiblePartyIds ?? [];
+  if (parties.length > 0) {
+    const member = findMember(corp, userId);
+    if (member?.department.some((d) => isPartyInRange(corp, parties, d))) return true;
+  }
+  const tags = app.visibleTagIds ?? [];
+  return tags.length > 0 && (corp.tags ?? []).some((t) => tags.includes(t.tagId) && t.userIds.includes(userId));
+}
+
+/** A department is in a range that lists it or one of its ancestors. */
+export function isPartyInRange(corp: FixtureCorp, rangePartyIds: readonly number[], partyId: number): boolean {
+  const parents = new Map((corp.departments ?? []).map((d) => [d.id, d.parentId]));
+  let current: number | undefined = partyId;
+  // The tree comes from a fixture: stop after as many steps as there are departments (a cycle).
+  for (let steps = 0; current !== undefined && steps <= parents.size; steps++) {
+    if (rangePartyIds.includes(current)) return true;
+    current = parents.get(current);
+  }
+  return false;
+}
+
+/** A department exists when the tree lists it or a member belongs to it. */
+export function partyExists(corp: FixtureCorp, partyId: number): boolean {
+  return (corp.departments ?? []).some((d) => d.id === partyId) || corp.members.some((m) => m.department.includes(partyId));
+}
+
+/** The members of a department and of its sub-departments. */
+export function membersOfParty(corp: FixtureCorp, partyId: number): FixtureMember[] {
+  return corp.members.filter((m) => m.department.some((d) => isPartyInRange(corp, [partyId], d)));
 }
 
 /** Legacy getuserinfo's DeviceId: "random per install" (wecom-api.md §4); here stable per run. */

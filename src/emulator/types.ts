@@ -24,6 +24,39 @@ export interface FixtureMember {
   address?: string;
   telephone?: string;
   alias?: string;
+  /**
+   * false: the member has no basic licence (基础接口许可), so message/send lists them in
+   * `unlicenseduser` and does not deliver (https://developer.work.weixin.qq.com/document/path/90236). Default true.
+   */
+  licensed?: boolean;
+}
+
+/** A department (部门); `parentId` links it into the tree (the root has none). */
+export interface FixtureDepartment {
+  id: number;
+  name: string;
+  parentId?: number;
+}
+
+/** A tag (标签) and the members holding it. */
+export interface FixtureTag {
+  tagId: number;
+  name: string;
+  userIds: string[];
+}
+
+/**
+ * A custom-menu button as menu/create takes it and menu/get returns it
+ * (https://developer.work.weixin.qq.com/document/path/90231): WeCom's field names.
+ */
+export interface FixtureMenuButton {
+  name: string;
+  type?: string;
+  key?: string;
+  url?: string;
+  appid?: string;
+  pagepath?: string;
+  sub_button?: FixtureMenuButton[];
 }
 
 /** Someone who opens a corp link in personal WeChat: identified by an openid (wecom-api.md §1, §4). */
@@ -51,10 +84,20 @@ export interface FixtureApp {
   /** When set, every API except gettoken from another IP answers 60020 (wecom-api.md §10). */
   trustedIps?: string[];
   visibleUserIds: string[];
+  /** Departments in the visible range (with their sub-departments); default none. */
+  visiblePartyIds?: number[];
+  /** Tags in the visible range (their members are visible); default none. */
+  visibleTagIds?: number[];
   /** true = every sensitive field, false = none, or the list of enabled fields. */
   sensitiveFieldsEnabled: boolean | SensitiveField[];
   /** Apps created after 2022-06-20 get no avatar/mobile/email/... from user/get (wecom-api.md §5). */
   createdAfter20220620: boolean;
+  /** 应用主页 (agent/set `home_url`, https://developer.work.weixin.qq.com/document/path/90228): what the workbench opens. */
+  homeUrl?: string;
+  /** agent/get `description`. */
+  description?: string;
+  /** The custom menu (自定义菜单) that menu/create stored; none until then. */
+  menu?: FixtureMenuButton[];
 }
 
 export interface FixtureCorp {
@@ -64,6 +107,9 @@ export interface FixtureCorp {
   members: FixtureMember[];
   nonMembers: FixtureNonMember[];
   miniPrograms: FixtureMiniProgram[];
+  /** The department tree; a member's department ids that are not listed here still exist. */
+  departments?: FixtureDepartment[];
+  tags?: FixtureTag[];
 }
 
 export interface EmulatorFixture {
@@ -83,6 +129,12 @@ export interface EmulatorOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** What an expired token answers; default 42001 (some users see 40014, wecom-api.md §8). */
   expiredTokenErrcode?: 42001 | 40014;
+  /**
+   * What a member over WeCom's per-app limit of 30 messages a minute or 1,000 an hour gets:
+   * 'drop' (default; the documentation says the excess is dropped, 丢弃不下发) or 'error'
+   * (the whole message/send answers 45009, as WeCom staff describe it).
+   */
+  messageRateLimit?: 'drop' | 'error';
 }
 
 export interface EmulatorClock {
@@ -118,6 +170,30 @@ export interface RecordedCall {
   ip: string;
 }
 
+/** An app message accepted by message/send (https://developer.work.weixin.qq.com/document/path/90236). */
+export interface SentMessage {
+  msgid: string;
+  corpId: string;
+  agentId: number;
+  msgtype: string;
+  /** The message body under its msgtype key as delivered: over-long fields cut to WeCom's byte limits. */
+  content: Record<string, unknown>;
+  /** Fields that were longer than WeCom keeps and arrived cut, e.g. 'textcard.description'. */
+  truncated: string[];
+  /** Members who received it (in the visible range, licensed, under the rate limit). */
+  deliveredTo: string[];
+  invalidUsers: string[];
+  invalidParties: string[];
+  invalidTags: string[];
+  unlicensedUsers: string[];
+  /** Recipients over the per-member rate limit: accepted but not delivered. */
+  dropped: string[];
+  /** Emulator clock, ms. */
+  sentAt: number;
+  /** Set by message/recall. */
+  recalledAt?: number;
+}
+
 export interface Emulator {
   /** 'http://127.0.0.1:PORT' (or https), no trailing slash. */
   readonly url: string;
@@ -128,6 +204,10 @@ export interface Emulator {
   readonly calls: readonly RecordedCall[];
   callCount(api?: string): number;
   clearCalls(): void;
+  /** Every message message/send accepted, oldest first (the newest 10,000). */
+  readonly messages: readonly SentMessage[];
+  /** What a member's WeCom shows: the messages delivered to them, oldest first, recalled ones included. */
+  inbox(userId: string, options?: { corpId?: string; agentId?: number }): SentMessage[];
   revokeTokens(filter?: { corpId?: string; agentId?: number }): void;
   /** Stands for `wx.qy.login` on a device: a js_code for jscode2session. */
   issueMiniProgramCode(input: { userId: string; corpId?: string; appId?: string }): string;

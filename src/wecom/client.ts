@@ -35,6 +35,13 @@ import { assertCode, normaliseIdentity } from './identity.ts';
 import type { IdentityEndpoint, WeComIdentity } from './identity.ts';
 import { jsapiSignature, randomNonce } from './jsapi.ts';
 import type { AgentConfig, JsapiConfig } from './jsapi.ts';
+import type { ApiCall } from './api-call.ts';
+import { getAgent, setAgent } from './agent.ts';
+import type { AgentSettings, WeComAgent } from './agent.ts';
+import { createMenu, deleteMenu, getMenu } from './menu.ts';
+import type { MenuItem } from './menu.ts';
+import { recallMessage, sendMessage } from './messages.ts';
+import type { SendMessageInput, SendMessageResult } from './messages.ts';
 import type { WeComLogger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import { MemoryTokenCache } from './memory-token-cache.ts';
@@ -118,6 +125,8 @@ interface CallInit {
   secrets?: readonly string[];
   /** Retry `-1` with backoff: only for calls that are safe to repeat. */
   idempotent: boolean;
+  /** Errcodes whose body is returned for the caller to read instead of thrown (see api-call.ts). */
+  answerErrcodes?: readonly number[];
 }
 
 const KNOWN_OPTIONS = [
@@ -261,6 +270,8 @@ export class WeComClient {
   readonly #agentConfigTicket: CachedCredentialSource;
   readonly #cache: TokenCache;
   readonly #appKey: string;
+  /** What the API modules (messages.ts, menu.ts, agent.ts) call WeCom through. */
+  readonly #api: ApiCall = (api, init) => this.#call(api, init);
 
   constructor(options: WeComClientOptions) {
     validateOptions(options);
@@ -483,6 +494,41 @@ export class WeComClient {
     return buildWebLoginUrl({ loginBaseUrl: this.loginBaseUrl, corpId: this.corpId, ...options, agentId });
   }
 
+  /** Send an app message (message/send, once, never retried): see messages.ts. */
+  sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
+    return sendMessage(this.#api, this.agentId, input);
+  }
+
+  /** Take back a message sent in the last 24 hours (message/recall). */
+  recallMessage(msgid: string): Promise<void> {
+    return recallMessage(this.#api, msgid);
+  }
+
+  /** Replace the app's custom menu (menu/create): see menu.ts. */
+  createMenu(buttons: readonly MenuItem[]): Promise<void> {
+    return createMenu(this.#api, this.agentId, buttons);
+  }
+
+  /** The app's custom menu, or undefined when it has none (menu/get). */
+  getMenu(): Promise<MenuItem[] | undefined> {
+    return getMenu(this.#api, this.agentId);
+  }
+
+  /** Remove the app's custom menu (menu/delete). */
+  deleteMenu(): Promise<void> {
+    return deleteMenu(this.#api, this.agentId);
+  }
+
+  /** The app's settings, homepage included (agent/get). */
+  getAgent(): Promise<WeComAgent> {
+    return getAgent(this.#api, this.agentId);
+  }
+
+  /** Change the app's settings, e.g. `{ homeUrl }` (agent/set, self-built apps): see agent.ts. */
+  setAgent(settings: AgentSettings): Promise<void> {
+    return setAgent(this.#api, this.agentId, settings);
+  }
+
   /** Destroy the keep-alive agents. The client must not be used afterwards. */
   close(): void {
     this.#transport.close();
@@ -549,7 +595,9 @@ export class WeComClient {
     const began = performance.now();
     try {
       const body = await this.#exchange(api, init, token);
-      publish(channels.wecomCall, { api, errcode: 0, httpStatus: 200, durationMs: performance.now() - began, retried, corpId: this.corpId });
+      // An errcode the caller asked to read itself (answerErrcodes, e.g. 81013) comes back as a body.
+      const errcode = typeof body.errcode === 'number' ? body.errcode : 0;
+      publish(channels.wecomCall, { api, errcode, httpStatus: 200, durationMs: performance.now() - began, retried, corpId: this.corpId });
       return body;
     } catch (err) {
       publish(channels.wecomCall, {
@@ -589,6 +637,7 @@ export class WeComClient {
     const errcode = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : 0;
     if (errcode === 0) return body;
     const errmsg = redact(typeof body.errmsg === 'string' ? body.errmsg : '', secrets);
+    if (init.answerErrcodes?.includes(errcode)) return { ...body, errcode, errmsg };
     const error = errorFromEnvelope(api, errcode, errmsg);
     // debug: the caller (the login, an app route) reports what the error meant, once.
     this.#logger.debug?.('wecom api error', { api, errcode, error: error.name });

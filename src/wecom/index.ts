@@ -35,3 +35,20 @@ export type { JsapiSignatureInput, JsapiConfig, AgentConfig } from './jsapi.ts';
 export type { WeComLogger } from './logger.ts';
 export type { HttpTimeouts } from './http.ts';
 export type { BusyRetryOptions } from './retry.ts';
+export { WeComRequestError, WECOM_INVALID_REQUEST } from './request-error.ts';
+export { WeComRecipientsError, prepareMessage, truncateToBytes, MESSAGE_LIMITS } from './messages.ts';
+export type {
+  AppMessage,
+  MessageRecipients,
+  NewsArticle,
+  SendMessageInput,
+  SendMessageOptions,
+  SendMessageResult,
+  TextCard,
+  TextNoticeCard,
+  TruncatedField,
+} from './messages.ts';
+export { prepareMenu, MENU_LIMITS } from './menu.ts';
+export type { MenuButton, MenuGroup, MenuItem, MenuKeyType } from './menu.ts';
+export { prepareAgentSettings, AGENT_LIMITS } from './agent.ts';
+export type { AgentSettings, WeComAgent } from './agent.ts';
