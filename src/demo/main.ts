@@ -71,7 +71,10 @@ const { app, wecom, metrics } = createDemoApp({
 
 const server = app.listen(port, () => {
   console.log(`express-wecom-auth demo on ${publicUrl}  (sessions: ${store ? 'Redis' : 'memory'})`);
-  if (emulator) console.log(`WeCom emulator on ${emulator.url}: open ${publicUrl}/ in a browser and pick a member.`);
+  if (emulator) {
+    console.log(`WeCom emulator on ${emulator.url}: open ${publicUrl}/ in a browser and pick a member,`);
+    console.log(`or ${emulator.url}/client?user=zhangsan for 张三's WeCom (workbench, menu, message cards).`);
+  }
 });
 
 function shutdown(): void {
