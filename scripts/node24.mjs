@@ -71,10 +71,9 @@ if (args[0] === '--path') {
 
 const child = spawn(args[0], args.slice(1), { stdio: 'inherit', env, shell: WIN });
 child.on('error', (err) => stop(`cannot run ${args[0]}: ${err.message}`, 127));
-// Ctrl-C reaches the child from the terminal already (same process group); a second SIGINT would
-// cut its graceful shutdown short. A SIGTERM or SIGHUP sent to this process alone is passed on.
-process.on('SIGINT', () => undefined);
-for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+// Signals sent to this process (npm passes SIGINT and SIGTERM on to its scripts) go to the child,
+// and this process exits when it does, with its exit code.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
   process.exit(signal ? 128 + (os.constants.signals[signal] || 0) : (code ?? 1));
 });
