@@ -23,7 +23,7 @@ function run(args: string[], onListening?: (url: string) => Promise<void>, stopW
     let stdout = '';
     let stderr = '';
     let started = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(stdout);

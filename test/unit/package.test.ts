@@ -1,92 +1,264 @@
 /**
- * The package as users get it: `npm pack`, unpacked into a node_modules folder, imported by its
- * public names (not by our source paths), its CLIs run from the packed files.
+ * The package as users get it: `npm pack`, installed by npm into a small consumer project in a
+ * temp dir, then used by its public names from ESM, from CommonJS (`require()` of ESM, Node >=
+ * 22.12, which fails on any top-level await) and from TypeScript with `module` node16, nodenext
+ * and bundler (the repo's own tsc), and its two CLIs run from the consumer's node_modules/.bin.
+ *
+ * Offline: the consumer's package-lock.json is cut out of the repo's own lockfile (the versions
+ * of express, express-session, redis, connect-redis, the @types and the package's dependencies
+ * that the repo is tested with), so `npm ci --offline` takes everything from the npm cache that
+ * the repo's own `npm ci` filled.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// Inside the repo, so that the unpacked package finds its dependencies in the repo's node_modules.
-const WORK = path.join(ROOT, 'test-output', 'package');
-const INSTALLED = path.join(WORK, 'node_modules', 'express-wecom-auth');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+interface Manifest {
+  name: string;
+  version: string;
+  license?: string;
+  bin?: Record<string, string>;
+  engines?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+interface LockEntry extends Partial<Manifest> {
+  optionalDependencies?: Record<string, string>;
+  dev?: boolean;
+  devOptional?: boolean;
+  peer?: boolean;
+}
+
+/** npm and the scripts it starts see npm_config_* of the outer `npm test`: keep them out of the consumer. */
+const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { cwd: WORK }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    execFile(cmd, args, { cwd, env: CLEAN_ENV, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr });
     });
   });
 }
 
-describe('the packed package', () => {
-  before(() => {
-    rmSync(WORK, { recursive: true, force: true });
-    mkdirSync(INSTALLED, { recursive: true });
+/**
+ * A package-lock.json for a project that depends on `roots` (at the repo's locked versions) and on
+ * the tarball: the closure of those packages in the repo's lockfile, resolved the way Node
+ * resolves (nearest node_modules first), so the tree npm lays out is the one the repo runs on.
+ */
+function consumerLock(packed: Manifest, tarball: string, roots: string[]): { manifest: object; lock: object } {
+  const repoLock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const all = repoLock.packages;
+  const find = (from: string, name: string): string | undefined => {
+    for (let dir = from; ; dir = dir.includes('/node_modules/') ? dir.slice(0, dir.lastIndexOf('/node_modules/')) : '') {
+      const candidate = `${dir ? `${dir}/` : ''}node_modules/${name}`;
+      if (all[candidate]) return candidate;
+      if (!dir) return undefined;
+    }
+  };
+  const packages: Record<string, LockEntry> = {};
+  const queue: string[] = [];
+  const need = (from: string, entry: LockEntry, name: string): void => {
+    const at = find(from, name);
+    if (at) queue.push(at);
+    else if (!entry.peerDependenciesMeta?.[name]?.optional && !entry.optionalDependencies?.[name]) {
+      throw new Error(`${name} (needed by ${from || entry.name}) is not in package-lock.json: run npm install`);
+    }
+  };
+  const ownDeps = { ...packed.dependencies, ...packed.peerDependencies };
+  for (const name of new Set([...Object.keys(ownDeps), ...roots])) need('', packed, name);
+  for (let at = queue.pop(); at !== undefined; at = queue.pop()) {
+    if (packages[at]) continue;
+    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = all[at] as LockEntry;
+    packages[at] = entry;
+    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })) need(at, entry, name);
+  }
+  const dependencies: Record<string, string> = { [packed.name]: `file:${tarball}` };
+  for (const name of roots) dependencies[name] = all[`node_modules/${name}`]?.version ?? '';
+  const { name, version, license, bin, engines, peerDependencies, peerDependenciesMeta } = packed;
+  packages[`node_modules/${name}`] = {
+    version, resolved: `file:${tarball}`, license, bin, engines, dependencies: packed.dependencies, peerDependencies, peerDependenciesMeta,
+  } as LockEntry;
+  return {
+    manifest: { name: 'consumer', private: true, type: 'module', dependencies },
+    lock: { name: 'consumer', lockfileVersion: 3, requires: true, packages: { '': { name: 'consumer', dependencies }, ...packages } },
+  };
+}
+
+// What an app written against the package does, in each way it can load it.
+const ESM_USE = `
+import { wecomAuth, WeComClient, WeComApiError } from 'express-wecom-auth';
+import { RedisTokenCache, createRedisSessionStore } from 'express-wecom-auth/redis';
+import { startEmulator } from 'express-wecom-auth/emulator';
+import { createMetrics } from 'express-wecom-auth/metrics';
+const emulator = await startEmulator({ port: 0 });
+const wecom = wecomAuth({ corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl: 'http://localhost:3000', apiBaseUrl: emulator.url });
+const metrics = createMetrics();
+const token = await wecom.client.getAccessToken();
+const scraped = await metrics.registry.metrics();
+metrics.close();
+console.log(JSON.stringify({
+  types: [typeof wecomAuth, typeof WeComClient, typeof WeComApiError, typeof RedisTokenCache, typeof createRedisSessionStore],
+  metrics: scraped.includes('wecom_auth_wecom_calls_total{api="gettoken",errcode="0"} 1'),
+  token: token.length > 0,
+  page: wecom.views.renderHtml(wecom.views.context({ headers: {} }, 'signed-out')).includes('你已退出登录'),
+}));
+wecom.close();
+await emulator.close();
+`;
+const CJS_USE = `
+const { wecomAuth, WeComClient, WeComApiError } = require('express-wecom-auth');
+const { RedisTokenCache, createRedisSessionStore } = require('express-wecom-auth/redis');
+const { startEmulator } = require('express-wecom-auth/emulator');
+(async () => {
+  const emulator = await startEmulator({ port: 0 });
+  const wecom = wecomAuth({ corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl: 'http://localhost:3000', apiBaseUrl: emulator.url });
+  const token = await wecom.client.getAccessToken();
+  console.log(JSON.stringify({
+    types: [typeof wecomAuth, typeof WeComClient, typeof WeComApiError, typeof RedisTokenCache, typeof createRedisSessionStore],
+    token: token.length > 0,
+    from: require.resolve('express-wecom-auth'),
+  }));
+  wecom.close();
+  await emulator.close();
+})();
+`;
+const TS_APP = `
+import express from 'express';
+import session from 'express-session';
+import { createClient } from 'redis';
+import { wecomAuth, type WeComAuth } from 'express-wecom-auth';
+import { RedisTokenCache, createRedisSessionStore } from 'express-wecom-auth/redis';
+import { startEmulator } from 'express-wecom-auth/emulator';
+
+const emulator = await startEmulator({ port: 0 });
+const redis = createClient({ url: 'redis://127.0.0.1:6379' });
+const wecom: WeComAuth = wecomAuth({
+  corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl: 'http://localhost:3000',
+  apiBaseUrl: emulator.url, tokenCache: new RedisTokenCache(redis),
+});
+// @ts-expect-error the options are typed: corpId is a string
+wecomAuth({ corpId: 1, agentId: 1000002, secret: 'demo-secret', baseUrl: 'http://localhost:3000' });
+
+const app = express();
+app.use(session({ store: createRedisSessionStore({ client: redis }), secret: 's', resave: false, saveUninitialized: false }));
+app.use(wecom.router);
+app.get('/me', wecom.requireUser(), (req, res) => {
+  const agentId: number = req.wecomUser!.agentId;
+  res.json({ agentId, userId: req.session.wecom?.userId });
+});
+app.use(wecom.errorHandler());
+
+// A type that the package's .d.ts could not resolve (a missing @types package) would silently be
+// any, and these assignments would compile.
+// @ts-expect-error an express RequestHandler is not a number
+export const router: number = wecom.router;
+// @ts-expect-error an express ErrorRequestHandler is not a number
+export const errorHandler: number = wecom.errorHandler();
+// @ts-expect-error connect-redis's RedisStore is not a number
+export const store: number = createRedisSessionStore({ client: redis });
+`;
+// CommonJS TypeScript: the imports compile to require(), which TypeScript allows for ESM packages under nodenext.
+const CTS_APP = `
+import { wecomAuth } from 'express-wecom-auth';
+import { RedisTokenCache } from 'express-wecom-auth/redis';
+const wecom = wecomAuth({ corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl: 'http://localhost:3000' });
+const handler: import('express').RequestHandler = wecom.requireUser();
+export = { wecom, handler, RedisTokenCache };
+`;
+const TS_MODES: Record<string, { compilerOptions: object; files: string[] }> = {
+  node16: { compilerOptions: { module: 'node16' }, files: ['app.ts'] },
+  nodenext: { compilerOptions: { module: 'nodenext' }, files: ['app.ts', 'app-cjs.cts'] },
+  bundler: { compilerOptions: { module: 'preserve', moduleResolution: 'bundler' }, files: ['app.ts'] },
+};
+
+describe('the packed package, installed by npm into a consumer project', () => {
+  let work: string;
+  let consumer: string;
+  let tarball: string;
+  let files: string[];
+
+  before(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'ewa-package-'));
+    consumer = path.join(work, 'consumer');
+    mkdirSync(consumer);
     // `npm pack` runs `prepare` (the build) and prints the tarball's name on its last line.
-    const out = execFileSync(NPM, ['pack', '--silent', '--pack-destination', WORK], { cwd: ROOT, encoding: 'utf8' });
-    const tarball = path.join(WORK, out.trim().split('\n').at(-1) ?? '');
-    execFileSync('tar', ['-xzf', tarball, '-C', INSTALLED, '--strip-components=1']);
+    const out = execFileSync(NPM, ['pack', '--silent', '--pack-destination', consumer], { cwd: ROOT, encoding: 'utf8', env: CLEAN_ENV });
+    tarball = out.trim().split('\n').at(-1) ?? '';
+    files = execFileSync('tar', ['-tzf', path.join(consumer, tarball)], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const packed = JSON.parse(execFileSync('tar', ['-xzOf', path.join(consumer, tarball), 'package/package.json'], { encoding: 'utf8' })) as Manifest;
+    const { manifest, lock } = consumerLock(packed, tarball, [...Object.keys(packed.peerDependencies ?? {}), '@types/node']);
+    writeFileSync(path.join(consumer, 'package.json'), JSON.stringify(manifest, null, 2));
+    writeFileSync(path.join(consumer, 'package-lock.json'), JSON.stringify(lock, null, 2));
+    const install = await run(NPM, ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], consumer);
+    assert.equal(install.code, 0, `npm ci --offline in the consumer (it needs the npm cache that the repo's own \`npm ci\` filled):\n${install.stderr}`);
+    writeFileSync(path.join(consumer, 'use.mjs'), ESM_USE);
+    writeFileSync(path.join(consumer, 'use.cjs'), CJS_USE);
+    writeFileSync(path.join(consumer, 'app.ts'), TS_APP);
+    writeFileSync(path.join(consumer, 'app-cjs.cts'), CTS_APP);
+    for (const [mode, config] of Object.entries(TS_MODES)) {
+      const compilerOptions = { target: 'es2022', lib: ['es2023'], types: ['node'], strict: true, noEmit: true, skipLibCheck: true, ...config.compilerOptions };
+      writeFileSync(path.join(consumer, `tsconfig.${mode}.json`), JSON.stringify({ compilerOptions, files: config.files }, null, 2));
+    }
   });
   after(() => {
-    rmSync(WORK, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('holds the build, the views and the README, and no sources or tests', () => {
-    const files = execFileSync('tar', ['-tzf', path.join(WORK, readdirTarball())], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  it('holds the build, the views, README and LICENSE: no sources, tests or source maps', () => {
+    assert.deepEqual([...new Set(files.map((f) => f.split('/').slice(0, 2).join('/')))].sort(), [
+      'package/LICENSE', 'package/README.md', 'package/dist', 'package/package.json', 'package/views',
+    ]);
     assert.ok(files.includes('package/dist/index.js'));
     assert.ok(files.includes('package/dist/index.d.ts'));
     assert.ok(files.includes('package/views/layout.html'));
-    assert.ok(files.includes('package/README.md'));
-    assert.ok(!files.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/') || f.startsWith('package/bench/')));
+    assert.deepEqual(files.filter((f) => !/\.(js|d\.ts|html|json|md)$/.test(f) && f !== 'package/LICENSE'), []);
   });
 
-  it('imports by its public names: the main entry without any Redis package, ./redis, ./emulator', async () => {
-    writeFileSync(path.join(WORK, 'use.mjs'), `
-      import { wecomAuth, WeComClient, buildEntryLinks, WeComApiError } from 'express-wecom-auth';
-      import { RedisTokenCache, createRedisSessionStore } from 'express-wecom-auth/redis';
-      import { startEmulator } from 'express-wecom-auth/emulator';
-      const emulator = await startEmulator({ port: 0 });
-      const wecom = wecomAuth({ corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl: 'http://localhost:3000', apiBaseUrl: emulator.url });
-      const token = await wecom.client.getAccessToken();
-      console.log(JSON.stringify({
-        types: [typeof wecomAuth, typeof WeComClient, typeof buildEntryLinks, typeof WeComApiError, typeof RedisTokenCache, typeof createRedisSessionStore],
-        token: token.length > 0,
-        page: wecom.views.renderHtml(wecom.views.context({ headers: {} }, 'signed-out')).includes('你已退出登录'),
-      }));
-      wecom.close();
-      await emulator.close();
-    `);
-    const r = await run('use.mjs', []);
+  it('installs with its peers at the versions the repo is tested with (npm ls finds no problem)', async () => {
+    const ls = await run(NPM, ['ls', '--all', '--offline'], consumer);
+    assert.equal(ls.code, 0, ls.stdout + ls.stderr);
+    assert.match(ls.stdout, /express-wecom-auth@/);
+  });
+
+  it('imports from ESM by its public names: the main entry, ./redis, ./emulator, ./metrics', async () => {
+    const r = await run(process.execPath, ['use.mjs'], consumer);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { types: ['function', 'function', 'function', 'function', 'function', 'function'], token: true, page: true });
-    // The main entry must not need the optional peers (connect-redis, redis).
-    const main = readFileSync(path.join(INSTALLED, 'dist', 'index.js'), 'utf8');
-    assert.doesNotMatch(main, /connect-redis|from 'redis'/);
+    assert.deepEqual(JSON.parse(r.stdout), { types: ['function', 'function', 'function', 'function', 'function'], metrics: true, token: true, page: true });
+    // The main entry must not need the optional peers (connect-redis, redis, prom-client).
+    const main = readFileSync(path.join(consumer, 'node_modules', 'express-wecom-auth', 'dist', 'index.js'), 'utf8');
+    assert.doesNotMatch(main, /connect-redis|from 'redis'|prom-client/);
   });
 
-  it('runs its two CLIs from the packed files', async () => {
-    const pkg = JSON.parse(readFileSync(path.join(INSTALLED, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    for (const bin of Object.values(pkg.bin)) {
-      const file = path.join(INSTALLED, bin);
-      assert.ok(existsSync(file), bin);
-      assert.match(readFileSync(file, 'utf8'), /^#!\/usr\/bin\/env node\n/);
-    }
-    const link = await run(path.join(INSTALLED, pkg.bin['express-wecom-auth'] ?? ''), ['link', '--corp-id', 'ww1', '--agent-id', '2', '--url', 'https://a.example/x', '--json']);
+  it('loads from CommonJS with require() (no top-level await in what it loads)', async () => {
+    const r = await run(process.execPath, ['use.cjs'], consumer);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { types: string[]; token: boolean; from: string };
+    assert.deepEqual(out.types, ['function', 'function', 'function', 'function', 'function']);
+    assert.equal(out.token, true);
+    assert.ok(out.from.startsWith(path.join(realpathSync(consumer), 'node_modules', 'express-wecom-auth')), out.from);
+  });
+
+  it('type-checks from TypeScript with module node16, nodenext (ESM and CommonJS) and bundler', async () => {
+    const results = await Promise.all(Object.keys(TS_MODES).map((mode) => run(process.execPath, [TSC, '-p', `tsconfig.${mode}.json`], consumer)));
+    Object.keys(TS_MODES).forEach((mode, i) => assert.equal(results[i]?.code, 0, `module ${mode}:\n${results[i]?.stdout}${results[i]?.stderr}`));
+  });
+
+  it("runs its two CLIs from the consumer's node_modules/.bin", async () => {
+    const bin = path.join(consumer, 'node_modules', '.bin');
+    const link = await run(path.join(bin, 'express-wecom-auth'), ['link', '--corp-id', 'ww1', '--agent-id', '2', '--url', 'https://a.example/x', '--json'], consumer);
     assert.equal(link.code, 0, link.stderr);
     assert.equal((JSON.parse(link.stdout) as { appUrl: string }).appUrl, 'https://a.example/x');
-    const help = await run(path.join(INSTALLED, pkg.bin['wecom-emulator'] ?? ''), ['--help']);
+    const help = await run(path.join(bin, 'wecom-emulator'), ['--help'], consumer);
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /wecom-emulator/);
   });
 });
-
-function readdirTarball(): string {
-  const name = execFileSync('ls', [WORK], { encoding: 'utf8' }).split('\n').find((f) => f.endsWith('.tgz'));
-  if (!name) throw new Error('no tarball');
-  return name;
-}
