@@ -6,6 +6,10 @@
  */
 import type { TokenCache } from './wecom/token-cache.ts';
 import { safeReturnTo } from './express/return-to.ts';
+import {
+  WeComOptionsError, agentIdOption, appKeyOption, booleanOption, corpIdOption, functionOption, numberOption, optionsObject, rejectUnknown,
+  requiredString, secretsOption, wecomBaseUrlOption, COOKIE_NAME,
+} from './options.ts';
 import { derivedTransactionSecret } from './express/transactions.ts';
 import type { WeComLogger } from './wecom/index.ts';
 import type { PageRenderer } from './express/views.ts';
@@ -177,15 +181,11 @@ export interface ResolvedConfig {
   readonly logger: WeComLogger | undefined;
 }
 
-/** Thrown at startup for an option that cannot work. */
-export class WeComAuthConfigError extends Error {
-  readonly code = 'WECOM_AUTH_CONFIG';
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super(`express-wecom-auth: option \`${option}\`: ${message}`);
-    this.name = 'WeComAuthConfigError';
-    this.option = option;
-  }
+const WHERE = 'wecomAuth';
+
+/** A WeComOptionsError of wecomAuth() (kept short: every check below reports through it). */
+function optionError(option: string, message: string): WeComOptionsError {
+  return new WeComOptionsError(WHERE, option, message);
 }
 
 const KNOWN_OPTIONS = [
@@ -195,47 +195,48 @@ const KNOWN_OPTIONS = [
 ] as const;
 
 export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
-  if (options === null || typeof options !== 'object') {
-    throw new WeComAuthConfigError('options', 'pass an object such as { corpId, agentId, secret, baseUrl }.');
-  }
-  rejectUnknownOptions(options as unknown as Record<string, unknown>);
+  optionsObject(WHERE, options, '{ corpId, agentId, secret, baseUrl }');
+  rejectUnknown(WHERE, options, KNOWN_OPTIONS);
 
-  const corpId = requireString(options.corpId, 'corpId', 'the corporation ID (企业ID) from the admin console, e.g. "ww1234567890abcdef"');
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(corpId)) {
-    throw new WeComAuthConfigError('corpId', `"${corpId}" does not look like a corporation ID (letters and digits, e.g. "ww1234567890abcdef").`);
-  }
-  const agentId = parseAgentId(options.agentId);
-  const secret = requireString(options.secret, 'secret', "the app's Secret from 应用管理 -> your app -> Secret");
+  const corpId = corpIdOption(WHERE, options.corpId);
+  const agentId = agentIdOption(WHERE, options.agentId);
+  const secret = requiredString(WHERE, options.secret, 'secret', "the app's Secret from 应用管理 -> your app -> Secret");
   const origin = parseBaseUrl(options.baseUrl);
 
-  if (options.routes !== undefined) rejectUnknownOptions(options.routes as Record<string, unknown>, ROUTE_OPTIONS, 'routes.');
+  if (options.routes !== undefined) rejectUnknown(WHERE, optionsObject(WHERE, options.routes, '{ login, callback, logout }'), ROUTE_OPTIONS, 'routes.');
+  if (options.hooks !== undefined) rejectUnknown(WHERE, optionsObject(WHERE, options.hooks, '{ onLogin, onLoginFailed }'), HOOK_OPTIONS, 'hooks.');
+  const hooks: WeComAuthHooks = {
+    ...(options.hooks?.onLogin ? { onLogin: functionOption(WHERE, options.hooks.onLogin, 'hooks.onLogin', '(user, req) => user | undefined') } : {}),
+    ...(options.hooks?.onLoginFailed ? { onLoginFailed: functionOption(WHERE, options.hooks.onLoginFailed, 'hooks.onLoginFailed', '(failure, req) => void') } : {}),
+  };
   const routes = {
     login: routePath(options.routes?.login ?? '/auth/wecom/login', 'routes.login'),
     callback: routePath(options.routes?.callback ?? '/auth/wecom/callback', 'routes.callback'),
     logout: routePath(options.routes?.logout ?? '/auth/wecom/logout', 'routes.logout'),
   };
   if (new Set(Object.values(routes)).size !== 3) {
-    throw new WeComAuthConfigError('routes', 'login, callback and logout must be three different paths.');
+    throw optionError('routes', 'login, callback and logout must be three different paths.');
   }
 
   const scope = options.scope ?? 'snsapi_base';
   if (scope !== 'snsapi_base' && scope !== 'snsapi_privateinfo') {
-    throw new WeComAuthConfigError('scope', `must be "snsapi_base" or "snsapi_privateinfo", got ${JSON.stringify(scope)}.`);
+    throw optionError('scope', `must be "snsapi_base" or "snsapi_privateinfo", got ${JSON.stringify(scope)}.`);
   }
   // Only auth/getuserinfo is documented to return the user_ticket that privateinfo is for.
   const identityEndpoint = options.identityEndpoint ?? (scope === 'snsapi_privateinfo' ? 'auth/getuserinfo' : 'user/getuserinfo');
   if (identityEndpoint !== 'user/getuserinfo' && identityEndpoint !== 'auth/getuserinfo') {
-    throw new WeComAuthConfigError('identityEndpoint', `must be "user/getuserinfo" or "auth/getuserinfo", got ${JSON.stringify(identityEndpoint)}.`);
+    throw optionError('identityEndpoint', `must be "user/getuserinfo" or "auth/getuserinfo", got ${JSON.stringify(identityEndpoint)}.`);
   }
 
   const defaultReturnTo = localPath(options.defaultReturnTo ?? '/', 'defaultReturnTo', origin);
   const afterLogout = options.afterLogout === undefined ? undefined : localPath(options.afterLogout, 'afterLogout', origin);
 
-  const miniProgram = resolveMiniProgram(options.miniProgram, corpId, options.checkVisibility ?? true);
+  const checkVisibility = booleanOption(WHERE, options.checkVisibility, 'checkVisibility') ?? true;
+  const miniProgram = resolveMiniProgram(options.miniProgram, corpId, checkVisibility);
   const jssdk = resolveJssdk(options.jssdk);
   const paths = [...Object.values(routes), miniProgram?.path, jssdk?.path].filter((p): p is string => p !== undefined);
   if (new Set(paths).size !== paths.length) {
-    throw new WeComAuthConfigError('routes', 'the login, callback and logout routes, miniProgram.path and jssdk.path must all be different paths.');
+    throw optionError('routes', 'the login, callback and logout routes, miniProgram.path and jssdk.path must all be different paths.');
   }
 
   return Object.freeze({
@@ -247,28 +248,28 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     callbackUrl: origin + routes.callback,
     scope,
     identityEndpoint,
-    apiBaseUrl: optionalUrl(options.apiBaseUrl, 'apiBaseUrl'),
-    oauthBaseUrl: optionalUrl(options.oauthBaseUrl, 'oauthBaseUrl'),
-    loginBaseUrl: optionalUrl(options.loginBaseUrl, 'loginBaseUrl'),
-    allowNonMembers: options.allowNonMembers ?? false,
-    checkVisibility: options.checkVisibility ?? true,
-    visibilityCacheMs: optionalNonNegative(options.visibilityCacheMs, 'visibilityCacheMs') ?? 300_000,
-    wecomClientOnly: options.wecomClientOnly ?? false,
+    apiBaseUrl: wecomBaseUrlOption(WHERE, options.apiBaseUrl, 'apiBaseUrl'),
+    oauthBaseUrl: wecomBaseUrlOption(WHERE, options.oauthBaseUrl, 'oauthBaseUrl'),
+    loginBaseUrl: wecomBaseUrlOption(WHERE, options.loginBaseUrl, 'loginBaseUrl'),
+    allowNonMembers: booleanOption(WHERE, options.allowNonMembers, 'allowNonMembers') ?? false,
+    checkVisibility,
+    visibilityCacheMs: numberOption(WHERE, options.visibilityCacheMs, 'visibilityCacheMs', { min: 0 }) ?? 300_000,
+    wecomClientOnly: booleanOption(WHERE, options.wecomClientOnly, 'wecomClientOnly') ?? false,
     profileFields: resolveProfile(options.profile, scope),
-    appKey: resolveAppKey(options.appKey),
+    appKey: appKeyOption(WHERE, options.appKey),
     miniProgram,
     jssdk,
     defaultReturnTo,
     afterLogout,
-    maxLoginAgeMs: optionalPositive(options.maxLoginAgeMs, 'maxLoginAgeMs'),
-    transactionTtlMs: optionalPositive(options.transactionTtlMs, 'transactionTtlMs') ?? 10 * 60_000,
-    maxTransactions: optionalPositive(options.maxTransactions, 'maxTransactions') ?? 5,
+    maxLoginAgeMs: numberOption(WHERE, options.maxLoginAgeMs, 'maxLoginAgeMs', { min: 1 }),
+    transactionTtlMs: numberOption(WHERE, options.transactionTtlMs, 'transactionTtlMs', { min: 1000 }) ?? 10 * 60_000,
+    maxTransactions: numberOption(WHERE, options.maxTransactions, 'maxTransactions', { min: 1, integer: true }) ?? 5,
     transactionSecrets: resolveTransactionSecrets(options.transactionSecret, secret),
     secureCookies: origin.startsWith('https:'),
-    viewsDir: options.viewsDir,
-    renderPage: options.renderPage,
-    hooks: options.hooks ?? {},
-    tokenCache: options.tokenCache,
+    viewsDir: options.viewsDir === undefined ? undefined : requiredString(WHERE, options.viewsDir, 'viewsDir', 'a folder with layout.html and/or messages.<lang>.json'),
+    renderPage: functionOption<PageRenderer>(WHERE, options.renderPage, 'renderPage', '(page, req, res) => void'),
+    hooks: Object.freeze(hooks),
+    tokenCache: tokenCacheOption(options.tokenCache),
     timeouts: options.timeouts,
     logger: options.logger,
   });
@@ -284,111 +285,87 @@ function resolveProfile(value: WeComAuthOptions['profile'], scope: Scope): reado
   if (typeof value === 'object' && value !== null) {
     const fields = value.fields ?? DEFAULT_PROFILE_FIELDS;
     if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === 'string' && /^[a-z][a-z_]*$/.test(f) && !['constructor', 'prototype'].includes(f))) {
-      throw new WeComAuthConfigError('profile.fields', 'must be a non-empty list of WeCom field names such as ["name", "department", "mobile"].');
+      throw optionError('profile.fields', 'must be a non-empty list of WeCom field names such as ["name", "department", "mobile"].');
     }
-    if (fields.includes('user_ticket')) throw new WeComAuthConfigError('profile.fields', 'user_ticket is a credential and is never kept in the session.');
+    if (fields.includes('user_ticket')) throw optionError('profile.fields', 'user_ticket is a credential and is never kept in the session.');
     return Object.freeze([...fields]);
   }
-  throw new WeComAuthConfigError('profile', 'must be true, false or { fields: [...] }.');
+  throw optionError('profile', 'must be true, false or { fields: [...] }.');
 }
 
 function resolveMiniProgram(value: WeComAuthOptions['miniProgram'], corpId: string, checkVisibility: boolean): ResolvedConfig['miniProgram'] {
   if (value === undefined) return undefined;
-  rejectUnknownOptions(value as unknown as Record<string, unknown>, MINI_PROGRAM_OPTIONS, 'miniProgram.');
-  if (value.cookieName !== undefined && !COOKIE_NAME.test(value.cookieName)) {
-    throw new WeComAuthConfigError('miniProgram.cookieName', 'must be express-session\'s `name` option, a cookie name such as "connect.sid".');
+  rejectUnknown(WHERE, optionsObject(WHERE, value, '{ sessionSecret }'), MINI_PROGRAM_OPTIONS, 'miniProgram.');
+  if (value.cookieName !== undefined && (typeof value.cookieName !== 'string' || !COOKIE_NAME.test(value.cookieName))) {
+    throw optionError('miniProgram.cookieName', 'must be express-session\'s `name` option, a cookie name such as "connect.sid".');
   }
-  const secrets = typeof value.sessionSecret === 'string' ? [value.sessionSecret] : value.sessionSecret;
-  if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((x) => typeof x === 'string' && x.length > 0)) {
-    throw new WeComAuthConfigError('miniProgram.sessionSecret', "is required: the same `secret` you give express-session (it signs the mini program's session token).");
-  }
+  secretsOption(WHERE, value.sessionSecret, 'miniProgram.sessionSecret', "the same `secret` you give express-session (it signs the mini program's session token)");
   const allowed = value.allowedCorpIds ?? [corpId];
   if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((c) => typeof c === 'string' && c !== '')) {
-    throw new WeComAuthConfigError('miniProgram.allowedCorpIds', 'must be a non-empty list of corporation IDs.');
+    throw optionError('miniProgram.allowedCorpIds', 'must be a non-empty list of corporation IDs.');
   }
   return Object.freeze({
     sessionSecret: value.sessionSecret,
     cookieName: value.cookieName ?? 'connect.sid',
     path: routePath(value.path ?? '/auth/wecom/miniprogram/login', 'miniProgram.path'),
     allowedCorpIds: Object.freeze([...allowed]),
-    checkVisibility: value.checkVisibility ?? checkVisibility,
-    keepSessionKey: value.keepSessionKey ?? false,
+    checkVisibility: booleanOption(WHERE, value.checkVisibility, 'miniProgram.checkVisibility') ?? checkVisibility,
+    keepSessionKey: booleanOption(WHERE, value.keepSessionKey, 'miniProgram.keepSessionKey') ?? false,
   });
 }
 
 function resolveJssdk(value: WeComAuthOptions['jssdk']): ResolvedConfig['jssdk'] {
   if (value === false) return undefined;
   const options = value === undefined || value === true ? {} : value;
-  rejectUnknownOptions(options as Record<string, unknown>, JSSDK_OPTIONS, 'jssdk.');
-  return Object.freeze({ path: routePath(options.path ?? '/auth/wecom/jssdk/config', 'jssdk.path'), requireUser: options.requireUser ?? true });
+  rejectUnknown(WHERE, optionsObject(WHERE, options, '{ path, requireUser }'), JSSDK_OPTIONS, 'jssdk.');
+  return Object.freeze({ path: routePath(options.path ?? '/auth/wecom/jssdk/config', 'jssdk.path'), requireUser: booleanOption(WHERE, options.requireUser, 'jssdk.requireUser') ?? true });
 }
 
 function resolveTransactionSecrets(value: unknown, appSecret: string): readonly string[] {
   if (value === undefined) return Object.freeze([derivedTransactionSecret(appSecret)]);
   const list = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list) || list.length === 0 || !list.every((s) => typeof s === 'string' && s.length >= 16)) {
-    throw new WeComAuthConfigError('transactionSecret', 'must be a secret of at least 16 characters, or a list of them (the first signs, all verify).');
+    throw optionError('transactionSecret', 'must be a secret of at least 16 characters, or a list of them (the first signs, all verify).');
   }
   return Object.freeze([...list]);
 }
 
-function resolveAppKey(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(value)) {
-    throw new WeComAuthConfigError('appKey', 'must be 1-32 letters, digits, "_" or "-", e.g. "hr" or "finance".');
-  }
-  return value;
-}
 
 const MINI_PROGRAM_OPTIONS = ['sessionSecret', 'cookieName', 'path', 'allowedCorpIds', 'checkVisibility', 'keepSessionKey'] as const;
 const ROUTE_OPTIONS = ['login', 'callback', 'logout'] as const;
 const JSSDK_OPTIONS = ['path', 'requireUser'] as const;
-/** A cookie name (RFC 6265 token), as express-session's `name`. */
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HOOK_OPTIONS = ['onLogin', 'onLoginFailed'] as const;
 
-function rejectUnknownOptions(options: Record<string, unknown>, known: readonly string[] = KNOWN_OPTIONS, prefix = ''): void {
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const guess = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
-    throw new WeComAuthConfigError(prefix + key, `is not an option${guess ? `; did you mean \`${prefix}${guess}\`?` : '.'}`);
+function tokenCacheOption(value: unknown): TokenCache | undefined {
+  if (value === undefined) return undefined;
+  const cache = value as Partial<TokenCache> | null;
+  const methods = ['get', 'refresh', 'invalidate', 'addEntry', 'setEntry', 'getEntry'] as const;
+  if (cache === null || typeof cache !== 'object' || !methods.every((m) => typeof cache[m] === 'function')) {
+    throw optionError('tokenCache', `must implement the TokenCache interface (${methods.join(', ')}), e.g. new RedisTokenCache(redis) from "express-wecom-auth/redis".`);
   }
-}
-
-function requireString(value: unknown, option: string, what: string): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new WeComAuthConfigError(option, `is required: ${what}.`);
-  }
-  return value.trim();
-}
-
-function parseAgentId(value: unknown): number {
-  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
-    throw new WeComAuthConfigError('agentId', "is required: the app's AgentId, a positive whole number such as 1000002.");
-  }
-  return n;
+  return cache as TokenCache;
 }
 
 function parseBaseUrl(value: unknown): string {
-  const raw = requireString(value, 'baseUrl', 'the public origin of this app, e.g. "https://app.example.com"');
+  const raw = requiredString(WHERE, value, 'baseUrl', 'the public origin of this app, e.g. "https://app.example.com"');
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new WeComAuthConfigError('baseUrl', `"${raw}" is not an absolute URL; use the public origin, e.g. "https://app.example.com".`);
+    throw optionError('baseUrl', `"${raw}" is not an absolute URL; use the public origin, e.g. "https://app.example.com".`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new WeComAuthConfigError('baseUrl', 'must start with https:// (or http:// for local development).');
+    throw optionError('baseUrl', 'must start with https:// (or http:// for local development).');
   }
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-    throw new WeComAuthConfigError('baseUrl', `must be an origin only (scheme, host, port), e.g. "${url.origin}"; move paths to the \`routes\` option.`);
+    throw optionError('baseUrl', `must be an origin only (scheme, host, port), e.g. "${url.origin}"; move paths to the \`routes\` option.`);
   }
   return url.origin;
 }
 
 function routePath(value: unknown, option: string): string {
   if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(value) || value.startsWith('//')) {
-    throw new WeComAuthConfigError(option, `must be a path such as "/auth/wecom/login", got ${JSON.stringify(value)}.`);
+    throw optionError(option, `must be a path such as "/auth/wecom/login", got ${JSON.stringify(value)}.`);
   }
   return value;
 }
@@ -397,48 +374,11 @@ function routePath(value: unknown, option: string): string {
 function localPath(value: unknown, option: string, origin: string): string {
   const path = safeReturnTo(value, origin);
   if (path === undefined || path !== value) {
-    throw new WeComAuthConfigError(option, `must be a path on this app such as "/" or "/home" (one leading "/", no "//" or "\\"), got ${JSON.stringify(value)}.`);
+    throw optionError(option, `must be a path on this app such as "/" or "/home" (one leading "/", no "//" or "\\"), got ${JSON.stringify(value)}.`);
   }
   return path;
 }
 
-function optionalUrl(value: unknown, option: string): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const url = new URL(String(value));
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) throw new Error('shape');
-    return url.href.replace(/\/+$/, '');
-  } catch {
-    throw new WeComAuthConfigError(option, `must be an absolute http(s) URL without a query or fragment, got ${JSON.stringify(value)}.`);
-  }
-}
 
-function optionalNonNegative(value: unknown, option: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new WeComAuthConfigError(option, `must be a number of ms, 0 or more, got ${JSON.stringify(value)}.`);
-  }
-  return value;
-}
 
-function optionalPositive(value: unknown, option: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new WeComAuthConfigError(option, `must be a positive number, got ${JSON.stringify(value)}.`);
-  }
-  return value;
-}
 
-function editDistance(a: string, b: string): number {
-  const dp: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0] ?? 0;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j] ?? 0;
-      dp[j] = Math.min((dp[j] ?? 0) + 1, (dp[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length] ?? 0;
-}

@@ -1,26 +1,48 @@
 /**
  * express-wecom-auth: log WeCom (企业微信) employees into Express apps.
- * The public API: the middleware factory, the WeCom client, the token cache interface, errors.
+ *
+ * The public API, kept small: the middleware factory, the WeCom client and its in-memory token
+ * cache, the error classes (each with a `code`), the diagnostics channels, and the types they hand
+ * out. Redis lives in `express-wecom-auth/redis`, Prometheus metrics in `express-wecom-auth/metrics`,
+ * the emulator in `express-wecom-auth/emulator`.
  */
 export { wecomAuth } from './wecom-auth.ts';
 export type { WeComAuth } from './wecom-auth.ts';
-export { resolveConfig, WeComAuthConfigError } from './config.ts';
-export type { WeComAuthOptions, WeComAuthRoutes, WeComAuthHooks, Scope, IdentityEndpoint } from './config.ts';
-export { buildEntryLinks } from './express/entry-links.ts';
-export type { EntryLinkOptions, EntryLinks } from './express/entry-links.ts';
-export { isSessionStoreUnavailable } from './express/error-handler.ts';
-export { SessionUnavailableError } from './express/session.ts';
+export type { WeComAuthOptions, WeComAuthRoutes, WeComAuthHooks, Scope, IdentityEndpoint, ResolvedConfig as WeComAuthConfig } from './config.ts';
+export type { GuardOptions } from './express/guard.ts';
+export type { EntryLinks } from './express/entry-links.ts';
 export type { WeComUser } from './express/session.ts';
-export type { LoginTransaction } from './express/transactions.ts';
+export type { PageContext, PageId, PageRenderer, Lang, Views } from './express/views.ts';
+export type { MiniProgramLoginResponse, MiniProgramUser } from './express/miniprogram.ts';
+export type { JsapiConfigType } from './express/jssdk.ts';
+
+// Errors: each class has a `code` constant and never carries a secret.
+export { WeComOptionsError } from './options.ts';
 export { WeComLoginError } from './express/login-error.ts';
-export type { LoginFailureReason, LoginFailure } from './express/login-error.ts';
+export type { LoginFailure, LoginFailureReason } from './express/login-error.ts';
+export { SessionUnavailableError } from './express/session.ts';
+export {
+  WeComError, WeComApiError, WeComConfigError, WeComRateLimitError, WeComHttpError, describeWeComError,
+} from './wecom/errors.ts';
+export type { WeComErrorCode, WeComSetting, WeComHttpErrorKind, WeComErrorDescription } from './wecom/errors.ts';
+export { WeComRequestError } from './wecom/request-error.ts';
+export { WeComRecipientsError } from './wecom/messages.ts';
+
+// The WeCom client, usable without Express.
+export { WeComClient } from './wecom/client.ts';
+export type { WeComClientOptions, WeComMember, WeComUserDetail, MiniProgramSession, GetIdentityOptions } from './wecom/client.ts';
+export { MemoryTokenCache } from './wecom/memory-token-cache.ts';
+export type { TokenCache, CachedCredential, SharedEntries } from './wecom/token-cache.ts';
+export type { WeComIdentity } from './wecom/identity.ts';
+export type { JsapiConfig, AgentConfig } from './wecom/jsapi.ts';
+export type { WeComLogger } from './wecom/logger.ts';
+export type { HttpTimeouts } from './wecom/http.ts';
+export type {
+  AppMessage, MessageRecipients, NewsArticle, SendMessageInput, SendMessageOptions, SendMessageResult, TextCard, TextNoticeCard, TruncatedField,
+} from './wecom/messages.ts';
+export type { MenuButton, MenuGroup, MenuItem } from './wecom/menu.ts';
+export type { AgentSettings, WeComAgent } from './wecom/agent.ts';
+
+// Operations: events through node:diagnostics_channel (docs/operations.md).
 export { channels } from './diagnostics.ts';
 export type { ChannelName, LoginStartedEvent, LoginSucceededEvent, LoginFailedEvent, WeComCallEvent, CredentialEvent } from './diagnostics.ts';
-export type { PageContext, PageId, PageRenderer, Lang } from './express/views.ts';
-export { safeReturnTo } from './express/return-to.ts';
-export { createMiniProgramLogin, bearerSession, sessionToken, miniProgramSessionKey } from './express/miniprogram.ts';
-export type { MiniProgramLoginOptions, MiniProgramLoginResponse, MiniProgramUser, BearerSessionOptions } from './express/miniprogram.ts';
-export { createJsapiConfigHandler, checkPageUrl } from './express/jssdk.ts';
-export type { JsapiConfigHandlerOptions, JsapiConfigType } from './express/jssdk.ts';
-export { DEFAULT_PROFILE_FIELDS } from './config.ts';
-export * from './wecom/index.ts';

@@ -9,7 +9,7 @@
  * app.use(wecom.errorHandler());
  * ```
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { resolveConfig } from './config.ts';
 import type { ResolvedConfig, WeComAuthOptions } from './config.ts';
 import { MemoryTokenCache, WeComClient } from './wecom/index.ts';
@@ -24,9 +24,10 @@ import type { GuardOptions } from './express/guard.ts';
 import { LoginFlow } from './express/login-flow.ts';
 import { createRouter } from './express/router.ts';
 import type { JsonRoutes } from './express/router.ts';
-import { bearerSession, createMiniProgramLogin } from './express/miniprogram.ts';
+import { createMiniProgramLogin } from './express/miniprogram.ts';
+import { bearerSession } from './express/bearer-session.ts';
 import { createJsapiConfigHandler } from './express/jssdk.ts';
-import type { RequestSession } from './express/session.ts';
+import type { RequestSession, WeComUser } from './express/session.ts';
 import { Views } from './express/views.ts';
 
 export interface WeComAuth {
@@ -41,6 +42,11 @@ export interface WeComAuth {
    * login into the session cookie. Mount it BEFORE express-session.
    */
   bearerSession(): RequestHandler;
+  /**
+   * The logged-in person of this request, on any route (no login is started): the same answer as
+   * `requireUser()` would give, or `undefined`.
+   */
+  currentUser(req: Request): WeComUser | undefined;
   /** The URL of the login route, optionally with a return path. */
   loginUrl(returnTo?: string): string;
   /** The links to paste into the admin console for a page of this app. */
@@ -108,12 +114,13 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
       baseUrl: config.origin,
       requireUser: config.jssdk.requireUser,
       // The same notion of "logged in" as the guard (appKey, maxLoginAgeMs).
-      currentUser: (req) => {
-        const session = (req as { session?: RequestSession }).session;
-        return session ? flow.currentUser(session) : undefined;
-      },
+      currentUser,
       ...(config.logger ? { logger: config.logger } : {}),
     });
+  }
+  function currentUser(req: Request): WeComUser | undefined {
+    const session = (req as { session?: RequestSession }).session;
+    return session ? flow.currentUser(session) : undefined;
   }
   const router = createRouter(config, flow, views, jsonRoutes, { errorHandlerMounted: () => errorHandlerMounted, cookieChecks });
 
@@ -125,6 +132,7 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
       return createErrorHandler(views, flow.failureContext());
     },
     bearerSession: () => bearerSession(config.miniProgram ? { cookieName: config.miniProgram.cookieName } : {}),
+    currentUser,
     loginUrl: (returnTo) => flow.loginUrl(returnTo),
     entryLinks: (path) => buildEntryLinks({
       corpId: config.corpId,

@@ -54,7 +54,7 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
 
   app.get('/', wecom.requireUser(), (req, res) => {
     const user = req.wecomUser;
-    const en = preferredLang(req.headers['accept-language']) === 'en';
+    const en = preferredLang(req) === 'en';
     const rows: Array<[string, string]> = [
       [en ? 'UserId' : '成员账号 UserId', user?.userId ?? user?.openId ?? ''],
       [en ? 'DeviceId' : '设备 DeviceId', user?.deviceId ?? '-'],
@@ -87,7 +87,7 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
   // computed server-side from the cached tickets; a real page passes these values to the JS-SDK.
   app.get('/jssdk', wecom.requireUser(), async (req, res, next) => {
     try {
-      const en = preferredLang(req.headers['accept-language']) === 'en';
+      const en = preferredLang(req) === 'en';
       const pageUrl = new URL(req.originalUrl, wecom.config.origin).href;
       const [corp, agent] = await Promise.all([wecom.client.createJsapiConfig(pageUrl), wecom.client.createAgentConfig(pageUrl)]);
       const body = `<p>URL: <code data-field="url">${escapeHtml(pageUrl)}</code></p>`

@@ -14,7 +14,7 @@ import { WeComRecipientsError } from '../wecom/messages.ts';
 const TABS = ['items', 'history', 'approval'] as const;
 
 function en(req: Request): boolean {
-  return preferredLang(req.headers['accept-language']) === 'en';
+  return preferredLang(req) === 'en';
 }
 
 function page(wecom: WeComAuth, req: Request, res: Response, pageId: string, ctx: Omit<PageContext, 'page' | 'lang'>, body: string): void {

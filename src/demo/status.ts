@@ -51,7 +51,7 @@ export function mountStatus(app: Express, guard: RequestHandler, views: Views): 
   app.get('/metrics', metrics.handler);
   app.get('/status', guard, async (req, res, next) => {
     try {
-      const en = preferredLang(req.headers['accept-language']) === 'en';
+      const en = preferredLang(req) === 'en';
       const series = [...snapshots, await snapshot()];
       const ctx = {
         page: 'signed-out' as const,

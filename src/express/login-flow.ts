@@ -116,7 +116,7 @@ export class LoginFlow {
         agentId: this.config.agentId,
         redirectUri: redirectUri.href,
         state,
-        lang: preferredLang(req.headers['accept-language']) === 'en' ? 'en' : 'zh',
+        lang: preferredLang(req) === 'en' ? 'en' : 'zh',
       })
       : buildAuthorizeUrl({
         oauthBaseUrl: this.config.oauthBaseUrl,

@@ -20,7 +20,7 @@
  * then `regenerate()` (session fixation) and `save()` before answering. `session_key`, the code and
  * the access_token never appear in an answer or a log line.
  */
-import { createHmac } from 'node:crypto';
+import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { WeComApiError, WeComClient, WeComError, describeWeComError } from '../wecom/index.ts';
 import type { MiniProgramSession, WeComLogger } from '../wecom/index.ts';
@@ -29,6 +29,7 @@ import type { WeComUser } from './session.ts';
 import { sendJson } from './views.ts';
 import { logFields } from './request-parts.ts';
 import { jsonForWeComError } from './error-pages.ts';
+import { sessionToken } from './bearer-session.ts';
 
 /** A session user that logged in through the mini program. Assignable to `WeComUser`. */
 export type MiniProgramUser = WeComUser & { type: 'member'; userId: string; via: 'miniprogram' };
@@ -133,6 +134,7 @@ const CORP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export function createMiniProgramLogin(options: MiniProgramLoginOptions): RequestHandler {
   const settings = validateOptions(options);
   const { logger } = settings;
+  const parseJson = express.json({ limit: settings.maxBodyBytes, type: () => true, strict: false });
 
   return function wecomMiniProgramLogin(req: Request, res: Response, next: NextFunction): void {
     handle(req, res).catch((err: unknown) => {
@@ -152,7 +154,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       sendError(res, 405, 'invalid_request', 'Use POST with a JSON body {"code": "<wx.qy.login code>"}.');
       return;
     }
-    const body = await readJsonBody(req, settings.maxBodyBytes);
+    const body = await readJsonBody(req, res, parseJson);
     if (!body.ok) {
       sendError(res, body.status, 'invalid_request', body.message);
       return;
@@ -295,52 +297,6 @@ export function miniProgramSessionKey(req: Request): string | undefined {
   return session?.wecomMiniProgram?.sessionKey;
 }
 
-// --- the bearer token ------------------------------------------------------------------------
-
-export interface BearerSessionOptions {
-  /** express-session's `name` option. Default `connect.sid` (express-session's default). */
-  cookieName?: string;
-}
-
-/** RFC 6750 b64token; session ids of uid-safe and cookie-signature signatures both fit. */
-const TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const MAX_TOKEN_LENGTH = 512;
-
-/**
- * Mount BEFORE express-session. `Authorization: Bearer <token>` becomes the session cookie, so
- * express-session loads (and verifies the signature of) the session the token names. A request
- * without a bearer token is left alone; a malformed one is ignored (the guard then answers 401).
- * When both are present, the bearer token wins over a session cookie.
- */
-export function bearerSession(options: BearerSessionOptions = {}): RequestHandler {
-  const cookieName = options.cookieName ?? 'connect.sid';
-  if (typeof cookieName !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName)) {
-    throw new TypeError('bearerSession: cookieName must be express-session\'s `name` option, a cookie name such as "connect.sid".');
-  }
-  return function wecomBearerSession(req: Request, _res: Response, next: NextFunction): void {
-    const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer +([^\s]+) *$/i.exec(header) : null;
-    const token = match?.[1];
-    if (token === undefined || token.length > MAX_TOKEN_LENGTH || !TOKEN_PATTERN.test(token)) {
-      next();
-      return;
-    }
-    const ours = `${cookieName}=${encodeURIComponent(`s:${token}`)}`;
-    const others = String(req.headers.cookie ?? '')
-      .split(';')
-      .map((pair) => pair.trim())
-      .filter((pair) => pair !== '' && pair.split('=', 1)[0]?.trim() !== cookieName);
-    req.headers.cookie = [ours, ...others].join('; ');
-    next();
-  };
-}
-
-/** `<sid>.<signature>`: express-session's signed cookie value (cookie-signature) without `s:`. */
-export function sessionToken(sessionId: string, secret: string): string {
-  const signature = createHmac('sha256', secret).update(sessionId).digest('base64').replace(/=+$/, '');
-  return `${sessionId}.${signature}`;
-}
-
 // --- helpers ---------------------------------------------------------------------------------
 
 interface Settings {
@@ -437,76 +393,28 @@ function validateOptions(options: MiniProgramLoginOptions): Settings {
 type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; message: string };
 
 /**
- * The JSON body: `req.body` when a body parser already ran, else read here, capped. Only JSON:
- * wx.request sends `application/json` by default.
+ * The JSON body, through express.json (the body-parser Express ships), capped at `maxBytes`. Only
+ * JSON, checked first even when the app's own body parser already ran: a form (urlencoded or
+ * multipart) can be posted cross-site by any page, which would log the victim's browser in as the
+ * attacker (login CSRF); a cross-site JSON POST needs a CORS preflight this route never grants.
  */
-async function readJsonBody(req: Request, maxBytes: number): Promise<BodyResult> {
-  // JSON only, checked first even when a body parser already ran: a form (urlencoded or
-  // multipart) can be posted cross-site by any page, which would log the victim's browser in as
-  // the attacker (login CSRF); a cross-site JSON POST needs a CORS preflight this route never grants.
+function readJsonBody(req: Request, res: Response, parse: RequestHandler): Promise<BodyResult> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
-    return { ok: false, status: 415, message: 'Send the code as JSON (Content-Type: application/json).' };
+    return Promise.resolve({ ok: false, status: 415, message: 'Send the code as JSON (Content-Type: application/json).' });
   }
-  // A body parser (express.json(), Express 4 or 5) already read the stream: use what it parsed.
-  if (req.readableEnded || (req as Request & { _body?: boolean })._body === true) {
-    return { ok: true, value: (req as Request & { body?: unknown }).body };
-  }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    return { ok: false, status: 413, message: `The body is larger than ${maxBytes} bytes.` };
-  }
-  let raw: Buffer;
-  try {
-    raw = await readCapped(req, maxBytes);
-  } catch (err) {
-    if (err instanceof BodyTooLarge) return { ok: false, status: 413, message: `The body is larger than ${maxBytes} bytes.` };
-    return { ok: false, status: 400, message: 'The body could not be read.' };
-  }
-  try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown };
-  } catch {
-    return { ok: false, status: 400, message: 'The body is not valid JSON.' };
-  }
-}
-
-class BodyTooLarge extends Error {}
-
-/**
- * Read the body up to `maxBytes`. Past the cap the rest is drained and dropped (not destroyed:
- * destroying an IncomingMessage closes the socket the answer must go out on).
- */
-function readCapped(req: Request, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer | string): void => {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      size += buffer.length;
-      if (size > maxBytes) {
-        cleanup();
-        req.resume();
-        reject(new BodyTooLarge());
+  return new Promise((resolve) => {
+    // An app-wide express.json() already parsed it (body-parser then skips): use what it found.
+    parse(req, res, (err?: unknown) => {
+      if (err === undefined || err === null) {
+        resolve({ ok: true, value: (req as Request & { body?: unknown }).body });
         return;
       }
-      chunks.push(buffer);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks));
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
+      const kind = (err as { type?: unknown }).type;
+      if (kind === 'entity.too.large') resolve({ ok: false, status: 413, message: 'The body is too large.' });
+      else if (kind === 'encoding.unsupported' || kind === 'charset.unsupported') resolve({ ok: false, status: 415, message: 'Send UTF-8 JSON.' });
+      else resolve({ ok: false, status: 400, message: 'The body is not valid JSON.' });
+    });
   });
 }
 

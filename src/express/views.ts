@@ -69,7 +69,7 @@ export class Views {
 
   /** Build the context of a page in the request's language. */
   context(req: Request, page: PageId, input: ShowPageInput = {}): PageContext {
-    const lang = preferredLang(req.headers['accept-language']);
+    const lang = preferredLang(req);
     const messages = this.messages[lang];
     const text = messages.pages[page];
     const fill = (s: string): string => s.replace(/\{(\w+)\}/g, (m, name: string) => (input.values && name in input.values ? String(input.values[name]) : m));
@@ -158,19 +158,19 @@ export function sendJson(res: Response, status: number, body: Record<string, unk
   res.end(JSON.stringify(body));
 }
 
-/** zh-CN unless the browser prefers English over Chinese. */
-export function preferredLang(header: string | undefined): Lang {
-  if (!header) return 'zh-CN';
-  let best: { lang: Lang; q: number } | undefined;
-  for (const part of header.split(',')) {
-    const [tag = '', ...params] = part.trim().toLowerCase().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
-    if (!Number.isFinite(q) || q <= 0) continue;
-    const lang: Lang | undefined = tag === 'zh' || tag.startsWith('zh-') ? 'zh-CN' : tag === 'en' || tag.startsWith('en-') ? 'en' : undefined;
-    if (lang && (!best || q > best.q)) best = { lang, q };
-  }
-  return best?.lang ?? 'zh-CN';
+/** What preferredLang needs of a request: Express's content negotiation (`req.acceptsLanguages`). */
+export interface LanguageRequest {
+  headers: { 'accept-language'?: string | undefined };
+  acceptsLanguages?: (...langs: string[]) => string | false;
+}
+
+/**
+ * zh-CN unless the browser prefers English over Chinese, decided by Express's own negotiation
+ * (`req.acceptsLanguages`, the `accepts` package): q-values, `zh-TW` counting as Chinese, `*`.
+ */
+export function preferredLang(req: LanguageRequest): Lang {
+  if (!req.headers['accept-language'] || typeof req.acceptsLanguages !== 'function') return 'zh-CN';
+  return req.acceptsLanguages('zh', 'en') === 'en' ? 'en' : 'zh-CN';
 }
 
 export function escapeHtml(value: string): string {

@@ -384,7 +384,7 @@ export class WeComClient {
    * Throws the 60011 WeComApiError when the app may not see the member (outside its visible range,
    * 可见范围): WeCom hands login codes to every member of the corporation, in range or not
    * (https://developer.work.weixin.qq.com/document/path/91023), and `user/get` answers only for
-   * members in range (https://developer.work.weixin.qq.com/document/path/90196). The verdict (in
+   * members in range (https://developer.work.weixin.qq.com/document/path/96255). The verdict (in
    * range, or 60011) is remembered in the token cache for `rememberMs` (shared by a fleet on Redis),
    * so a returning member costs no call; 0 asks WeCom every time.
    */

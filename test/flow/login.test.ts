@@ -306,3 +306,25 @@ describe('login: pre-built links with a fixed state', () => {
     await open.close();
   });
 });
+
+describe('wecom.currentUser(req)', () => {
+  it('reads the identity on a route that does not require a login, and starts none', async () => {
+    const holder: { flow?: FlowSetup } = {};
+    const flow = await setupFlow({
+      mount: (app) => app.get('/whoami', (req, res) => {
+        res.json({ user: holder.flow?.wecom.currentUser(req)?.userId ?? null });
+      }),
+    });
+    holder.flow = flow;
+    try {
+      const agent = flow.agent();
+      const anonymous = await agent.get('/whoami').set('Accept', HTML);
+      assert.equal(anonymous.status, 200, 'no login started');
+      assert.equal(anonymous.body.user, null);
+      await login(agent, '/orders/1', { user: 'lisi' });
+      assert.equal((await agent.get('/whoami')).body.user, 'lisi');
+    } finally {
+      await flow.close();
+    }
+  });
+});

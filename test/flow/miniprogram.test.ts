@@ -15,7 +15,8 @@ import { WeComClient } from '../../src/wecom/index.ts';
 import type { WeComLogger } from '../../src/wecom/index.ts';
 import { wecomAuth } from '../../src/wecom-auth.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
-import { bearerSession, createMiniProgramLogin, miniProgramSessionKey, sessionToken } from '../../src/express/miniprogram.ts';
+import { createMiniProgramLogin, miniProgramSessionKey } from '../../src/express/miniprogram.ts';
+import { bearerSession, sessionToken } from '../../src/express/bearer-session.ts';
 
 const require = createRequire(import.meta.url);
 

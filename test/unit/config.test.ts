@@ -1,13 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveConfig, WeComAuthConfigError } from '../../src/config.ts';
+import { resolveConfig } from '../../src/config.ts';
+import { WeComOptionsError } from '../../src/options.ts';
 import type { WeComAuthOptions } from '../../src/config.ts';
 
 const good: WeComAuthOptions = { corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 's', baseUrl: 'https://app.example.com' };
 
 function fails(options: unknown, option: string, says: RegExp): void {
   assert.throws(() => resolveConfig(options as WeComAuthOptions), (err: unknown) => {
-    assert.ok(err instanceof WeComAuthConfigError);
+    assert.ok(err instanceof WeComOptionsError);
     assert.equal(err.option, option);
     assert.match(err.message, says);
     return true;
@@ -45,7 +46,7 @@ describe('options', () => {
     fails({ ...good, afterLogout: '/\\evil.example' }, 'afterLogout', /one leading/);
     fails({ ...good, defaultReturnTo: 5 }, 'defaultReturnTo', /path/);
     fails({ ...good, profile: { fields: ['__proto__'] } }, 'profile.fields', /field names/);
-    fails({ ...good, transactionTtlMs: 0 }, 'transactionTtlMs', /positive/);
+    fails({ ...good, transactionTtlMs: 0 }, 'transactionTtlMs', /at least 1000/);
     fails({ ...good, agentid: 1 }, 'agentid', /did you mean `agentId`/);
     fails({ ...good, baseURL: 'x' }, 'baseURL', /did you mean `baseUrl`/);
     fails(null, 'options', /object/);
@@ -67,11 +68,30 @@ describe('nested options', () => {
     fails({ ...good, routes: { logn: '/x' } }, 'routes.logn', /did you mean `routes.login`/);
     fails({ ...good, jssdk: { path: '/auth/wecom/login' } }, 'routes', /different paths/);
     fails({ ...good, jssdk: { requireuser: false } }, 'jssdk.requireuser', /did you mean `jssdk.requireUser`/);
-    fails({ ...good, apiBaseUrl: 'https://qyapi.example/?x=1' }, 'apiBaseUrl', /without a query/);
+    fails({ ...good, apiBaseUrl: 'https://qyapi.example/?x=1' }, 'apiBaseUrl', /without query/);
   });
   it('the mini-program login checks the visible range unless the app turned the check off', () => {
     assert.equal(resolveConfig({ ...good, miniProgram: { sessionSecret: 's' } }).miniProgram?.checkVisibility, true);
     assert.equal(resolveConfig({ ...good, checkVisibility: false, miniProgram: { sessionSecret: 's' } }).miniProgram?.checkVisibility, false);
     assert.equal(resolveConfig({ ...good, miniProgram: { sessionSecret: 's', checkVisibility: false } }).miniProgram?.checkVisibility, false);
+  });
+});
+
+describe('one validator for every factory', () => {
+  it('http:// only for a WeCom on this machine; https everywhere else', () => {
+    fails({ ...good, apiBaseUrl: 'http://qyapi.weixin.qq.com' }, 'apiBaseUrl', /must use https/);
+    for (const local of ['http://127.0.0.1:3001', 'http://localhost:3001', 'http://[::1]:3001']) {
+      assert.ok(resolveConfig({ ...good, apiBaseUrl: local } as WeComAuthOptions).apiBaseUrl?.startsWith('http://'));
+    }
+  });
+
+  it('the same agentId rule in wecomAuth, the mini-program login and the JS-SDK handler: a number or a string of digits', async () => {
+    assert.equal(resolveConfig({ ...good, agentId: '1000002' } as WeComAuthOptions).agentId, 1000002);
+    fails({ ...good, agentId: '10a' }, 'agentId', /positive whole number/);
+  });
+
+  it('hooks are checked: unknown names with a suggestion, non-functions refused', () => {
+    fails({ ...good, hooks: { onLogn: () => undefined } }, 'hooks.onLogn', /did you mean `hooks.onLogin`/);
+    fails({ ...good, hooks: { onLoginFailed: 'x' } }, 'hooks.onLoginFailed', /must be a function/);
   });
 });

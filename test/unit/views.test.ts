@@ -1,16 +1,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import supertest from 'supertest';
 import { escapeHtml, preferredLang, Views } from '../../src/express/views.ts';
 import type { Request } from 'express';
 
 describe('views', () => {
-  it('zh-CN by default, English only when preferred', () => {
-    assert.equal(preferredLang(undefined), 'zh-CN');
-    assert.equal(preferredLang('zh-CN,zh;q=0.9,en;q=0.8'), 'zh-CN');
-    assert.equal(preferredLang('en-US,en;q=0.9'), 'en');
-    assert.equal(preferredLang('fr-FR,en;q=0.5,zh;q=0.4'), 'en');
-    assert.equal(preferredLang('fr-FR'), 'zh-CN');
-    assert.equal(preferredLang('en;q=0'), 'zh-CN');
+  it('zh-CN by default, English only when preferred', async () => {
+    const { default: express } = await import('express');
+    const app = express();
+    app.get('/', (req, res) => res.send(preferredLang(req)));
+    const lang = async (header?: string) => (await (header === undefined ? supertest(app).get('/') : supertest(app).get('/').set('Accept-Language', header))).text;
+    assert.equal(await lang(undefined), 'zh-CN');
+    assert.equal(await lang('zh-CN,zh;q=0.9,en;q=0.8'), 'zh-CN');
+    assert.equal(await lang('zh-TW'), 'zh-CN');
+    assert.equal(await lang('en-US,en;q=0.9'), 'en');
+    assert.equal(await lang('fr-FR,en;q=0.5,zh;q=0.4'), 'en');
+    assert.equal(await lang('fr-FR'), 'zh-CN');
+    assert.equal(await lang('en;q=0'), 'zh-CN');
   });
   it('escapes every value', () => {
     assert.equal(escapeHtml(`<a href="x">'&\``), '&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#96;');
