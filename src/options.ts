@@ -26,13 +26,17 @@ export function optionsObject(where: string, value: unknown, example: string): R
 }
 
 /** Unknown keys are mistakes: refuse them, suggesting the nearest known name. */
-export function rejectUnknown(where: string, options: object, known: readonly string[], prefix = ''): void {
+export function rejectUnknown(where: string, options: object, known: readonly string[], prefix = '', synonyms: Record<string, string> = COMMON_SYNONYMS): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const guess = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+    const synonym = Object.hasOwn(synonyms, key) ? synonyms[key] : undefined;
+    const guess = synonym !== undefined && known.includes(synonym) ? synonym : known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
     throw new WeComOptionsError(where, prefix + key, `is not an option${guess ? `; did you mean \`${prefix}${guess}\`?` : `; the options are ${known.map((k) => prefix + k).join(', ')}.`}`);
   }
 }
+
+/** Names people reach for that mean one of ours. */
+const COMMON_SYNONYMS: Record<string, string> = { origin: 'baseUrl', redirectUri: 'baseUrl', corpid: 'corpId', agentid: 'agentId', corpSecret: 'secret', corpsecret: 'secret' };
 
 /** A non-empty string (trimmed). */
 export function requiredString(where: string, value: unknown, option: string, what: string): string {

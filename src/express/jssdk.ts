@@ -23,6 +23,7 @@ import type { AgentConfig, JsapiConfig, WeComLogger } from '../wecom/index.ts';
 import { sendJson } from './views.ts';
 import { logFields, queryOf } from './request-parts.ts';
 import { jsonForWeComError } from './error-pages.ts';
+import { WeComOptionsError, booleanOption, functionOption, optionsObject, rejectUnknown } from '../options.ts';
 
 export type JsapiConfigType = 'corp' | 'agent';
 
@@ -161,19 +162,12 @@ interface Settings {
 }
 
 const KNOWN_OPTIONS = ['client', 'baseUrl', 'requireUser', 'currentUser', 'logger'] as const;
+const WHERE = 'createJsapiConfigHandler';
 
-function fail(message: string): never {
-  throw new TypeError(`createJsapiConfigHandler: ${message}`);
-}
-
-function validateOptions(options: JsapiConfigHandlerOptions): Settings {
-  if (options === null || typeof options !== 'object') fail('pass an options object: { client, baseUrl }.');
-  for (const key of Object.keys(options)) {
-    if ((KNOWN_OPTIONS as readonly string[]).includes(key)) continue;
-    const near = KNOWN_OPTIONS.find((k) => k.toLowerCase() === key.toLowerCase() || (key === 'origin' && k === 'baseUrl'));
-    fail(near ? `unknown option \`${key}\`; did you mean \`${near}\`?` : `unknown option \`${key}\`; known options: ${KNOWN_OPTIONS.join(', ')}.`);
-  }
-  if (!(options.client instanceof WeComClient)) fail('client is required: the WeComClient of the app (wecomAuth(...).client).');
+function validateOptions(value: JsapiConfigHandlerOptions): Settings {
+  const options = optionsObject(WHERE, value, '{ client, baseUrl }') as unknown as JsapiConfigHandlerOptions;
+  rejectUnknown(WHERE, options, KNOWN_OPTIONS);
+  if (!(options.client instanceof WeComClient)) throw new WeComOptionsError(WHERE, 'client', 'is required: the WeComClient of the app (wecomAuth(...).client).');
   let url: URL | undefined;
   try {
     url = typeof options.baseUrl === 'string' ? new URL(options.baseUrl) : undefined;
@@ -181,16 +175,14 @@ function validateOptions(options: JsapiConfigHandlerOptions): Settings {
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search || url.hash || url.username) {
-    fail('baseUrl must be the app\'s public origin, e.g. "https://app.example.com" (the `baseUrl` of wecomAuth).');
+    throw new WeComOptionsError(WHERE, 'baseUrl', 'must be the app\'s public origin, e.g. "https://app.example.com" (the `baseUrl` of wecomAuth).');
   }
-  if (options.requireUser !== undefined && typeof options.requireUser !== 'boolean') fail('requireUser must be true or false.');
-  if (options.currentUser !== undefined && typeof options.currentUser !== 'function') fail('currentUser must be a function (req) => user | undefined.');
   const client = options.client;
   return {
     client,
     origin: url.origin,
-    requireUser: options.requireUser ?? true,
-    currentUser: options.currentUser ?? ((req) => defaultCurrentUser(req, client)),
+    requireUser: booleanOption(WHERE, options.requireUser, 'requireUser') ?? true,
+    currentUser: functionOption<(req: Request) => unknown>(WHERE, options.currentUser, 'currentUser', '(req) => user | undefined') ?? ((req) => defaultCurrentUser(req, client)),
     logger: options.logger ?? {},
   };
 }

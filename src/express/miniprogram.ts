@@ -30,6 +30,9 @@ import { sendJson } from './views.ts';
 import { logFields } from './request-parts.ts';
 import { jsonForWeComError } from './error-pages.ts';
 import { sessionToken } from './bearer-session.ts';
+import {
+  CORP_ID, WeComOptionsError, agentIdOption, appKeyOption, booleanOption, functionOption, numberOption, optionsObject, rejectUnknown, secretsOption,
+} from '../options.ts';
 
 /** A session user that logged in through the mini program. Assignable to `WeComUser`. */
 export type MiniProgramUser = WeComUser & { type: 'member'; userId: string; via: 'miniprogram' };
@@ -124,7 +127,6 @@ export type MiniProgramLoginError =
   | 'server_error'; // 500
 
 const MAX_CODE_BYTES = 512;
-const CORP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * `POST /auth/wecom/miniprogram/login` with a JSON body `{code, corpId?}`. Works with or without
@@ -166,7 +168,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       return;
     }
     const hint = (input as Record<string, unknown>).corpId;
-    if (hint !== undefined && (typeof hint !== 'string' || !CORP_ID_PATTERN.test(hint))) {
+    if (hint !== undefined && (typeof hint !== 'string' || !CORP_ID.test(hint))) {
       sendError(res, 400, 'invalid_request', 'corpId, when sent, must be a corporation ID string.');
       return;
     }
@@ -319,17 +321,11 @@ const KNOWN_OPTIONS = [
   'maxBodyBytes', 'logger', 'now',
 ] as const;
 
-function fail(message: string): never {
-  throw new TypeError(`createMiniProgramLogin: ${message}`);
-}
+const WHERE = 'createMiniProgramLogin';
 
-function validateOptions(options: MiniProgramLoginOptions): Settings {
-  if (options === null || typeof options !== 'object') fail('pass an options object: { client, sessionSecret }.');
-  for (const key of Object.keys(options)) {
-    if ((KNOWN_OPTIONS as readonly string[]).includes(key)) continue;
-    const near = KNOWN_OPTIONS.find((k) => k.toLowerCase() === key.toLowerCase());
-    fail(near ? `unknown option \`${key}\`; did you mean \`${near}\`?` : `unknown option \`${key}\`; known options: ${KNOWN_OPTIONS.join(', ')}.`);
-  }
+function validateOptions(value: MiniProgramLoginOptions): Settings {
+  const options = optionsObject(WHERE, value, '{ client, sessionSecret }') as unknown as MiniProgramLoginOptions;
+  rejectUnknown(WHERE, options, KNOWN_OPTIONS);
   const { client } = options;
   let clientFor: (corpId: string) => WeComClient | undefined;
   let allowed: readonly string[];
@@ -337,56 +333,44 @@ function validateOptions(options: MiniProgramLoginOptions): Settings {
     allowed = options.allowedCorpIds ?? [client.corpId];
     clientFor = (corpId) => (corpId === client.corpId ? client : undefined);
   } else if (typeof client === 'function') {
-    if (options.allowedCorpIds === undefined) fail('allowedCorpIds is required when client is a function: list the corporations (corp IDs) whose members may log in.');
+    if (options.allowedCorpIds === undefined) {
+      throw new WeComOptionsError(WHERE, 'allowedCorpIds', 'is required when client is a function: list the corporations (corp IDs) whose members may log in.');
+    }
     allowed = options.allowedCorpIds;
     clientFor = (corpId) => {
       const found = client(corpId);
       return found instanceof WeComClient && found.corpId === corpId ? found : undefined;
     };
   } else {
-    fail('client is required: the WeComClient of the app the mini program is associated with (wecomAuth(...).client), or a function corpId => WeComClient.');
+    throw new WeComOptionsError(WHERE, 'client', 'is required: the WeComClient of the app the mini program is associated with (wecomAuth(...).client), or a function corpId => WeComClient.');
   }
-  if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((id) => typeof id === 'string' && CORP_ID_PATTERN.test(id))) {
-    fail('allowedCorpIds must be a non-empty array of corp IDs, e.g. ["ww1234567890abcdef"].');
+  if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((id) => typeof id === 'string' && CORP_ID.test(id))) {
+    throw new WeComOptionsError(WHERE, 'allowedCorpIds', 'must be a non-empty array of corp IDs, e.g. ["ww1234567890abcdef"].');
   }
   const defaultCorpId = client instanceof WeComClient ? client.corpId : (allowed[0] as string);
   if (client instanceof WeComClient && !allowed.includes(client.corpId)) {
     // Logins are exchanged with this client's token; a corp list without its corp refuses everyone.
-    options.logger?.warn?.('createMiniProgramLogin: allowedCorpIds does not contain the client\'s corp; only members of listed corps can log in', { corpId: client.corpId });
+    options.logger?.warn?.("createMiniProgramLogin: allowedCorpIds does not contain the client's corp; only members of listed corps can log in", { corpId: client.corpId });
   }
-  const agentId = options.agentId;
-  if (agentId !== undefined && (typeof agentId !== 'number' || !Number.isSafeInteger(agentId) || agentId <= 0)) {
-    fail('agentId must be a positive integer (the AgentId of the app the mini program is associated with).');
-  }
+  const agentId = options.agentId === undefined ? undefined : agentIdOption(WHERE, options.agentId);
   if (client instanceof WeComClient && client.agentId === undefined && agentId === undefined) {
-    fail('set agentId (or the WeComClient\'s agentId): the session records which app the member logged into.');
+    throw new WeComOptionsError(WHERE, 'agentId', "is required when the WeComClient has none: the session records which app the member logged into.");
   }
-  const secrets = typeof options.sessionSecret === 'string' ? [options.sessionSecret] : options.sessionSecret;
-  const signingSecret = Array.isArray(secrets) ? secrets[0] : undefined;
-  if (typeof signingSecret !== 'string' || signingSecret === '') {
-    fail('sessionSecret is required: the same value as express-session\'s `secret` option (the token is the signed session cookie).');
-  }
-  const maxBodyBytes = options.maxBodyBytes ?? 4096;
-  if (typeof maxBodyBytes !== 'number' || !Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 64) {
-    fail('maxBodyBytes must be an integer of at least 64.');
-  }
-  if (options.appKey !== undefined && (typeof options.appKey !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(options.appKey))) {
-    fail('appKey must be the `appKey` of the matching wecomAuth() instance (letters, digits, _ or -).');
-  }
-  if (options.onLogin !== undefined && typeof options.onLogin !== 'function') fail('onLogin must be a function.');
+  const [signingSecret = ''] = secretsOption(WHERE, options.sessionSecret, 'sessionSecret', "the same value as express-session's `secret` option (the token is the signed session cookie)");
   return {
     clientFor,
     defaultCorpId,
     allowedCorpIds: [...allowed],
     agentId,
-    checkVisibility: options.checkVisibility ?? false,
-    visibilityCacheMs: options.visibilityCacheMs ?? 300_000,
-    keepSessionKey: options.keepSessionKey ?? false,
-    appKey: options.appKey,
+    // The same default as wecomAuth(): WeCom hands codes to members outside the visible range too.
+    checkVisibility: booleanOption(WHERE, options.checkVisibility, 'checkVisibility') ?? true,
+    visibilityCacheMs: numberOption(WHERE, options.visibilityCacheMs, 'visibilityCacheMs', { min: 0 }) ?? 300_000,
+    keepSessionKey: booleanOption(WHERE, options.keepSessionKey, 'keepSessionKey') ?? false,
+    appKey: appKeyOption(WHERE, options.appKey),
     signingSecret,
-    maxBodyBytes,
+    maxBodyBytes: numberOption(WHERE, options.maxBodyBytes, 'maxBodyBytes', { min: 64, integer: true }) ?? 4096,
     logger: options.logger ?? {},
-    now: options.now ?? Date.now,
+    now: functionOption<() => number>(WHERE, options.now, 'now', '() => ms since the epoch') ?? Date.now,
   };
 }
 

@@ -261,7 +261,7 @@ describe('JS-SDK config', () => {
 
   it('the factory refuses a bad baseUrl or an unknown option, naming the fix', () => {
     const client = newClient();
-    assert.throws(() => createJsapiConfigHandler({ client, baseUrl: 'https://app.example.com/app' }), /baseUrl must be the app's public origin/);
+    assert.throws(() => createJsapiConfigHandler({ client, baseUrl: 'https://app.example.com/app' }), /`baseUrl`: must be the app's public origin/);
     assert.throws(() => createJsapiConfigHandler({ client, origin: BASE_URL } as unknown as JsapiConfigHandlerOptions), /did you mean `baseUrl`/);
   });
 

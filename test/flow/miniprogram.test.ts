@@ -129,7 +129,8 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       app.post(LOGIN, createMiniProgramLogin({ client: wecom.client, keepSessionKey: true, ...common }));
       app.post('/mp/plain', createMiniProgramLogin({ client: wecom.client, ...common }));
       app.post('/mp/parsed', express.json({ limit: '1kb' }), createMiniProgramLogin({ client: wecom.client, ...common }));
-      app.post('/mp/visible', createMiniProgramLogin({ client: wecom.client, checkVisibility: true, ...common }));
+      app.post('/mp/visible', createMiniProgramLogin({ client: wecom.client, ...common }));
+      app.post('/mp/unchecked', createMiniProgramLogin({ client: wecom.client, checkVisibility: false, ...common }));
       app.post('/mp/refuse', createMiniProgramLogin({
         client: wecom.client,
         onLogin: (user) => {
@@ -298,7 +299,7 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       assert.equal(missing.status, 400);
     });
 
-    it('checkVisibility: wangwu (outside the visible range, 60011) gets 403 no_access and no session', async () => {
+    it('checkVisibility (on by default, as in wecomAuth): wangwu (outside the visible range, 60011) gets 403 no_access and no session', async () => {
       const res = await post('/mp/visible', { code: code({ userId: 'wangwu' }) });
       assert.equal(res.status, 403);
       assert.equal(res.body.error, 'no_access');
@@ -307,8 +308,8 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       assert.equal(emulator.calls.filter((c) => c.api === 'user/get').at(-1)?.errcode, 60011);
       const ok = await post('/mp/visible', { code: code({ userId: 'lisi' }) });
       assert.equal(ok.status, 200);
-      const without = await post(LOGIN, { code: code({ userId: 'wangwu' }) });
-      assert.equal(without.status, 200, 'without checkVisibility WeCom decides alone');
+      const without = await post('/mp/unchecked', { code: code({ userId: 'wangwu' }) });
+      assert.equal(without.status, 200, 'with checkVisibility: false WeCom decides alone');
     });
 
     it('onLogin can enrich the user or refuse the login (403 login_refused)', async () => {
