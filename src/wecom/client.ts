@@ -58,7 +58,7 @@ export interface WeComClientOptions {
   oauthBaseUrl?: string;
   /** Default `https://login.work.weixin.qq.com`. */
   loginBaseUrl?: string;
-  /** ms; defaults connect 3000, secureConnect 3000, response 5000, read 5000. */
+  /** ms; defaults connect 3000, secureConnect 3000, response 5000, read 5000, and total 8000 for the whole call. */
   timeouts?: HttpTimeouts;
   /** Where tokens and tickets live; default a MemoryTokenCache of this client. Use Redis for a fleet. */
   tokenCache?: TokenCache;
@@ -150,7 +150,19 @@ function checkBaseUrl(name: string, value: unknown): string | undefined {
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
     fail(`${name} must be an absolute http(s) URL without query or fragment, e.g. "https://qyapi.weixin.qq.com" (or the emulator's URL).`);
   }
+  // gettoken sends the secret in the query string: plain http would hand it to anyone on the path
+  // before WeCom's redirect to https could say why. Only a local emulator may use it.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    fail(`${name} must use https:// ("${url.host}" is not a loopback host; http:// is accepted only for 127.0.0.1, ::1 or localhost, i.e. the local emulator).`);
+  }
   return (value as string).replace(/\/+$/, '');
+}
+
+/** 127.0.0.0/8, ::1 and localhost: where the emulator runs. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function checkNonNegative(name: string, value: unknown, { integer = false, min = 0 } = {}): void {
@@ -193,8 +205,8 @@ function validateOptions(options: WeComClientOptions): void {
   if (options.timeouts !== undefined) {
     if (options.timeouts === null || typeof options.timeouts !== 'object') fail('timeouts must be an object, e.g. { response: 5000 }.');
     for (const [name, value] of Object.entries(options.timeouts)) {
-      if (!['connect', 'secureConnect', 'response', 'read'].includes(name)) {
-        fail(`unknown timeouts.${name}; use connect, secureConnect, response or read (ms).`);
+      if (!['connect', 'secureConnect', 'response', 'read', 'total'].includes(name)) {
+        fail(`unknown timeouts.${name}; use connect, secureConnect, response, read or total (ms).`);
       }
       checkNonNegative(`timeouts.${name}`, value, { min: 1 });
     }

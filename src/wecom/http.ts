@@ -1,7 +1,8 @@
 /**
- * The HTTP layer: got's stream API with explicit per-phase timeouts, keep-alive agents and got's
- * own retry disabled (the client retries by itself, knowing WeCom's errcodes). It returns WeCom's parsed
- * JSON envelope and turns every transport failure into a WeComHttpError without leaking the URL.
+ * The HTTP layer: got's stream API with explicit per-phase timeouts and an overall deadline per
+ * call, a cap on the size of an answer, keep-alive agents and got's own retry disabled (the client
+ * retries by itself, knowing WeCom's errcodes). It returns WeCom's parsed JSON envelope and turns
+ * every transport failure into a WeComHttpError without leaking the URL.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -18,6 +19,11 @@ export interface HttpTimeouts {
   response?: number;
   /** ms from the response headers to the end of the body (default 5000). */
   read?: number;
+  /**
+   * ms for the whole call, from the start (DNS, waiting for a free socket) to the end of the body
+   * (default 8000): the phases alone do not bound it, and a refresh lock must outlast any call.
+   */
+  total?: number;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Required<HttpTimeouts>> = Object.freeze({
@@ -25,7 +31,20 @@ export const DEFAULT_TIMEOUTS: Readonly<Required<HttpTimeouts>> = Object.freeze(
   secureConnect: 3000,
   response: 5000,
   read: 5000,
+  total: 8000,
 });
+
+/** WeCom's answers are small JSON objects; anything bigger is not WeCom (or not one we want to buffer). */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** got's name for each timeout (`total` is its `request`, the overall deadline). */
+const GOT_EVENT: Readonly<Record<string, keyof HttpTimeouts>> = {
+  connect: 'connect',
+  secureConnect: 'secureConnect',
+  response: 'response',
+  read: 'read',
+  request: 'total',
+};
 
 export interface HttpRequest {
   /** The WeCom API name used in errors and logs, e.g. `user/getuserinfo`. */
@@ -132,15 +151,30 @@ export class HttpTransport {
         throwHttpErrors: false,
         followRedirect: false,
         retry: { limit: 0 },
-        timeout: { ...this.#timeouts },
+        timeout: {
+          connect: this.#timeouts.connect,
+          secureConnect: this.#timeouts.secureConnect,
+          response: this.#timeouts.response,
+          read: this.#timeouts.read,
+          request: this.#timeouts.total,
+        },
         agent: { http: this.#httpAgent, https: this.#httpsAgent },
       });
       const chunks: Buffer[] = [];
+      let size = 0;
       let meta: { statusCode: number; headers: http.IncomingHttpHeaders } | undefined;
       stream.on('response', (res: http.IncomingMessage) => {
         meta = { statusCode: res.statusCode ?? 0, headers: res.headers };
       });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          stream.destroy();
+          reject(new WeComHttpError(req.api, 'too-large', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes; is something other than WeCom answering?`, meta ? { status: meta.statusCode } : undefined));
+          return;
+        }
+        chunks.push(chunk);
+      });
       stream.once('error', reject);
       stream.once('end', () => {
         if (!meta) {
@@ -153,9 +187,11 @@ export class HttpTransport {
   }
 
   #transportError(req: HttpRequest, err: unknown): WeComHttpError {
+    if (err instanceof WeComHttpError) return err;
     if (err instanceof TimeoutError) {
-      const limit = this.#timeouts[err.event as keyof HttpTimeouts];
-      const detail = limit === undefined ? `timed out (${err.event})` : `timed out after ${limit} ms (${err.event})`;
+      const name = GOT_EVENT[err.event];
+      const limit = name === undefined ? undefined : this.#timeouts[name];
+      const detail = limit === undefined || name === undefined ? `timed out (${err.event})` : `timed out after ${limit} ms (${name})`;
       return new WeComHttpError(req.api, 'timeout', detail, { cause: safeCause(err, req.secrets) });
     }
     const code = err instanceof RequestError ? err.code : undefined;

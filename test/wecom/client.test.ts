@@ -286,6 +286,75 @@ describe('WeComClient against the emulator: transport failures', () => {
       }
     }));
 
+  it('a call that takes longer than timeouts.total in all is a timeout, although every phase is in time', async () => {
+    // Headers at once, then the body a byte at a time: no phase is ever late, the call is.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const body = '{"access_token":"slow-drip-token","expires_in":7200}';
+      let i = 0;
+      const timer = setInterval(() => {
+        if (i >= body.length) {
+          clearInterval(timer);
+          res.end();
+          return;
+        }
+        res.write(body[i++]);
+      }, 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({
+      corpId: CORP_ID,
+      secret: SECRET,
+      apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      timeouts: { total: 300 },
+    });
+    try {
+      const started = Date.now();
+      const err = await failure(client.getAccessToken());
+      assert.ok(err instanceof WeComHttpError && err.kind === 'timeout', String(err));
+      assert.match(err.message, /timed out after 300 ms \(total\)/);
+      assert.ok(Date.now() - started < 900, `gave up after ${Date.now() - started} ms; the body takes over 1 s`);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('an answer over 1 MiB is refused (too-large) without buffering it all', async () => {
+    let written = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (written < 64 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      res.write('{"access_token":"');
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      const err = await failure(client.getAccessToken());
+      assert.ok(err instanceof WeComHttpError && err.kind === 'too-large', String(err));
+      assert.equal(err.status, 200);
+      assert.match(describeWeComError(err).hint, /larger than any WeCom answer/);
+      assert.ok(written < 16 * 1024 * 1024, `the server got to write ${written} bytes`);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('a refused connection is a WeComHttpError network', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -690,7 +759,11 @@ describe('WeComClient options', () => {
     [{ ...ok, apiBaseUrl: 'qyapi.weixin.qq.com' }, /apiBaseUrl must be an absolute http\(s\) URL/],
     [{ ...ok, oauthBaseUrl: 'ftp://x' }, /oauthBaseUrl must be/],
     [{ ...ok, timeouts: { response: 0 } }, /timeouts.response must be a number ≥ 1/],
-    [{ ...ok, timeouts: { total: 5 } }, /unknown timeouts.total/],
+    [{ ...ok, timeouts: { overall: 5 } }, /unknown timeouts.overall; use connect, secureConnect, response, read or total/],
+    [{ ...ok, timeouts: { total: 0 } }, /timeouts.total must be a number ≥ 1/],
+    [{ ...ok, apiBaseUrl: 'http://qyapi.weixin.qq.com' }, /apiBaseUrl must use https:\/\/ \("qyapi.weixin.qq.com" is not a loopback host; http:\/\/ is accepted only for 127.0.0.1, ::1 or localhost/],
+    [{ ...ok, oauthBaseUrl: 'http://10.0.0.8:3001' }, /oauthBaseUrl must use https:\/\//],
+    [{ ...ok, loginBaseUrl: 'http://localhost.example.com' }, /loginBaseUrl must use https:\/\//],
     [{ ...ok, busyRetry: { tries: 0 } }, /busyRetry.tries must be an integer ≥ 1/],
     [{ ...ok, tokenCache: {} }, /tokenCache must implement get, refresh and invalidate/],
     [{ ...ok, corpid: CORP_ID }, /unknown option `corpid`; did you mean `corpId`\?/],
@@ -702,6 +775,13 @@ describe('WeComClient options', () => {
       assert.throws(() => new WeComClient(options as never), (err: Error) => err instanceof TypeError && message.test(err.message));
     });
   }
+
+  it('accepts http:// for loopback hosts only (the emulator)', () => {
+    for (const url of ['http://127.0.0.1:3001', 'http://localhost:3001/', 'http://[::1]:3001', 'http://127.1.2.3', 'https://qyapi.weixin.qq.com']) {
+      const client = new WeComClient({ ...ok, apiBaseUrl: url, oauthBaseUrl: url, loginBaseUrl: url });
+      client.close();
+    }
+  });
 
   it('does not expose the secret on the instance, in JSON or in inspect', () => {
     const client = new WeComClient({ ...ok, agentId: AGENT_ID });
