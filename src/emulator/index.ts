@@ -5,7 +5,8 @@
 // /wwopen/uriconfirm, /cgi-bin/{gettoken, auth/getuserinfo, user/getuserinfo, auth/getuserdetail,
 // user/get, miniprogram/jscode2session, get_jsapi_ticket, ticket/get} and the control paths
 // GET|DELETE /__emulator/calls, GET|POST /__emulator/clock, POST /__emulator/faults,
-// POST /__emulator/revoke-tokens [{corpId?, agentId?}], GET /__emulator/fixture,
+// POST /__emulator/revoke-tokens [{corpId?, agentId?}], GET|POST /__emulator/repeat-expires-in
+// [{mode: 'full'|'remaining'}], GET /__emulator/fixture,
 // POST /__emulator/miniprogram/code.
 // Who is signed in: the X-WeCom-Emulator-User request header (a member's userid or a visitor's
 // openid); in a desktop browser, the picker pages add ?__emulator_user=... to their links.

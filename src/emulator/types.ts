@@ -83,6 +83,12 @@ export interface EmulatorOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** What an expired token answers; default 42001 (some users see 40014, wecom-api.md §8). */
   expiredTokenErrcode?: 42001 | 40014;
+  /**
+   * `expires_in` of a gettoken or ticket call made again while the returned value is still valid
+   * (the same value comes back): 'full' (default) = 7200 although it still expires on its first
+   * schedule, 'remaining' = the seconds it has left. WeCom does not document which it sends.
+   */
+  repeatExpiresIn?: 'full' | 'remaining';
 }
 
 export interface EmulatorClock {
@@ -129,6 +135,8 @@ export interface Emulator {
   callCount(api?: string): number;
   clearCalls(): void;
   revokeTokens(filter?: { corpId?: string; agentId?: number }): void;
+  /** What `expires_in` says on a repeat fetch from now on (see EmulatorOptions.repeatExpiresIn). */
+  repeatExpiresIn: 'full' | 'remaining';
   /** Stands for `wx.qy.login` on a device: a js_code for jscode2session. */
   issueMiniProgramCode(input: { userId: string; corpId?: string; appId?: string }): string;
   close(): Promise<void>;
