@@ -6,7 +6,7 @@
 
 /**
  * Where `src/redis` reports Redis outages: `console` fits, and so does the WeCom client's
- * logger (same shape). Messages never contain secrets.
+ * logger (same shape). Messages never contain secrets. Without one, `src/redis` is silent.
  */
 export interface RedisLogger {
   warn?(message: string, details?: Record<string, unknown>): void;
@@ -17,7 +17,9 @@ export type RedisTokenCacheErrorCode =
   /** No value appeared and the lock could not be taken within `waitTimeoutMs`. */
   | 'REDIS_TOKEN_WAIT_TIMEOUT'
   /** The instance holding the lock reported that its `fetch` failed; the waiters fail with it. */
-  | 'REDIS_TOKEN_REFRESH_FAILED_ELSEWHERE';
+  | 'REDIS_TOKEN_REFRESH_FAILED_ELSEWHERE'
+  /** This instance held the lock, but its `fetch` did not finish within the lock's lifetime. */
+  | 'REDIS_TOKEN_FETCH_TIMEOUT';
 
 export class RedisTokenCacheError extends Error {
   readonly code: RedisTokenCacheErrorCode;

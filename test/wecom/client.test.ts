@@ -15,6 +15,7 @@ import {
 import {
   AGENT_ID,
   CORP_ID,
+  REPEAT_EXPIRES_IN,
   SECRET,
   WECHAT_UA,
   failure,
@@ -27,7 +28,20 @@ import {
   withEmulator,
 } from './emulator-helpers.ts';
 
-describe('WeComClient against the emulator: access_token', () => {
+import { MemoryTokenCache } from '../../src/wecom/memory-token-cache.ts';
+import type { Emulator } from '../../src/emulator/index.ts';
+
+async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const mode = ` (expires_in on a repeat fetch: ${REPEAT_EXPIRES_IN})`;
+
+describe(`WeComClient against the emulator: access_token${mode}`, () => {
   it('reuses one cached token across many calls (1 gettoken)', () =>
     withEmulator(async (emu) => {
       const client = makeClient(emu);
@@ -203,7 +217,8 @@ describe('WeComClient against the emulator: access_token', () => {
   it('the cool-down ends after configErrorCooldownMs', () =>
     withEmulator(async (emu) => {
       let t = Date.now();
-      const client = makeClient(emu, { secret: 'wrong-secret-value', now: () => t, configErrorCooldownMs: 1000 });
+      const now = () => t;
+      const client = makeClient(emu, { secret: 'wrong-secret-value', now, tokenCache: new MemoryTokenCache({ now }), configErrorCooldownMs: 1000 });
       try {
         await failure(client.getAccessToken());
         await failure(client.getAccessToken());
@@ -642,7 +657,88 @@ describe('WeComClient against the emulator: identity', () => {
     }));
 });
 
-describe('WeComClient against the emulator: profile, mini program, JS-SDK', () => {
+describe(`WeComClient against the emulator: renewal ahead of expiry${mode}`, () => {
+  /** The cache's clock and the emulator's, moved together. */
+  function clocks(emu: Emulator) {
+    let t = Date.now();
+    return {
+      now: () => t,
+      advance(ms: number) {
+        t += ms;
+        emu.clock.advance(ms);
+      },
+    };
+  }
+  const refreshed = () => logLines.filter((l) => l.msg === 'wecom access_token refreshed').length;
+
+  it('renews the token in the background before it expires: callers never wait for it', () =>
+    withEmulator(async (emu) => {
+      const clock = clocks(emu);
+      const client = makeClient(emu, { now: clock.now, tokenCache: new MemoryTokenCache({ now: clock.now }) });
+      try {
+        const first = await client.getAccessToken();
+        recordSensitive(first);
+        // Past the renewal point (6210 s of the 6900 s kept), 990 s before WeCom's expiry.
+        clock.advance(6210_000);
+        emu.faults.delay(2000, 'gettoken');
+        const before = refreshed();
+        const users = await Promise.all(Array.from({ length: 20 }, () => client.getUser('zhangsan')));
+        assert.ok(users.every((u) => u.userid === 'zhangsan'));
+        assert.ok(emu.calls.filter((c) => c.api === 'user/get').every((c) => c.query['access_token'] === first));
+        await waitUntil(() => emu.callCount('gettoken') === 2);
+        assert.equal(refreshed(), before, 'every call answered while the renewal was still at WeCom');
+        assert.equal(emu.callCount('gettoken'), 2, 'one renewal, not one per caller');
+        emu.faults.delay(0, 'gettoken');
+        await waitUntil(() => refreshed() > before);
+        // WeCom handed the same token back (still valid): no renewal again before it expires.
+        await client.getUser('lisi');
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(emu.callCount('gettoken'), 2);
+
+        // WeCom's expiry (7200 s after the first fetch).
+        clock.advance(990_000);
+        emu.clearCalls();
+        assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+        const seen = emu.calls.map((c) => `${c.api}:${c.errcode}`);
+        if (REPEAT_EXPIRES_IN === 'remaining') {
+          // The renewal learnt the real expiry: the cache lets the token go exactly then.
+          assert.deepEqual(seen, ['gettoken:0', 'user/get:0']);
+        } else {
+          // 7200 again: the cache cannot know the token ends sooner; WeCom's 42001 ends it.
+          assert.deepEqual(seen, ['user/get:42001', 'gettoken:0', 'user/get:0']);
+        }
+        const second = await client.getAccessToken();
+        recordSensitive(second);
+        assert.notEqual(second, first);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('a JS-SDK ticket reported as refused is renewed at most once per 5 minutes, whatever expires_in said', () =>
+    withEmulator(async (emu) => {
+      const clock = clocks(emu);
+      const client = makeClient(emu, { now: clock.now, tokenCache: new MemoryTokenCache({ now: clock.now }) });
+      try {
+        const ticket = await client.getJsapiTicket();
+        recordSensitive(ticket);
+        assert.equal(await client.renewJsapiTicket(), false, 'fetched just now');
+        clock.advance(3600_000);
+        assert.equal(await client.renewJsapiTicket(), true);
+        // The ticket is still valid at WeCom: the same one comes back, with 7200 or 3600 s.
+        assert.equal(await client.getJsapiTicket(), ticket);
+        for (let i = 0; i < 5; i++) assert.equal(await client.renewJsapiTicket(), false, 'fetched a moment ago');
+        assert.equal(emu.callCount('get_jsapi_ticket'), 2);
+        clock.advance(5 * 60_000);
+        assert.equal(await client.renewJsapiTicket(), true);
+        assert.equal(emu.callCount('get_jsapi_ticket'), 3);
+      } finally {
+        client.close();
+      }
+    }));
+});
+
+describe(`WeComClient against the emulator: profile, mini program, JS-SDK${mode}`, () => {
   it('getUser returns the directory entry; 60111 and 60011 are WeComApiError', () =>
     withEmulator(async (emu) => {
       const client = makeClient(emu);
@@ -765,7 +861,8 @@ describe('WeComClient options', () => {
     [{ ...ok, oauthBaseUrl: 'http://10.0.0.8:3001' }, /oauthBaseUrl must use https:\/\//],
     [{ ...ok, loginBaseUrl: 'http://localhost.example.com' }, /loginBaseUrl must use https:\/\//],
     [{ ...ok, busyRetry: { tries: 0 } }, /busyRetry.tries must be an integer ≥ 1/],
-    [{ ...ok, tokenCache: {} }, /tokenCache must implement get, refresh and invalidate/],
+    [{ ...ok, tokenCache: {} }, /tokenCache must implement get, obtain, invalidate, addEntry, setEntry, getEntry/],
+    [{ ...ok, tokenCache: { get() {}, refresh() {}, invalidate() {} } }, /tokenCache must implement get, obtain/],
     [{ ...ok, corpid: CORP_ID }, /unknown option `corpid`; did you mean `corpId`\?/],
     [{ ...ok, agentid: 1 }, /did you mean `agentId`/],
     [{ ...ok, foo: 1 }, /unknown option `foo`; known options:/],
