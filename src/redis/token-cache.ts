@@ -28,8 +28,9 @@
  *     one script, only while the lock is still the owner's, and not if the value is one
  *     invalidated since ACQUIRE (`gen` moved and `revoked` is that value).
  *  4. A failed fetch turns the lock into "failed" for one second: waiters fail at once
- *     (REDIS_TOKEN_REFRESH_FAILED_ELSEWHERE) instead of fetching in turn, and the client's
- *     cool-down (kept in the shared entries) covers longer pauses.
+ *     (REDIS_TOKEN_REFRESH_FAILED_ELSEWHERE) instead of fetching in turn. The client's cool-down
+ *     after a configuration error (kept in the shared entries) covers longer pauses; a fetch it
+ *     refuses (markNotFetched) frees the lock at once.
  *
  * The owner id is chosen before ACQUIRE is sent, so a lock whose reply arrives after the command
  * deadline (Redis paused for a failover) is released by compare-and-delete as soon as the late
@@ -50,7 +51,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CachedCredential, CredentialFetch, FreshCredential, TokenCache } from '../wecom/token-cache.ts';
-import { checkFresh } from '../wecom/token-cache.ts';
+import { checkFresh, wasNotFetched } from '../wecom/token-cache.ts';
 import { MemoryEntries } from '../wecom/shared-entries.ts';
 import {
   describeRedisError,
@@ -389,8 +390,9 @@ export class RedisTokenCache implements TokenCache {
       const budget = this.#lockTtlMs - (performance.now() - lock.startedAt) - this.#commandTimeoutMs;
       fresh = checkFresh(await withTimeout(fetch(replacing), budget, () => fetchTimeout(key, this.#lockTtlMs)), 'RedisTokenCache');
     } catch (err) {
-      // A failed fetch keeps the others off for a moment rather than letting each fetch in turn.
-      await this.#release(names, lock.owner, err instanceof RedisDown ? 0 : FAILED_HOLD_MS);
+      // A failed call to WeCom keeps the others off for a moment rather than letting each fetch in
+      // turn; a fetch that did not call WeCom (the client's cool-down) lets the next one in at once.
+      await this.#release(names, lock.owner, err instanceof RedisDown || wasNotFetched(err) ? 0 : FAILED_HOLD_MS);
       throw err;
     }
     this.#remember(key, fresh.value, fresh.ttlMs, 0);

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { WeComApiError, WeComConfigError, WeComHttpError, WeComRateLimitError, errorFromEnvelope } from './errors.ts';
 import type { WeComLogger } from './logger.ts';
+import { markNotFetched } from './token-cache.ts';
 import type { CredentialFetch, FreshCredential, TokenCache } from './token-cache.ts';
 
 export const DEFAULT_SAFETY_MARGIN_SECONDS = 300;
@@ -97,7 +98,7 @@ interface RecordedFailure {
   errmsg: string;
 }
 
-/** How long an instance trusts a cool-down it read from the shared entries before reading again. */
+/** How long an instance trusts a cool-down it read from the shared entries before reading again (ms, at most). */
 const LEARNED_COOLDOWN_MS = 1000;
 
 /** One cached credential: obtained through the cache, invalidated when rejected, cooled down fleet-wide after a configuration error. */
@@ -165,7 +166,8 @@ export class CachedCredentialSource {
     this.#failure = undefined;
     const raw = await this.#options.cache.getEntry(this.#failureKey);
     const error = raw === undefined ? undefined : rebuild(raw);
-    if (error !== undefined) this.#failure = { error, until: now + Math.min(this.#cooldownMs, LEARNED_COOLDOWN_MS) };
+    // Its remaining time is unknown here: trust it briefly, then read again.
+    if (error !== undefined) this.#failure = { error, until: now + Math.min(this.#cooldownMs / 10, LEARNED_COOLDOWN_MS) };
     return error;
   }
 
@@ -175,7 +177,7 @@ export class CachedCredentialSource {
    */
   async #guardedFetch(replacing: string | undefined): Promise<FreshCredential> {
     const cooling = await this.#currentFailure();
-    if (cooling !== undefined) throw cooling;
+    if (cooling !== undefined) throw markNotFetched(cooling);
     const { logger, label, key } = this.#options;
     try {
       const fresh = await this.#options.fetch(replacing);

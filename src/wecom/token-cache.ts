@@ -75,6 +75,23 @@ export interface TokenCache extends SharedEntries {
   invalidate(key: string, value: string): Promise<void>;
 }
 
+const notFetched = new WeakSet<object>();
+
+/**
+ * Marks an error a fetch rejects with without having called WeCom (a cool-down is in force, and
+ * every caller meets it the same way). After a real failure the Redis cache holds the others off
+ * for a moment, so that a failing WeCom is not asked by each instance in turn; after this one it
+ * lets the next caller in at once, to meet the cool-down (or its end) itself.
+ */
+export function markNotFetched<T>(err: T): T {
+  if (typeof err === 'object' && err !== null) notFetched.add(err);
+  return err;
+}
+
+export function wasNotFetched(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && notFetched.has(err);
+}
+
 /** Checks what a fetch resolved to; the caches store nothing else. */
 export function checkFresh(credential: FreshCredential, who: string): FreshCredential {
   const ok =
