@@ -76,8 +76,14 @@ app.get('/me', wecom.requireUser(), (req, res) => {
 });
 app.use(wecom.errorHandler());
 app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-  console.error('topology-app: unexpected error', err instanceof Error ? `${err.name}: ${err.message}` : typeof err);
-  if (!res.headersSent) res.status(500).json({ error: 'server_error' });
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : typeof err;
+  // express-session reports a failed touch (EXPIRE) after the answer went out: nothing to answer.
+  if (res.headersSent) {
+    console.error('topology-app: error after the answer was sent', what);
+    return;
+  }
+  console.error('topology-app: unexpected error', what);
+  res.status(500).json({ error: 'server_error' });
 });
 
 await client.connect();
