@@ -92,7 +92,7 @@ async function tryLogin(
   const path = `/?login=${i}`;
   const start = await send(pick(apps, i), path, jar);
   if (start.status === 503) return 'unavailable';
-  if (start.status !== 302 || !start.location?.startsWith(`${emulatorUrl}/`)) return `start ${start.status}`;
+  if (start.status !== 302 || !start.location?.startsWith(`${emulatorUrl}/`)) return `start ${start.status} ${pageOf(start)}`;
   let back = await send(pick(apps, i + 1), publicPath(await visitWeCom(start.location, user)), jar);
   let target = path;
   if (back.status === 302 && back.location?.startsWith(`${emulatorUrl}/`)) {
@@ -103,15 +103,23 @@ async function tryLogin(
   }
   if (back.status === 503) return 'unavailable';
   if (back.status === 302 && back.location?.startsWith(`${emulatorUrl}/`)) return 'relogin';
-  if (back.status !== 302 || (back.location !== path && back.location !== target)) return `callback ${back.status} ${back.location ?? ''} ${back.body.slice(0, 120)}`;
+  if (back.status !== 302 || (back.location !== path && back.location !== target)) return `callback ${back.status} ${back.location ?? ''} ${pageOf(back)}`;
   const page = await send(pick(apps, i + 2), back.location, jar);
   if (page.status === 503) return 'unavailable';
   if (page.status === 302 && page.location?.startsWith(`${emulatorUrl}/`)) return 'relogin';
-  if (!isHomePage(page)) return `page ${page.status}`;
+  if (!isHomePage(page)) return `page ${page.status} ${page.location ?? ''} ${pageOf(page)}`;
   return { jar, user, completedAt: Date.now() };
 }
 
 type Verdict = 'ok' | 'unavailable' | 'anonymous' | 'login' | string;
+
+/** What an error answer says, briefly: the page id and the administrator's details, or the JSON. */
+function pageOf(res: Answer): string {
+  const page = /data-page="([^"]+)"/.exec(res.body)?.[1];
+  if (page === undefined) return res.body.slice(0, 160);
+  const details = [...res.body.matchAll(/<(?:dt|dd)[^>]*>([^<]*)<\/(?:dt|dd)>/g)].map((m) => m[1]).join(' ');
+  return `page ${page}${details ? ` (${details.slice(0, 200)})` : ''}`;
+}
 
 async function guarded(
   app: AppProcess,
@@ -130,7 +138,7 @@ async function guarded(
     return { res, verdict: isHomePage(res) && res.body.includes(`>${session.user}<`) ? 'ok' : 'anonymous' };
   }
   if (res.status === 401 || (res.status === 302 && !json)) return { res, verdict: 'login' };
-  return { res, verdict: `${json ? '/me' : '/'} ${res.status} ${res.body.slice(0, 120)}` };
+  return { res, verdict: `${json ? '/me' : '/'} ${res.status} ${pageOf(res)}` };
 }
 
 /** After the event: does the session still work? Retries a 503 for a while (the store may still be settling). */
