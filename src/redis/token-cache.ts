@@ -99,6 +99,7 @@ export interface RedisTokenCacheOptions {
 const FAILED = 'failed';
 const FAILED_HOLD_MS = 1000;
 const RETRY_REDIS_AFTER_MS = 1000;
+const RENEW_AGAIN_AFTER_MS = 1000;
 const FIRST_POLL_MS = 25;
 const MAX_POLL_MS = 200;
 const GEN_TTL_MS = 86_400_000;
@@ -183,7 +184,7 @@ export class RedisTokenCache implements TokenCache {
   readonly #localEntries = new MemoryEntries();
   /** One blocking round per key in this process; late callers join it. */
   readonly #inflight = new Map<string, Promise<CachedCredential>>();
-  /** One background renewal per key in this process. */
+  /** One background renewal per key in this process, and none again within a second of the last. */
   readonly #renewing = new Set<string>();
   /** Reads in flight: concurrent callers of one process share one GET + PTTL. */
   readonly #reading = new Map<string, Promise<Reading | undefined>>();
@@ -358,7 +359,7 @@ export class RedisTokenCache implements TokenCache {
     // A failure is the fetch's to report (the client logs it); the value in use stays valid.
     run()
       .catch(() => undefined)
-      .finally(() => this.#renewing.delete(key));
+      .finally(() => setTimeout(() => this.#renewing.delete(key), RENEW_AGAIN_AFTER_MS).unref());
   }
 
   /**

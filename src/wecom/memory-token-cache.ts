@@ -6,6 +6,8 @@ import { MemoryEntries } from './shared-entries.ts';
 import { checkFresh } from './token-cache.ts';
 import type { CachedCredential, CredentialFetch, TokenCache } from './token-cache.ts';
 
+const RENEW_AGAIN_AFTER_MS = 1000;
+
 export interface MemoryTokenCacheOptions {
   /** Clock in ms (tests). Default `Date.now`. Only differences between two readings matter. */
   now?: () => number;
@@ -22,6 +24,8 @@ interface Entry {
 export class MemoryTokenCache implements TokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #inflight = new Map<string, Promise<CachedCredential>>();
+  /** When the last renewal ahead of expiry started, per key: one a second at most, even if they fail. */
+  readonly #renewedAt = new Map<string, number>();
   readonly #now: () => number;
   readonly #shared: MemoryEntries;
 
@@ -50,9 +54,12 @@ export class MemoryTokenCache implements TokenCache {
   async obtain(key: string, fetch: CredentialFetch, stale?: string): Promise<CachedCredential> {
     const current = this.#valid(key);
     if (current !== undefined && current.value !== stale) {
-      if (current.refreshAt !== undefined && this.#now() >= current.refreshAt && !this.#inflight.has(key)) {
+      const now = this.#now();
+      const lastTry = this.#renewedAt.get(key) ?? Number.NEGATIVE_INFINITY;
+      if (current.refreshAt !== undefined && now >= current.refreshAt && now - lastTry >= RENEW_AGAIN_AFTER_MS && !this.#inflight.has(key)) {
         // Renew ahead of expiry: callers keep the current value; the fetch's own failure is
-        // reported by the fetch (the client logs it) and the next due call tries again.
+        // reported by the fetch (the client logs it) and a due call a second later tries again.
+        this.#renewedAt.set(key, now);
         this.#fetch(key, fetch, current.value).catch(() => undefined);
       }
       return this.#view(current);
@@ -74,6 +81,7 @@ export class MemoryTokenCache implements TokenCache {
   /** Drop everything (tests). */
   clear(): void {
     this.#entries.clear();
+    this.#renewedAt.clear();
     this.#shared.clear();
   }
 
