@@ -3,6 +3,10 @@
  * call, a cap on the size of an answer, keep-alive agents and got's own retry disabled (the client
  * retries by itself, knowing WeCom's errcodes). It returns WeCom's parsed JSON envelope and turns
  * every transport failure into a WeComHttpError without leaking the URL.
+ *
+ * One retry of its own: a request sent on a kept-alive connection that the server had just
+ * closed for idleness fails with a reset before any answer (the race Node's http documentation
+ * describes under `request.reusedSocket`); it is sent again once, on a new connection.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -81,6 +85,8 @@ export class HttpTransport {
   readonly #timeouts: Required<HttpTimeouts>;
   readonly #httpAgent: http.Agent;
   readonly #httpsAgent: https.Agent;
+  /** For the one resend after a reset on a reused connection: a new connection, not kept. */
+  readonly #freshAgents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
 
   constructor(timeouts: HttpTimeouts = {}) {
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...stripUndefined(timeouts) };
@@ -92,16 +98,23 @@ export class HttpTransport {
     return this.#timeouts;
   }
 
-  /** Send one request and return the parsed JSON object. Never retries. */
+  /** Send one request and return the parsed JSON object. Retries only a reset of a reused connection. */
   async request(req: HttpRequest): Promise<Record<string, unknown>> {
     const url = joinUrl(req.baseUrl, req.path);
     for (const [name, value] of Object.entries(req.query)) url.searchParams.set(name, value);
 
     let response: { statusCode: number; headers: http.IncomingHttpHeaders; body: string };
+    const started = performance.now();
     try {
-      response = await this.#send(url, req);
+      response = await this.#send(url, req, false, this.#timeouts.total);
     } catch (err) {
-      throw this.#transportError(req, err);
+      if (!(err instanceof StaleConnection)) throw this.#transportError(req, err);
+      try {
+        // The server had closed that connection: it never saw the request.
+        response = await this.#send(url, req, true, Math.max(1, this.#timeouts.total - (performance.now() - started)));
+      } catch (again) {
+        throw this.#transportError(req, again);
+      }
     }
 
     const status = response.statusCode;
@@ -142,7 +155,7 @@ export class HttpTransport {
    * that destroy closes a healthy keep-alive connection and the next WeCom call pays a new TLS
    * handshake (bench/run.ts measured about one per three code exchanges).
    */
-  #send(url: URL, req: HttpRequest): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }> {
+  #send(url: URL, req: HttpRequest, fresh: boolean, totalMs: number): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }> {
     return new Promise((resolve, reject) => {
       const stream = got.stream(url, {
         method: req.method,
@@ -156,9 +169,15 @@ export class HttpTransport {
           secureConnect: this.#timeouts.secureConnect,
           response: this.#timeouts.response,
           read: this.#timeouts.read,
-          request: this.#timeouts.total,
+          request: totalMs,
         },
-        agent: { http: this.#httpAgent, https: this.#httpsAgent },
+        agent: fresh ? this.#freshAgents : { http: this.#httpAgent, https: this.#httpsAgent },
+      });
+      let reused = false;
+      stream.once('request', (request: http.ClientRequest) => {
+        request.once('socket', () => {
+          reused = request.reusedSocket;
+        });
       });
       const chunks: Buffer[] = [];
       let size = 0;
@@ -175,7 +194,11 @@ export class HttpTransport {
         }
         chunks.push(chunk);
       });
-      stream.once('error', reject);
+      stream.once('error', (err: unknown) => {
+        const code = (err as { code?: unknown }).code;
+        if (!fresh && reused && meta === undefined && (code === 'ECONNRESET' || code === 'EPIPE')) reject(new StaleConnection(err));
+        else reject(err);
+      });
       stream.once('end', () => {
         if (!meta) {
           reject(new Error('no response'));
@@ -203,6 +226,15 @@ export class HttpTransport {
   close(): void {
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
+    this.#freshAgents.http.destroy();
+    this.#freshAgents.https.destroy();
+  }
+}
+
+/** Internal: the request went out on a kept-alive connection the server had closed. */
+class StaleConnection extends Error {
+  constructor(cause: unknown) {
+    super('reset on a reused connection', { cause });
   }
 }
 

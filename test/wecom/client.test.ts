@@ -445,6 +445,44 @@ describe('WeComClient against the emulator: transport failures', () => {
     }
   });
 
+  it('a kept-alive connection the server closed just as it was reused: sent again once, on a new connection', async () => {
+    let requests = 0;
+    const sockets = new Set<unknown>();
+    const server = createServer((req, res) => {
+      requests++;
+      sockets.add(req.socket);
+      // The second request arrives on the connection of the first: the server drops it unanswered,
+      // as a server whose keep-alive timeout has just fired does.
+      if (requests === 2) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.startsWith('/cgi-bin/gettoken')) res.end('{"access_token":"reset-token-1","expires_in":7200}');
+      else res.end('{"errcode":0,"errmsg":"ok","userid":"zhangsan"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+      assert.equal(requests, 3, 'gettoken, user/get reset, user/get again');
+      assert.equal(sockets.size, 2, 'the resend went out on a new connection');
+      // A reset on a new connection is not retried: it is a network error.
+      requests = 1;
+      const failing = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      try {
+        const err = await failure(failing.getAccessToken());
+        assert.ok(err instanceof WeComHttpError && err.kind === 'network', String(err));
+      } finally {
+        failing.close();
+      }
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('a redirect (http instead of https) is an http-status error that says so', async () => {
     const server = createServer((_req, res) => {
       res.writeHead(301, { location: 'https://qyapi.weixin.qq.com/cgi-bin/gettoken' });
