@@ -159,7 +159,7 @@ function checkBaseUrl(name: string, value: unknown): string | undefined {
 }
 
 /** 127.0.0.0/8, ::1 and localhost: where the emulator runs. */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
   if (host === 'localhost' || host === '::1') return true;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
