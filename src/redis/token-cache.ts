@@ -87,7 +87,10 @@ export interface RedisTokenCacheOptions {
    * client's 8 s deadline per call.
    */
   lockTtlMs?: number;
-  /** How long callers wait for another instance's fetch when there is no valid value. Default 10 000. */
+  /**
+   * How long callers wait for another instance's fetch when there is no valid value. Default
+   * `lockTtlMs` + 2000 (12 s): long enough to take over from an owner that died holding the lock.
+   */
   waitTimeoutMs?: number;
   /** A Redis command without an answer after this many ms counts as "Redis unreachable". Default 1000. */
   commandTimeoutMs?: number;
@@ -192,7 +195,8 @@ export class RedisTokenCache implements TokenCache {
   #retryAt = 0;
 
   constructor(client: RedisTokenCacheClient, options: RedisTokenCacheOptions = {}) {
-    const { prefix = 'wecom:', lockTtlMs = 10_000, waitTimeoutMs = 10_000, commandTimeoutMs = 1000 } = options;
+    const { prefix = 'wecom:', lockTtlMs = 10_000, commandTimeoutMs = 1000 } = options;
+    const waitTimeoutMs = options.waitTimeoutMs ?? lockTtlMs + 2000;
     if (typeof client?.get !== 'function' || typeof client.eval !== 'function' || typeof client.pTTL !== 'function') {
       throw new TypeError('RedisTokenCache: `client` must be a node-redis client (createClient(), createSentinel() or createCluster() from "redis")');
     }
