@@ -339,7 +339,7 @@ const HOOK_OPTIONS = ['onLogin', 'onLoginFailed'] as const;
 function tokenCacheOption(value: unknown): TokenCache | undefined {
   if (value === undefined) return undefined;
   const cache = value as Partial<TokenCache> | null;
-  const methods = ['get', 'refresh', 'invalidate', 'addEntry', 'setEntry', 'getEntry'] as const;
+  const methods = ['get', 'obtain', 'invalidate', 'addEntry', 'setEntry', 'getEntry'] as const;
   if (cache === null || typeof cache !== 'object' || !methods.every((m) => typeof cache[m] === 'function')) {
     throw optionError('tokenCache', `must implement the TokenCache interface (${methods.join(', ')}), e.g. new RedisTokenCache(redis) from "express-wecom-auth/redis".`);
   }

@@ -2,7 +2,7 @@
 // state and the request, so check-and-consume steps (codes, tickets) cannot interleave with
 // another request. The server adds the envelope (errmsg with hint, headers), faults and the log.
 import { randomBytes } from 'node:crypto';
-import { deviceIdFor, findApp, findCorp, findMember, findMiniProgram, findNonMember, isVisible } from './state.ts';
+import { deviceIdFor, expiresInSeconds, findApp, findCorp, findMember, findMiniProgram, findNonMember, isVisible } from './state.ts';
 import { TOKEN_TTL_MS, TICKET_TTL_MS, USER_TICKET_TTL_MS } from './tokens.ts';
 import { SENSITIVE_FIELDS } from './types.ts';
 import { agentGet, agentSet } from './agent.ts';
@@ -25,10 +25,11 @@ function gettoken(state: EmulatorState, req: ApiRequest): ApiAnswer {
   const app = corp.apps.find((a) => a.secret === secret);
   if (!app) return fail(40001);
   if (!app.enabled) return fail(50003);
-  const token = state.tokens.issue(corp.corpId, app.agentId, state.clock.now());
-  // A repeat fetch reports 7200 although the token may expire sooner ([UNCONFIRMED] in §3): a
-  // client must still cope with 42001 before its cached expiry.
-  return ok({ access_token: token, expires_in: TOKEN_TTL_MS / 1000 });
+  const { token, expiresAt } = state.tokens.issue(corp.corpId, app.agentId, state.clock.now());
+  // A repeat fetch returns the same token. By default it reports 7200 although the token expires on
+  // its first schedule (the worst case for a client, which must then cope with 42001 before its
+  // cached expiry); `repeatExpiresIn: 'remaining'` reports the seconds left instead.
+  return ok({ access_token: token, expires_in: expiresInSeconds(state, expiresAt, TOKEN_TTL_MS) });
 }
 
 /** Token (query string only, §8), then app, then trusted IP (§10; gettoken is exempt). */
@@ -188,7 +189,8 @@ const jscode2session: Handler = (state, req, caller) => {
 const getJsapiTicket: Handler = (state, _req, caller) => {
   const now = state.clock.now();
   if (!state.jsapiTicketRate.hit(caller.corp.corpId, now)) return fail(45009);
-  return ok({ ticket: state.jsapiTickets.get(caller.corp.corpId, now), expires_in: TICKET_TTL_MS / 1000 });
+  const { ticket, expiresAt } = state.jsapiTickets.get(caller.corp.corpId, now);
+  return ok({ ticket, expires_in: expiresInSeconds(state, expiresAt, TICKET_TTL_MS) });
 };
 
 const ticketGet: Handler = (state, req, caller) => {
@@ -196,7 +198,8 @@ const ticketGet: Handler = (state, req, caller) => {
   const now = state.clock.now();
   const key = `${caller.corp.corpId}/${caller.app.agentId}`;
   if (!state.agentTicketRate.hit(key, now)) return fail(45009);
-  return ok({ ticket: state.agentTickets.get(key, now), expires_in: TICKET_TTL_MS / 1000 });
+  const { ticket, expiresAt } = state.agentTickets.get(key, now);
+  return ok({ ticket, expires_in: expiresInSeconds(state, expiresAt, TICKET_TTL_MS) });
 };
 
 const HANDLERS: Readonly<Record<string, Handler>> = {

@@ -7,13 +7,16 @@ import { parseFixture } from './fixture.ts';
 import { startEmulator } from './emulator.ts';
 import type { EmulatorFixture } from './types.ts';
 
-const USAGE = `Usage: wecom-emulator [--port 3001] [--host 127.0.0.1] [--config fixture.json] [--strict]
+const USAGE = `Usage: wecom-emulator [--port 3001] [--host 127.0.0.1] [--config fixture.json] [--strict] [--repeat-expires-in full|remaining]
 
 A local WeCom (企业微信) for development and tests.
   --port N         port to listen on (default 3001; 0 = any free port)
   --host H         address to bind (default 127.0.0.1)
   --config FILE    a fixture JSON file ({"corps":[...]}); default: the demo corp
   --strict         desktop browsers get WeCom's "open in WeCom" page instead of a member picker
+  --repeat-expires-in full|remaining
+                   expires_in of gettoken/tickets fetched again while valid: 7200 (full, default)
+                   or the seconds left (remaining)
   --help           show this help`;
 
 function usageError(message: string): never {
@@ -21,7 +24,7 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
-function parse(): { port: number; host: string; config: string | undefined; strict: boolean } {
+function parse(): { port: number; host: string; config: string | undefined; strict: boolean; repeatExpiresIn: 'full' | 'remaining' } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -31,6 +34,7 @@ function parse(): { port: number; host: string; config: string | undefined; stri
         host: { type: 'string' },
         config: { type: 'string' },
         strict: { type: 'boolean' },
+        'repeat-expires-in': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -45,7 +49,9 @@ function parse(): { port: number; host: string; config: string | undefined; stri
   }
   const portText = values.port ?? '3001';
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) usageError(`--port must be a number 0-65535, got "${portText}"`);
-  return { port: Number(portText), host: values.host ?? '127.0.0.1', config: values.config, strict: values.strict ?? false };
+  const repeat = values['repeat-expires-in'] ?? 'full';
+  if (repeat !== 'full' && repeat !== 'remaining') usageError(`--repeat-expires-in must be "full" or "remaining", got "${repeat}"`);
+  return { port: Number(portText), host: values.host ?? '127.0.0.1', config: values.config, strict: values.strict ?? false, repeatExpiresIn: repeat };
 }
 
 function loadFixture(file: string): EmulatorFixture {
@@ -74,7 +80,13 @@ async function main(): Promise<void> {
   const fixture = args.config === undefined ? undefined : loadFixture(args.config);
   let emulator;
   try {
-    emulator = await startEmulator({ port: args.port, host: args.host, strict: args.strict, ...(fixture ? { fixture } : {}) });
+    emulator = await startEmulator({
+      port: args.port,
+      host: args.host,
+      strict: args.strict,
+      repeatExpiresIn: args.repeatExpiresIn,
+      ...(fixture ? { fixture } : {}),
+    });
   } catch (err) {
     console.error(`wecom-emulator: cannot listen on ${args.host}:${args.port}: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

@@ -76,6 +76,14 @@ function revoke(emulator: Emulator, body: unknown): ControlAnswer {
   return { status: 200, body: { ok: true } };
 }
 
+function repeatExpiresIn(emulator: Emulator, body: unknown): ControlAnswer {
+  const what = 'POST /__emulator/repeat-expires-in';
+  const mode = optString(asObject(body, what), 'mode', what);
+  if (mode !== 'full' && mode !== 'remaining') throw new ControlError(`${what}: send {"mode":"full"} (7200 on every fetch) or {"mode":"remaining"} (the seconds left)`);
+  emulator.repeatExpiresIn = mode;
+  return { status: 200, body: { mode } };
+}
+
 function miniProgramCode(emulator: Emulator, body: unknown): ControlAnswer {
   const what = 'POST /__emulator/miniprogram/code';
   const o = asObject(body, what);
@@ -110,6 +118,10 @@ export function handleControl(emulator: Emulator, method: string, path: string, 
         return revoke(emulator, body);
       case 'GET /__emulator/messages':
         return { status: 200, body: { messages: emulator.messages } };
+      case 'GET /__emulator/repeat-expires-in':
+        return { status: 200, body: { mode: emulator.repeatExpiresIn } };
+      case 'POST /__emulator/repeat-expires-in':
+        return repeatExpiresIn(emulator, body);
       case 'GET /__emulator/fixture':
         return { status: 200, body: emulator.fixture };
       case 'POST /__emulator/miniprogram/code':

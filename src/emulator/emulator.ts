@@ -6,6 +6,7 @@ import { Faults } from './faults.ts';
 import { defaultFixture, parseFixture } from './fixture.ts';
 import { createRequestListener } from './server.ts';
 import { createState, findCorp, findMember, findMiniProgram } from './state.ts';
+import type { RepeatExpiresIn } from './state.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Emulator, EmulatorOptions, RecordedCall } from './types.ts';
@@ -20,6 +21,11 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+function checkRepeatExpiresIn(mode: unknown): RepeatExpiresIn {
+  if (mode !== 'full' && mode !== 'remaining') throw new RangeError(`repeatExpiresIn must be 'full' or 'remaining', got ${JSON.stringify(mode)}`);
+  return mode;
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`startEmulator: port must be an integer 0-65535, got ${String(port)}`);
@@ -29,7 +35,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new Faults();
   const messageRateLimit = options.messageRateLimit ?? 'drop';
   if (messageRateLimit !== 'drop' && messageRateLimit !== 'error') throw new RangeError("startEmulator: messageRateLimit must be 'drop' or 'error'");
-  const state = createState(fixture, clock, options.strict ?? false, options.expiredTokenErrcode ?? 42001, messageRateLimit);
+  const state = createState(fixture, clock, options.strict ?? false, options.expiredTokenErrcode ?? 42001, messageRateLimit, checkRepeatExpiresIn(options.repeatExpiresIn ?? 'full'));
   const calls: RecordedCall[] = [];
   // Counts per api since the last clearCalls(), kept apart from the (bounded) log of the calls
   // themselves, so that counting stays right and cheap in long runs (benchmarks).
@@ -67,6 +73,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     revokeTokens(filter?: { corpId?: string; agentId?: number }): void {
       state.tokens.revoke(filter);
+    },
+    get repeatExpiresIn() {
+      return state.settings.repeatExpiresIn;
+    },
+    set repeatExpiresIn(mode: RepeatExpiresIn) {
+      state.settings.repeatExpiresIn = checkRepeatExpiresIn(mode);
     },
     issueMiniProgramCode(input: { userId: string; corpId?: string; appId?: string }): string {
       const corp = input.corpId === undefined ? fixture.corps[0] : findCorp(state, input.corpId);

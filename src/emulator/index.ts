@@ -7,8 +7,9 @@
 // menu/create, menu/get, menu/delete, agent/get, agent/set}, the page /client?user=<userid> (one
 // member's WeCom: workbench, custom menu, messages) and the control paths
 // GET|DELETE /__emulator/calls, GET|POST /__emulator/clock, POST /__emulator/faults,
-// POST /__emulator/revoke-tokens [{corpId?, agentId?}], GET /__emulator/fixture,
-// GET /__emulator/messages, POST /__emulator/miniprogram/code.
+// POST /__emulator/revoke-tokens [{corpId?, agentId?}], GET|POST /__emulator/repeat-expires-in
+// [{mode: 'full'|'remaining'}], GET /__emulator/fixture, GET /__emulator/messages,
+// POST /__emulator/miniprogram/code.
 // Who is signed in: the X-WeCom-Emulator-User request header (a member's userid or a visitor's
 // openid); in a desktop browser, the picker pages add ?__emulator_user=... to their links.
 export { startEmulator } from './emulator.ts';

@@ -28,6 +28,22 @@ export interface EmulatorState {
   /** What message/send accepted: the members' inboxes, per-member rates, duplicate checks. */
   readonly messages: MessageStore;
   readonly messageRateLimit: 'drop' | 'error';
+  /** Switches a test may flip while the emulator runs. */
+  readonly settings: { repeatExpiresIn: RepeatExpiresIn };
+}
+
+/**
+ * What `expires_in` says when gettoken or a ticket API is called again while the value it returns
+ * is still valid (WeCom returns the same value; which lifetime it reports is not documented):
+ * 'full' = 7200 although the value still expires on its first schedule, 'remaining' = the
+ * seconds it has left.
+ */
+export type RepeatExpiresIn = 'full' | 'remaining';
+
+/** expires_in for a value that expires at `expiresAt`, issued with `fullMs`, under the current switch. */
+export function expiresInSeconds(state: EmulatorState, expiresAt: number, fullMs: number): number {
+  if (state.settings.repeatExpiresIn === 'full') return fullMs / 1000;
+  return Math.max(1, Math.ceil((expiresAt - state.clock.now()) / 1000));
 }
 
 export function createState(
@@ -36,6 +52,7 @@ export function createState(
   strict: boolean,
   expiredTokenErrcode: 42001 | 40014,
   messageRateLimit: 'drop' | 'error' = 'drop',
+  repeatExpiresIn: RepeatExpiresIn = 'full',
 ): EmulatorState {
   return {
     fixture,
@@ -53,6 +70,7 @@ export function createState(
     jsapiTicketRate: new RateWindow(400, HOUR_MS),
     agentTicketRate: new RateWindow(100, HOUR_MS),
     runSalt: randomBytes(16).toString('hex'),
+    settings: { repeatExpiresIn },
   };
 }
 

@@ -30,16 +30,18 @@ export class AccessTokens {
   #byToken = new Map<string, TokenRecord>();
   #current = new Map<string, string>(); // "corp/agent" -> token
 
-  issue(corpId: string, agentId: number, now: number): string {
+  /** The app's token and when it expires (a repeat fetch does not extend it). */
+  issue(corpId: string, agentId: number, now: number): { token: string; expiresAt: number } {
     const key = `${corpId}/${agentId}`;
     const current = this.#current.get(key);
     const record = current === undefined ? undefined : this.#byToken.get(current);
-    if (current !== undefined && record && !record.revoked && record.expiresAt > now) return current;
+    if (current !== undefined && record && !record.revoked && record.expiresAt > now) return { token: current, expiresAt: record.expiresAt };
     this.#prune(now);
     const token = opaque(96); // 128 characters: long like real tokens, well under 512 bytes
-    this.#byToken.set(token, { corpId, agentId, expiresAt: now + TOKEN_TTL_MS, revoked: false });
+    const expiresAt = now + TOKEN_TTL_MS;
+    this.#byToken.set(token, { corpId, agentId, expiresAt, revoked: false });
     this.#current.set(key, token);
-    return token;
+    return { token, expiresAt };
   }
 
   check(token: string, now: number): TokenCheck {
@@ -71,12 +73,12 @@ export class AccessTokens {
 export class Tickets {
   #byKey = new Map<string, { ticket: string; expiresAt: number }>();
 
-  get(key: string, now: number): string {
+  get(key: string, now: number): { ticket: string; expiresAt: number } {
     const current = this.#byKey.get(key);
-    if (current && current.expiresAt > now) return current.ticket;
-    const ticket = opaque(64);
-    this.#byKey.set(key, { ticket, expiresAt: now + TICKET_TTL_MS });
-    return ticket;
+    if (current && current.expiresAt > now) return { ...current };
+    const issued = { ticket: opaque(64), expiresAt: now + TICKET_TTL_MS };
+    this.#byKey.set(key, issued);
+    return { ...issued };
   }
 }
 

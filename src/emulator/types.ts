@@ -135,6 +135,12 @@ export interface EmulatorOptions {
    * (the whole message/send answers 45009, as WeCom staff describe it).
    */
   messageRateLimit?: 'drop' | 'error';
+  /**
+   * `expires_in` of a gettoken or ticket call made again while the returned value is still valid
+   * (the same value comes back): 'full' (default) = 7200 although it still expires on its first
+   * schedule, 'remaining' = the seconds it has left. WeCom does not document which it sends.
+   */
+  repeatExpiresIn?: 'full' | 'remaining';
 }
 
 export interface EmulatorClock {
@@ -209,6 +215,8 @@ export interface Emulator {
   /** What a member's WeCom shows: the messages delivered to them, oldest first, recalled ones included. */
   inbox(userId: string, options?: { corpId?: string; agentId?: number }): SentMessage[];
   revokeTokens(filter?: { corpId?: string; agentId?: number }): void;
+  /** What `expires_in` says on a repeat fetch from now on (see EmulatorOptions.repeatExpiresIn). */
+  repeatExpiresIn: 'full' | 'remaining';
   /** Stands for `wx.qy.login` on a device: a js_code for jscode2session. */
   issueMiniProgramCode(input: { userId: string; corpId?: string; appId?: string }): string;
   close(): Promise<void>;

@@ -6,7 +6,7 @@
 
 /**
  * Where `src/redis` reports Redis outages: `console` fits, and so does the WeCom client's
- * logger (same shape). Messages never contain secrets.
+ * logger (same shape). Messages never contain secrets. Without one, `src/redis` is silent.
  */
 export interface RedisLogger {
   warn?(message: string, details?: Record<string, unknown>): void;
@@ -17,7 +17,9 @@ export type RedisTokenCacheErrorCode =
   /** No value appeared and the lock could not be taken within `waitTimeoutMs`. */
   | 'REDIS_TOKEN_WAIT_TIMEOUT'
   /** The instance holding the lock reported that its `fetch` failed; the waiters fail with it. */
-  | 'REDIS_TOKEN_REFRESH_FAILED_ELSEWHERE';
+  | 'REDIS_TOKEN_REFRESH_FAILED_ELSEWHERE'
+  /** This instance held the lock, but its `fetch` did not finish within the lock's lifetime. */
+  | 'REDIS_TOKEN_FETCH_TIMEOUT';
 
 export class RedisTokenCacheError extends Error {
   readonly code: RedisTokenCacheErrorCode;
@@ -51,6 +53,12 @@ const UNAVAILABLE_MESSAGES = [
   'The queue is full', // commandsQueueMaxLength reached: Redis is not keeping up
   'All the root nodes are unavailable',
   'The connection is closed',
+  // node-redis's Sentinel client while the sentinels have no master to give (a failover under way)
+  'no valid master node',
+  'None of the sentinels are available',
+  "Couldn't connect to any sentinel node",
+  "couldn't connect to any sentinels",
+  'Master Node Not Enumerated',
 ];
 
 /** Node socket error codes for an unreachable server. */
@@ -68,8 +76,11 @@ const UNAVAILABLE_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-/** Server replies that mean "Redis is there but cannot serve now" (loading, failover, busy script). */
-const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY)\b/;
+/**
+ * Server replies that mean "Redis is there but cannot serve now" (loading, failover, busy script,
+ * a master refusing writes without enough replicas: `min-replicas-to-write`).
+ */
+const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|NOREPLICAS)\b/;
 
 /**
  * True when `err` means the Redis behind the session store (or the token cache) cannot be
@@ -90,7 +101,8 @@ function check(err: unknown, depth: number): boolean {
   if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
   if (typeof e.message === 'string') {
     if (UNAVAILABLE_MESSAGES.includes(e.message)) return true;
-    if (className === 'ErrorReply' || className === 'SimpleError') {
+    // A server reply, or node-redis's Sentinel client repeating one ("READONLY ..." as a plain Error).
+    if (className === 'ErrorReply' || className === 'SimpleError' || className === 'Error') {
       if (UNAVAILABLE_REPLIES.test(e.message)) return true;
     }
   }

@@ -1,6 +1,6 @@
 /** Redis for a fleet of instances: the shared token cache and the session-store wiring. */
 export { RedisTokenCache } from './token-cache.ts';
-export type { RedisTokenCacheClient, RedisTokenCacheOptions, RedisTokenCacheSubscriber } from './token-cache.ts';
+export type { RedisTokenCacheClient, RedisTokenCacheOptions } from './token-cache.ts';
 export { createRedisSessionStore } from './session-store.ts';
 export type { RedisSessionClient, RedisSessionStoreOptions } from './session-store.ts';
 export { recommendedRedisClientOptions } from './client-options.ts';

@@ -44,7 +44,7 @@ export interface RedisSessionStoreOptions {
   ttl?: number | ((session: SessionData) => number);
   /** Don't refresh the TTL on every request that reads the session (`store.touch`). Default false. */
   disableTouch?: boolean;
-  /** Receives one warning per Redis outage when this helper attaches the error listener. Default `console`; `null` for silence. */
+  /** Receives one warning per Redis outage when this helper attaches the error listener. Default: none (silent). */
   logger?: RedisLogger | null;
   /**
    * Give up on a Redis reply after this many ms (the request then gets a 503). A Redis that stops
@@ -100,7 +100,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Redi
   if (ttl !== undefined && typeof ttl !== 'function' && !(Number.isInteger(ttl) && ttl > 0)) {
     throw new TypeError(`createRedisSessionStore: \`ttl\` is in seconds and must be a positive integer, got ${String(ttl)}`);
   }
-  const logger = options.logger === null ? undefined : (options.logger ?? console);
+  const logger = options.logger ?? undefined;
   const { commandTimeoutMs = 2000 } = options;
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 0) {
     throw new TypeError(`createRedisSessionStore: \`commandTimeoutMs\` must be a whole number of ms (0 = off), got ${String(commandTimeoutMs)}`);

@@ -8,8 +8,8 @@
  * - -1 (system busy): bounded exponential backoff for gettoken and idempotent GETs only.
  * - 45009 / 45033: WeComRateLimitError at once, never retried.
  * - configuration errcodes: WeComConfigError naming the option; a gettoken failing with a
- *   configuration or rate-limit error is remembered for a short cool-down instead of being
- *   retried by every caller.
+ *   configuration or rate-limit error is remembered for a cool-down in the token cache's shared
+ *   entries instead of being retried by every caller (with Redis: by every instance).
  * - 40029 (invalid code) and everything else: thrown as is.
  */
 import {
@@ -18,9 +18,9 @@ import {
   DEFAULT_SAFETY_MARGIN_SECONDS,
   accessTokenKey,
   appKey,
-  credentialLifetimeMs,
+  freshCredential,
 } from './access-token.ts';
-import type { CachedCredential, TokenCache } from './token-cache.ts';
+import type { FreshCredential, TokenCache } from './token-cache.ts';
 import {
   SYSTEM_BUSY_ERRCODE,
   TOKEN_ERRCODES,
@@ -66,7 +66,7 @@ export interface WeComClientOptions {
   oauthBaseUrl?: string;
   /** Default `https://login.work.weixin.qq.com`. */
   loginBaseUrl?: string;
-  /** ms; defaults connect 3000, secureConnect 3000, response 5000, read 5000. */
+  /** ms; defaults connect 3000, secureConnect 3000, response 5000, read 5000, and total 8000 for the whole call. */
   timeouts?: HttpTimeouts;
   /** Where tokens and tickets live; default a MemoryTokenCache of this client. Use Redis for a fleet. */
   tokenCache?: TokenCache;
@@ -74,7 +74,7 @@ export interface WeComClientOptions {
   tokenSafetyMarginSeconds?: number;
   /** Retry of `-1 system busy` (default 3 tries, 200 ms base delay). */
   busyRetry?: BusyRetryOptions;
-  /** How long a configuration or rate-limit error from gettoken (or a ticket) is rethrown without calling WeCom again (ms, default 30000; at least 60000 after a rate limit, WeCom's block time). */
+  /** How long a configuration or rate-limit error from gettoken (or a ticket) is rethrown without calling WeCom again (ms, default 30000; at least 60000 after a rate limit, WeCom's block time). Shared through `tokenCache`: with Redis, the whole fleet waits it out together. */
   configErrorCooldownMs?: number;
   logger?: WeComLogger;
   /** Clock in ms since the epoch (tests). Default `Date.now`. */
@@ -160,7 +160,19 @@ function checkBaseUrl(name: string, value: unknown): string | undefined {
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
     fail(`${name} must be an absolute http(s) URL without query or fragment, e.g. "https://qyapi.weixin.qq.com" (or the emulator's URL).`);
   }
+  // gettoken sends the secret in the query string: plain http would hand it to anyone on the path
+  // before WeCom's redirect to https could say why. Only a local emulator may use it.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    fail(`${name} must use https:// ("${url.host}" is not a loopback host; http:// is accepted only for 127.0.0.1, ::1 or localhost, i.e. the local emulator).`);
+  }
   return (value as string).replace(/\/+$/, '');
+}
+
+/** 127.0.0.0/8, ::1 and localhost: where the emulator runs. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function checkNonNegative(name: string, value: unknown, { integer = false, min = 0 } = {}): void {
@@ -203,8 +215,8 @@ function validateOptions(options: WeComClientOptions): void {
   if (options.timeouts !== undefined) {
     if (options.timeouts === null || typeof options.timeouts !== 'object') fail('timeouts must be an object, e.g. { response: 5000 }.');
     for (const [name, value] of Object.entries(options.timeouts)) {
-      if (!['connect', 'secureConnect', 'response', 'read'].includes(name)) {
-        fail(`unknown timeouts.${name}; use connect, secureConnect, response or read (ms).`);
+      if (!['connect', 'secureConnect', 'response', 'read', 'total'].includes(name)) {
+        fail(`unknown timeouts.${name}; use connect, secureConnect, response, read or total (ms).`);
       }
       checkNonNegative(`timeouts.${name}`, value, { min: 1 });
     }
@@ -216,14 +228,9 @@ function validateOptions(options: WeComClientOptions): void {
     checkNonNegative('busyRetry.baseDelayMs', options.busyRetry.baseDelayMs);
   }
   const cache = options.tokenCache as Partial<TokenCache> | undefined;
-  if (
-    cache !== undefined &&
-    (cache === null ||
-      typeof cache.get !== 'function' ||
-      typeof cache.refresh !== 'function' ||
-      typeof cache.invalidate !== 'function')
-  ) {
-    fail('tokenCache must implement get, refresh and invalidate (see src/wecom/token-cache.ts), e.g. new MemoryTokenCache().');
+  const methods = ['get', 'obtain', 'invalidate', 'addEntry', 'setEntry', 'getEntry'] as const;
+  if (cache !== undefined && (cache === null || methods.some((name) => typeof cache[name] !== 'function'))) {
+    fail(`tokenCache must implement ${methods.join(', ')} (see src/wecom/token-cache.ts), e.g. new MemoryTokenCache() or RedisTokenCache.`);
   }
   if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning ms since the epoch.');
 }
@@ -304,7 +311,7 @@ export class WeComClient {
       now,
       logger,
       configErrorCooldownMs: cooldown,
-      fetch: () => this.#fetchAccessToken(),
+      fetch: (replacing) => this.#fetchAccessToken(replacing),
     });
     this.#jsapiTicket = new CachedCredentialSource({
       key: `jsapi_ticket:${this.corpId}:${app}`,
@@ -313,7 +320,7 @@ export class WeComClient {
       now,
       logger,
       configErrorCooldownMs: cooldown,
-      fetch: () => this.#fetchTicket('get_jsapi_ticket', {}),
+      fetch: (replacing) => this.#fetchTicket('get_jsapi_ticket', {}, replacing),
     });
     this.#agentConfigTicket = new CachedCredentialSource({
       key: `agent_config_ticket:${this.corpId}:${app}`,
@@ -322,7 +329,7 @@ export class WeComClient {
       now,
       logger,
       configErrorCooldownMs: cooldown,
-      fetch: () => this.#fetchTicket('ticket/get', { type: 'agent_config' }),
+      fetch: (replacing) => this.#fetchTicket('ticket/get', { type: 'agent_config' }, replacing),
     });
   }
 
@@ -437,16 +444,17 @@ export class WeComClient {
   /**
    * A browser reported that a signature made with the current corp jsapi_ticket was refused
    * (`wx.config` failing with 40093 although the URL was right): WeCom can invalidate tickets
-   * early. Renews the ticket if it is at least `minAgeMs` old (default 5 minutes), so reports
-   * from many browsers and instances renew it at most once in that time. Returns whether it did.
+   * early. Renews the ticket if it was fetched at least `minAgeMs` ago (default 5 minutes; the
+   * cache knows when, whatever lifetime WeCom reported), so reports from many browsers and
+   * instances renew it at most once in that time. Returns whether it did.
    */
   renewJsapiTicket(options: { minAgeMs?: number } = {}): Promise<boolean> {
-    return this.#jsapiTicket.renewIfOlderThan(options.minAgeMs ?? DEFAULT_TICKET_RENEW_MIN_AGE_MS, credentialLifetimeMs(7200, this.#marginSeconds));
+    return this.#jsapiTicket.renewIfOlderThan(options.minAgeMs ?? DEFAULT_TICKET_RENEW_MIN_AGE_MS);
   }
 
   /** The same for the agent_config ticket (`wx.agentConfig`). */
   renewAgentConfigTicket(options: { minAgeMs?: number } = {}): Promise<boolean> {
-    return this.#agentConfigTicket.renewIfOlderThan(options.minAgeMs ?? DEFAULT_TICKET_RENEW_MIN_AGE_MS, credentialLifetimeMs(7200, this.#marginSeconds));
+    return this.#agentConfigTicket.renewIfOlderThan(options.minAgeMs ?? DEFAULT_TICKET_RENEW_MIN_AGE_MS);
   }
 
   /** `wx.config` parameters for the page at `url` (its `#fragment` is ignored). */
@@ -541,23 +549,21 @@ export class WeComClient {
 
   // --- internals -------------------------------------------------------------------------
 
-  async #fetchAccessToken(): Promise<CachedCredential> {
+  async #fetchAccessToken(replacing: string | undefined): Promise<FreshCredential> {
     const api = 'gettoken';
     return withBusyRetry(api, this.#busy, this.#logger, async () => {
       const body = await this.#send(api, { method: 'GET', query: { corpid: this.corpId, corpsecret: this.#secret }, idempotent: true }, undefined);
       const token = stringField(body, 'access_token');
       if (token === undefined) throw new WeComHttpError(api, 'unexpected-body', 'the answer has no access_token');
-      const expiresIn = numberField(body, 'expires_in') ?? 7200;
-      return { value: token, expiresAt: this.#now() + credentialLifetimeMs(expiresIn, this.#marginSeconds) };
+      return freshCredential(token, numberField(body, 'expires_in') ?? 7200, replacing, this.#marginSeconds);
     });
   }
 
-  async #fetchTicket(api: string, query: Record<string, string>): Promise<CachedCredential> {
+  async #fetchTicket(api: string, query: Record<string, string>, replacing: string | undefined): Promise<FreshCredential> {
     const body = await this.#call(api, { method: 'GET', query, idempotent: true });
     const ticket = stringField(body, 'ticket');
     if (ticket === undefined) throw new WeComHttpError(api, 'unexpected-body', 'the answer has no ticket');
-    const expiresIn = numberField(body, 'expires_in') ?? 7200;
-    return { value: ticket, expiresAt: this.#now() + credentialLifetimeMs(expiresIn, this.#marginSeconds) };
+    return freshCredential(ticket, numberField(body, 'expires_in') ?? 7200, replacing, this.#marginSeconds);
   }
 
   /** An API call with the access_token: token refresh + one replay, `-1` backoff when idempotent. */

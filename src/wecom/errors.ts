@@ -21,7 +21,7 @@ export type WeComErrorCode =
 export type WeComSetting = 'corpId' | 'secret' | 'agentId';
 
 /** How an HTTP exchange failed before WeCom's JSON envelope could be read. */
-export type WeComHttpErrorKind = 'timeout' | 'network' | 'http-status' | 'not-json' | 'unexpected-body';
+export type WeComHttpErrorKind = 'timeout' | 'network' | 'http-status' | 'not-json' | 'too-large' | 'unexpected-body';
 
 /** Base class of every error the WeCom client throws (besides `TypeError` for bad arguments). */
 export class WeComError extends Error {
@@ -216,6 +216,8 @@ const HTTP_HINTS: Readonly<Record<WeComHttpErrorKind, string>> = {
   'http-status': 'WeCom answered with an unexpected HTTP status: check the `apiBaseUrl` option (https, no extra path).',
   'not-json':
     'Something other than WeCom answered (the body is not JSON, e.g. a proxy error page): check the `apiBaseUrl` option and any outbound proxy.',
+  'too-large':
+    'The answer was larger than any WeCom answer (over 1 MiB): check the `apiBaseUrl` option and any outbound proxy.',
   'unexpected-body': 'WeCom answered without the expected fields: report this with the api name and errcode.',
 };
 

@@ -1,7 +1,12 @@
 /**
- * The HTTP layer: got's stream API with explicit per-phase timeouts, keep-alive agents and got's
- * own retry disabled (the client retries by itself, knowing WeCom's errcodes). It returns WeCom's parsed
- * JSON envelope and turns every transport failure into a WeComHttpError without leaking the URL.
+ * The HTTP layer: got's stream API with explicit per-phase timeouts and an overall deadline per
+ * call, a cap on the size of an answer, keep-alive agents and got's own retry disabled (the client
+ * retries by itself, knowing WeCom's errcodes). It returns WeCom's parsed JSON envelope and turns
+ * every transport failure into a WeComHttpError without leaking the URL.
+ *
+ * One retry of its own: a request sent on a kept-alive connection that the server had just
+ * closed for idleness fails with a reset before any answer (the race Node's http documentation
+ * describes under `request.reusedSocket`); it is sent again once, on a new connection.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -18,6 +23,11 @@ export interface HttpTimeouts {
   response?: number;
   /** ms from the response headers to the end of the body (default 5000). */
   read?: number;
+  /**
+   * ms for the whole call, from the start (DNS, waiting for a free socket) to the end of the body
+   * (default 8000): the phases alone do not bound it, and a refresh lock must outlast any call.
+   */
+  total?: number;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Required<HttpTimeouts>> = Object.freeze({
@@ -25,7 +35,20 @@ export const DEFAULT_TIMEOUTS: Readonly<Required<HttpTimeouts>> = Object.freeze(
   secureConnect: 3000,
   response: 5000,
   read: 5000,
+  total: 8000,
 });
+
+/** WeCom's answers are small JSON objects; anything bigger is not WeCom (or not one we want to buffer). */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** got's name for each timeout (`total` is its `request`, the overall deadline). */
+const GOT_EVENT: Readonly<Record<string, keyof HttpTimeouts>> = {
+  connect: 'connect',
+  secureConnect: 'secureConnect',
+  response: 'response',
+  read: 'read',
+  request: 'total',
+};
 
 export interface HttpRequest {
   /** The WeCom API name used in errors and logs, e.g. `user/getuserinfo`. */
@@ -62,6 +85,8 @@ export class HttpTransport {
   readonly #timeouts: Required<HttpTimeouts>;
   readonly #httpAgent: http.Agent;
   readonly #httpsAgent: https.Agent;
+  /** For the one resend after a reset on a reused connection: a new connection, not kept. */
+  readonly #freshAgents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
 
   constructor(timeouts: HttpTimeouts = {}) {
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...stripUndefined(timeouts) };
@@ -73,16 +98,23 @@ export class HttpTransport {
     return this.#timeouts;
   }
 
-  /** Send one request and return the parsed JSON object. Never retries. */
+  /** Send one request and return the parsed JSON object. Retries only a reset of a reused connection. */
   async request(req: HttpRequest): Promise<Record<string, unknown>> {
     const url = joinUrl(req.baseUrl, req.path);
     for (const [name, value] of Object.entries(req.query)) url.searchParams.set(name, value);
 
     let response: { statusCode: number; headers: http.IncomingHttpHeaders; body: string };
+    const started = performance.now();
     try {
-      response = await this.#send(url, req);
+      response = await this.#send(url, req, false, this.#timeouts.total);
     } catch (err) {
-      throw this.#transportError(req, err);
+      if (!(err instanceof StaleConnection)) throw this.#transportError(req, err);
+      try {
+        // The server had closed that connection: it never saw the request.
+        response = await this.#send(url, req, true, Math.max(1, this.#timeouts.total - (performance.now() - started)));
+      } catch (again) {
+        throw this.#transportError(req, again);
+      }
     }
 
     const status = response.statusCode;
@@ -123,7 +155,7 @@ export class HttpTransport {
    * that destroy closes a healthy keep-alive connection and the next WeCom call pays a new TLS
    * handshake (bench/run.ts measured about one per three code exchanges).
    */
-  #send(url: URL, req: HttpRequest): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }> {
+  #send(url: URL, req: HttpRequest, fresh: boolean, totalMs: number): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }> {
     return new Promise((resolve, reject) => {
       const stream = got.stream(url, {
         method: req.method,
@@ -132,16 +164,41 @@ export class HttpTransport {
         throwHttpErrors: false,
         followRedirect: false,
         retry: { limit: 0 },
-        timeout: { ...this.#timeouts },
-        agent: { http: this.#httpAgent, https: this.#httpsAgent },
+        timeout: {
+          connect: this.#timeouts.connect,
+          secureConnect: this.#timeouts.secureConnect,
+          response: this.#timeouts.response,
+          read: this.#timeouts.read,
+          request: totalMs,
+        },
+        agent: fresh ? this.#freshAgents : { http: this.#httpAgent, https: this.#httpsAgent },
+      });
+      let reused = false;
+      stream.once('request', (request: http.ClientRequest) => {
+        request.once('socket', () => {
+          reused = request.reusedSocket;
+        });
       });
       const chunks: Buffer[] = [];
+      let size = 0;
       let meta: { statusCode: number; headers: http.IncomingHttpHeaders } | undefined;
       stream.on('response', (res: http.IncomingMessage) => {
         meta = { statusCode: res.statusCode ?? 0, headers: res.headers };
       });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.once('error', reject);
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          stream.destroy();
+          reject(new WeComHttpError(req.api, 'too-large', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes; is something other than WeCom answering?`, meta ? { status: meta.statusCode } : undefined));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      stream.once('error', (err: unknown) => {
+        const code = (err as { code?: unknown }).code;
+        if (!fresh && reused && meta === undefined && (code === 'ECONNRESET' || code === 'EPIPE')) reject(new StaleConnection(err));
+        else reject(err);
+      });
       stream.once('end', () => {
         if (!meta) {
           reject(new Error('no response'));
@@ -153,9 +210,11 @@ export class HttpTransport {
   }
 
   #transportError(req: HttpRequest, err: unknown): WeComHttpError {
+    if (err instanceof WeComHttpError) return err;
     if (err instanceof TimeoutError) {
-      const limit = this.#timeouts[err.event as keyof HttpTimeouts];
-      const detail = limit === undefined ? `timed out (${err.event})` : `timed out after ${limit} ms (${err.event})`;
+      const name = GOT_EVENT[err.event];
+      const limit = name === undefined ? undefined : this.#timeouts[name];
+      const detail = limit === undefined || name === undefined ? `timed out (${err.event})` : `timed out after ${limit} ms (${name})`;
       return new WeComHttpError(req.api, 'timeout', detail, { cause: safeCause(err, req.secrets) });
     }
     const code = err instanceof RequestError ? err.code : undefined;
@@ -167,6 +226,15 @@ export class HttpTransport {
   close(): void {
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
+    this.#freshAgents.http.destroy();
+    this.#freshAgents.https.destroy();
+  }
+}
+
+/** Internal: the request went out on a kept-alive connection the server had closed. */
+class StaleConnection extends Error {
+  constructor(cause: unknown) {
+    super('reset on a reused connection', { cause });
   }
 }
 

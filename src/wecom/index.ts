@@ -23,7 +23,7 @@ export type { WeComErrorCode, WeComSetting, WeComHttpErrorKind, WeComErrorDescri
 export { redact } from './redact.ts';
 export { MemoryTokenCache } from './memory-token-cache.ts';
 export type { MemoryTokenCacheOptions } from './memory-token-cache.ts';
-export type { TokenCache, CachedCredential } from './token-cache.ts';
+export type { TokenCache, CachedCredential, FreshCredential, CredentialFetch, SharedEntries } from './token-cache.ts';
 export { accessTokenKey, appKey, credentialLifetimeMs } from './access-token.ts';
 export type { WeComIdentity, IdentityEndpoint } from './identity.ts';
 export { buildAuthorizeUrl, buildWebLoginUrl, DEFAULT_OAUTH_BASE_URL, DEFAULT_LOGIN_BASE_URL } from './urls.ts';

@@ -48,9 +48,11 @@ function run(args: string[], onListening?: (url: string) => Promise<void>, stopW
 }
 
 test('the CLI starts, prints URL and credentials, answers gettoken and exits 0 on SIGTERM', async () => {
-  const result = await run(['--port', '0'], async (url) => {
+  const result = await run(['--port', '0', '--repeat-expires-in', 'remaining'], async (url) => {
     const body = (await (await fetch(`${url}/cgi-bin/gettoken?corpid=wwdemocorp0000001&corpsecret=demo-secret`)).json()) as Record<string, unknown>;
     assert.equal(body['errcode'], 0);
+    const mode = (await (await fetch(`${url}/__emulator/repeat-expires-in`)).json()) as Record<string, unknown>;
+    assert.equal(mode['mode'], 'remaining');
   });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /corpId=wwdemocorp0000001 agentId=1000002 secret=demo-secret/);
@@ -80,6 +82,7 @@ test('the CLI prints a one-line error and exits 2 for a bad flag or config', asy
   const cases: [string[], RegExp][] = [
     [['--bogus'], /--bogus/],
     [['--port', 'abc'], /--port/],
+    [['--repeat-expires-in', 'sometimes'], /--repeat-expires-in must be "full" or "remaining"/],
     [['--config', join(dir, 'missing.json')], /cannot read --config .*ENOENT/],
     [['--config', badJson], /not valid JSON/],
     [['--config', badField], /fixture\.corps\[0\]\.apps\[0\]\.agentId must be a positive integer/],

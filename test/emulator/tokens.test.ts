@@ -107,3 +107,55 @@ test('an unknown /cgi-bin path answers 404 with an empty body', async (t) => {
   assert.equal(await res.text(), '');
   assert.equal(emu.callCount(), 0);
 });
+
+test('repeatExpiresIn: a repeat gettoken reports 7200 (full, default) or the seconds left (remaining)', async (t) => {
+  const emu = await start(t);
+  assert.equal(emu.repeatExpiresIn, 'full');
+  const first = await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET });
+  emu.clock.advance(1000_000);
+  const full = await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET });
+  assert.equal(full['access_token'], first['access_token']);
+  assert.equal(full['expires_in'], 7200, 'full: 7200 although 6200 s are left');
+
+  emu.repeatExpiresIn = 'remaining';
+  const remaining = await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET });
+  assert.equal(remaining['access_token'], first['access_token']);
+  assert.equal(remaining['expires_in'], 6200);
+  const at = String(remaining['access_token']);
+  const ticket = await getJson(emu, '/cgi-bin/get_jsapi_ticket', { access_token: at });
+  assert.equal(ticket['expires_in'], 7200, 'a new ticket: its whole lifetime');
+  emu.clock.advance(200_500);
+  assert.equal((await getJson(emu, '/cgi-bin/get_jsapi_ticket', { access_token: at }))['expires_in'], 7000, 'rounded up');
+  const agent = await getJson(emu, '/cgi-bin/ticket/get', { access_token: at, type: 'agent_config' });
+  emu.clock.advance(100_000);
+  const agentAgain = await getJson(emu, '/cgi-bin/ticket/get', { access_token: at, type: 'agent_config' });
+  assert.equal(agentAgain['ticket'], agent['ticket']);
+  assert.equal(agentAgain['expires_in'], 7100);
+
+  // After the real expiry a new token, with its whole lifetime, in either mode.
+  emu.clock.advance(6000_000);
+  const next = await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET });
+  assert.notEqual(next['access_token'], first['access_token']);
+  assert.equal(next['expires_in'], 7200);
+  assert.throws(() => {
+    emu.repeatExpiresIn = 'sometimes' as never;
+  }, /repeatExpiresIn must be 'full' or 'remaining'/);
+});
+
+test('repeatExpiresIn: the option, and POST /__emulator/repeat-expires-in', async (t) => {
+  const emu = await start(t, { repeatExpiresIn: 'remaining' });
+  await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET });
+  emu.clock.advance(7000_000);
+  assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET }))['expires_in'], 200);
+  const set = await fetch(`${emu.url}/__emulator/repeat-expires-in`, { method: 'POST', body: JSON.stringify({ mode: 'full' }) });
+  assert.equal(set.status, 200);
+  assert.deepEqual(await set.json(), { mode: 'full' });
+  assert.equal(emu.repeatExpiresIn, 'full');
+  assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET }))['expires_in'], 7200);
+  const bad = await fetch(`${emu.url}/__emulator/repeat-expires-in`, { method: 'POST', body: JSON.stringify({ mode: 'never' }) });
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: string }).error, /send \{"mode":"full"\}/);
+  const got = (await (await fetch(`${emu.url}/__emulator/repeat-expires-in`)).json()) as { mode: string };
+  assert.equal(got.mode, 'full');
+  await assert.rejects(start(t, { repeatExpiresIn: 'often' as never }), /repeatExpiresIn must be 'full' or 'remaining'/);
+});

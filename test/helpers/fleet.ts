@@ -54,6 +54,8 @@ export interface AppProcess {
 export interface AppEnv {
   emulatorUrl: string;
   redisUrl: string;
+  /** The script to run instead of the demo (it must print a "demo on " line once it listens). */
+  main?: string;
   sessionSecret?: string;
   extra?: Record<string, string>;
 }
@@ -72,7 +74,7 @@ export async function spawnApp(env: AppEnv): Promise<AppProcess> {
 }
 
 async function spawnOn(port: number, env: AppEnv): Promise<AppProcess> {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [env.main ?? MAIN], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -214,6 +214,9 @@ describe('isStoreUnavailableError', () => {
       new ReconnectStrategyError(new Error('gave up'), refused),
       new ErrorReply('LOADING Redis is loading the dataset in memory'),
       new ErrorReply('MASTERDOWN Link with MASTER is down'),
+      new ErrorReply('NOREPLICAS Not enough good replicas to write.'),
+      new Error("READONLY You can't write against a read only replica."), // node-redis Sentinel, retrying
+      new Error('no valid master node'), // node-redis Sentinel, while the sentinels fail over
       new Error('The queue is full'),
       new Error('session store failed', { cause: new ClientClosedError() }),
     ]) {

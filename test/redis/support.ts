@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { recommendedRedisClientOptions } from '../../src/redis/index.ts';
-import type { CachedCredential } from '../../src/wecom/token-cache.ts';
+import type { FreshCredential } from '../../src/wecom/token-cache.ts';
 
 function makeClient(url: string) {
   return createClient({ url, ...recommendedRedisClientOptions({ maxReconnectDelayMs: 200 }) });
@@ -40,17 +40,30 @@ export function randomPrefix(): string {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A fetch that counts its calls and answers `${name}-N` after `delayMs`. */
-export function countingFetch(name: string, delayMs = 0, ttlMs = 60_000) {
+/** A fetch that counts its calls, records what each replaced, and answers `${name}-N` after `delayMs`. */
+export function countingFetch(name: string, delayMs = 0, ttlMs = 60_000, refreshAfterMs?: number) {
   const state = {
     calls: 0,
-    fetch: async (): Promise<CachedCredential> => {
+    replaced: [] as (string | undefined)[],
+    fetch: async (replacing: string | undefined): Promise<FreshCredential> => {
       const n = ++state.calls;
+      state.replaced.push(replacing);
       await sleep(delayMs);
-      return { value: `${name}-${n}`, expiresAt: Date.now() + ttlMs };
+      return { value: `${name}-${n}`, ttlMs, ...(refreshAfterMs === undefined ? {} : { refreshAfterMs }) };
     },
   };
   return state;
+}
+
+/** A promise with its resolve/reject handles. */
+export function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
-import { WeComClient } from '../../src/wecom/index.ts';
+import { WeComClient, WeComConfigError } from '../../src/wecom/index.ts';
 import { RedisTokenCache } from '../../src/redis/index.ts';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
 import { connectClient, destroyAll, randomPrefix, roundRobin, type TestClient } from './support.ts';
@@ -69,4 +69,60 @@ test('a token revoked at WeCom: every instance meets 42001, the fleet makes one 
   const users = await Promise.all(instances.map((wecom) => wecom.getUser('zhangsan')));
   for (const user of users) assert.equal(user.userid, 'zhangsan');
   assert.equal(emulator.callCount('gettoken'), 1);
+});
+
+/**
+ * Each instance calls getAccessToken every 20 ms for `durationMs`; returns how many gettoken
+ * calls reached WeCom. A gettoken with a wrong secret is an erroneous call: WeCom blocks a corp
+ * for an hour after too many (https://developer.work.weixin.qq.com/document/path/90454).
+ */
+async function hammer(instances: WeComClient[], durationMs: number): Promise<number> {
+  emulator.clearCalls();
+  const until = Date.now() + durationMs;
+  await Promise.all(
+    instances.map(async (wecom, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i % 20)); // not all in the same tick
+      while (Date.now() < until) {
+        const err = await wecom.getAccessToken().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof WeComConfigError, `expected the configuration error, got ${String(err)}`);
+        assert.equal(err.setting, 'secret');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }),
+  );
+  return emulator.callCount('gettoken');
+}
+
+test('50 instances with a wrong secret make no more gettoken calls than one instance: the cool-down is the fleet\'s', async () => {
+  // Above the cache's one-second "failed" hold on the lock, as the default 30 s is.
+  const COOLDOWN_MS = 1500;
+  const DURATION_MS = 3200;
+  const wrong = async (size: number) => {
+    const prefix = randomPrefix();
+    const result: WeComClient[] = [];
+    for (let i = 0; i < size; i++) {
+      const wecom = new WeComClient({
+        corpId: 'wwdemocorp0000001',
+        secret: 'a-wrong-secret',
+        agentId: 1000002,
+        apiBaseUrl: emulator.url,
+        configErrorCooldownMs: COOLDOWN_MS,
+        tokenCache: new RedisTokenCache(await connectClient(server.url, clients), { prefix }),
+      });
+      wecoms.push(wecom);
+      result.push(wecom);
+    }
+    return result;
+  };
+  const one = await hammer(await wrong(1), DURATION_MS);
+  const fifty = await hammer(await wrong(50), DURATION_MS);
+  // One call per cool-down: at 0, ~1.5 s, ~3 s. Per-instance cool-downs would make 50 times that.
+  const bound = Math.floor(DURATION_MS / COOLDOWN_MS) + 1;
+  console.log(`# wrong secret for ${DURATION_MS} ms, cool-down ${COOLDOWN_MS} ms: 1 instance ${one} gettoken calls, 50 instances ${fifty}`);
+  assert.ok(one <= bound, `1 instance: ${one} calls`);
+  assert.ok(fifty <= bound, `50 instances: ${fifty} calls, at most ${bound} (one per cool-down)`);
+  assert.ok(fifty <= one, `50 instances: ${fifty} calls, one instance: ${one}`);
 });

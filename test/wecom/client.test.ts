@@ -15,6 +15,7 @@ import {
 import {
   AGENT_ID,
   CORP_ID,
+  REPEAT_EXPIRES_IN,
   SECRET,
   WECHAT_UA,
   failure,
@@ -27,7 +28,20 @@ import {
   withEmulator,
 } from './emulator-helpers.ts';
 
-describe('WeComClient against the emulator: access_token', () => {
+import { MemoryTokenCache } from '../../src/wecom/memory-token-cache.ts';
+import type { Emulator } from '../../src/emulator/index.ts';
+
+async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const mode = ` (expires_in on a repeat fetch: ${REPEAT_EXPIRES_IN})`;
+
+describe(`WeComClient against the emulator: access_token${mode}`, () => {
   it('reuses one cached token across many calls (1 gettoken)', () =>
     withEmulator(async (emu) => {
       const client = makeClient(emu);
@@ -203,7 +217,8 @@ describe('WeComClient against the emulator: access_token', () => {
   it('the cool-down ends after configErrorCooldownMs', () =>
     withEmulator(async (emu) => {
       let t = Date.now();
-      const client = makeClient(emu, { secret: 'wrong-secret-value', now: () => t, configErrorCooldownMs: 1000 });
+      const now = () => t;
+      const client = makeClient(emu, { secret: 'wrong-secret-value', now, tokenCache: new MemoryTokenCache({ now }), configErrorCooldownMs: 1000 });
       try {
         await failure(client.getAccessToken());
         await failure(client.getAccessToken());
@@ -286,6 +301,75 @@ describe('WeComClient against the emulator: transport failures', () => {
       }
     }));
 
+  it('a call that takes longer than timeouts.total in all is a timeout, although every phase is in time', async () => {
+    // Headers at once, then the body a byte at a time: no phase is ever late, the call is.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const body = '{"access_token":"slow-drip-token","expires_in":7200}';
+      let i = 0;
+      const timer = setInterval(() => {
+        if (i >= body.length) {
+          clearInterval(timer);
+          res.end();
+          return;
+        }
+        res.write(body[i++]);
+      }, 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({
+      corpId: CORP_ID,
+      secret: SECRET,
+      apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      timeouts: { total: 300 },
+    });
+    try {
+      const started = Date.now();
+      const err = await failure(client.getAccessToken());
+      assert.ok(err instanceof WeComHttpError && err.kind === 'timeout', String(err));
+      assert.match(err.message, /timed out after 300 ms \(total\)/);
+      assert.ok(Date.now() - started < 900, `gave up after ${Date.now() - started} ms; the body takes over 1 s`);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('an answer over 1 MiB is refused (too-large) without buffering it all', async () => {
+    let written = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (written < 64 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      res.write('{"access_token":"');
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      const err = await failure(client.getAccessToken());
+      assert.ok(err instanceof WeComHttpError && err.kind === 'too-large', String(err));
+      assert.equal(err.status, 200);
+      assert.match(describeWeComError(err).hint, /larger than any WeCom answer/);
+      assert.ok(written < 16 * 1024 * 1024, `the server got to write ${written} bytes`);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('a refused connection is a WeComHttpError network', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -357,6 +441,44 @@ describe('WeComClient against the emulator: transport failures', () => {
       assert.equal(connections, 1);
     } finally {
       client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('a kept-alive connection the server closed just as it was reused: sent again once, on a new connection', async () => {
+    let requests = 0;
+    const sockets = new Set<unknown>();
+    const server = createServer((req, res) => {
+      requests++;
+      sockets.add(req.socket);
+      // The second request arrives on the connection of the first: the server drops it unanswered,
+      // as a server whose keep-alive timeout has just fired does.
+      if (requests === 2) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.startsWith('/cgi-bin/gettoken')) res.end('{"access_token":"reset-token-1","expires_in":7200}');
+      else res.end('{"errcode":0,"errmsg":"ok","userid":"zhangsan"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+      assert.equal(requests, 3, 'gettoken, user/get reset, user/get again');
+      assert.equal(sockets.size, 2, 'the resend went out on a new connection');
+      // A reset on a new connection is not retried: it is a network error.
+      requests = 1;
+      const failing = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      try {
+        const err = await failure(failing.getAccessToken());
+        assert.ok(err instanceof WeComHttpError && err.kind === 'network', String(err));
+      } finally {
+        failing.close();
+      }
+    } finally {
+      client.close();
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
@@ -573,7 +695,88 @@ describe('WeComClient against the emulator: identity', () => {
     }));
 });
 
-describe('WeComClient against the emulator: profile, mini program, JS-SDK', () => {
+describe(`WeComClient against the emulator: renewal ahead of expiry${mode}`, () => {
+  /** The cache's clock and the emulator's, moved together. */
+  function clocks(emu: Emulator) {
+    let t = Date.now();
+    return {
+      now: () => t,
+      advance(ms: number) {
+        t += ms;
+        emu.clock.advance(ms);
+      },
+    };
+  }
+  const refreshed = () => logLines.filter((l) => l.msg === 'wecom access_token refreshed').length;
+
+  it('renews the token in the background before it expires: callers never wait for it', () =>
+    withEmulator(async (emu) => {
+      const clock = clocks(emu);
+      const client = makeClient(emu, { now: clock.now, tokenCache: new MemoryTokenCache({ now: clock.now }) });
+      try {
+        const first = await client.getAccessToken();
+        recordSensitive(first);
+        // Past the renewal point (6210 s of the 6900 s kept), 990 s before WeCom's expiry.
+        clock.advance(6210_000);
+        emu.faults.delay(2000, 'gettoken');
+        const before = refreshed();
+        const users = await Promise.all(Array.from({ length: 20 }, () => client.getUser('zhangsan')));
+        assert.ok(users.every((u) => u.userid === 'zhangsan'));
+        assert.ok(emu.calls.filter((c) => c.api === 'user/get').every((c) => c.query['access_token'] === first));
+        await waitUntil(() => emu.callCount('gettoken') === 2);
+        assert.equal(refreshed(), before, 'every call answered while the renewal was still at WeCom');
+        assert.equal(emu.callCount('gettoken'), 2, 'one renewal, not one per caller');
+        emu.faults.delay(0, 'gettoken');
+        await waitUntil(() => refreshed() > before);
+        // WeCom handed the same token back (still valid): no renewal again before it expires.
+        await client.getUser('lisi');
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(emu.callCount('gettoken'), 2);
+
+        // WeCom's expiry (7200 s after the first fetch).
+        clock.advance(990_000);
+        emu.clearCalls();
+        assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
+        const seen = emu.calls.map((c) => `${c.api}:${c.errcode}`);
+        if (REPEAT_EXPIRES_IN === 'remaining') {
+          // The renewal learnt the real expiry: the cache lets the token go exactly then.
+          assert.deepEqual(seen, ['gettoken:0', 'user/get:0']);
+        } else {
+          // 7200 again: the cache cannot know the token ends sooner; WeCom's 42001 ends it.
+          assert.deepEqual(seen, ['user/get:42001', 'gettoken:0', 'user/get:0']);
+        }
+        const second = await client.getAccessToken();
+        recordSensitive(second);
+        assert.notEqual(second, first);
+      } finally {
+        client.close();
+      }
+    }));
+
+  it('a JS-SDK ticket reported as refused is renewed at most once per 5 minutes, whatever expires_in said', () =>
+    withEmulator(async (emu) => {
+      const clock = clocks(emu);
+      const client = makeClient(emu, { now: clock.now, tokenCache: new MemoryTokenCache({ now: clock.now }) });
+      try {
+        const ticket = await client.getJsapiTicket();
+        recordSensitive(ticket);
+        assert.equal(await client.renewJsapiTicket(), false, 'fetched just now');
+        clock.advance(3600_000);
+        assert.equal(await client.renewJsapiTicket(), true);
+        // The ticket is still valid at WeCom: the same one comes back, with 7200 or 3600 s.
+        assert.equal(await client.getJsapiTicket(), ticket);
+        for (let i = 0; i < 5; i++) assert.equal(await client.renewJsapiTicket(), false, 'fetched a moment ago');
+        assert.equal(emu.callCount('get_jsapi_ticket'), 2);
+        clock.advance(5 * 60_000);
+        assert.equal(await client.renewJsapiTicket(), true);
+        assert.equal(emu.callCount('get_jsapi_ticket'), 3);
+      } finally {
+        client.close();
+      }
+    }));
+});
+
+describe(`WeComClient against the emulator: profile, mini program, JS-SDK${mode}`, () => {
   it('getUser returns the directory entry; 60111 and 60011 are WeComApiError', () =>
     withEmulator(async (emu) => {
       const client = makeClient(emu);
@@ -690,9 +893,14 @@ describe('WeComClient options', () => {
     [{ ...ok, apiBaseUrl: 'qyapi.weixin.qq.com' }, /apiBaseUrl must be an absolute http\(s\) URL/],
     [{ ...ok, oauthBaseUrl: 'ftp://x' }, /oauthBaseUrl must be/],
     [{ ...ok, timeouts: { response: 0 } }, /timeouts.response must be a number ≥ 1/],
-    [{ ...ok, timeouts: { total: 5 } }, /unknown timeouts.total/],
+    [{ ...ok, timeouts: { overall: 5 } }, /unknown timeouts.overall; use connect, secureConnect, response, read or total/],
+    [{ ...ok, timeouts: { total: 0 } }, /timeouts.total must be a number ≥ 1/],
+    [{ ...ok, apiBaseUrl: 'http://qyapi.weixin.qq.com' }, /apiBaseUrl must use https:\/\/ \("qyapi.weixin.qq.com" is not a loopback host; http:\/\/ is accepted only for 127.0.0.1, ::1 or localhost/],
+    [{ ...ok, oauthBaseUrl: 'http://10.0.0.8:3001' }, /oauthBaseUrl must use https:\/\//],
+    [{ ...ok, loginBaseUrl: 'http://localhost.example.com' }, /loginBaseUrl must use https:\/\//],
     [{ ...ok, busyRetry: { tries: 0 } }, /busyRetry.tries must be an integer ≥ 1/],
-    [{ ...ok, tokenCache: {} }, /tokenCache must implement get, refresh and invalidate/],
+    [{ ...ok, tokenCache: {} }, /tokenCache must implement get, obtain, invalidate, addEntry, setEntry, getEntry/],
+    [{ ...ok, tokenCache: { get() {}, refresh() {}, invalidate() {} } }, /tokenCache must implement get, obtain/],
     [{ ...ok, corpid: CORP_ID }, /unknown option `corpid`; did you mean `corpId`\?/],
     [{ ...ok, agentid: 1 }, /did you mean `agentId`/],
     [{ ...ok, foo: 1 }, /unknown option `foo`; known options:/],
@@ -702,6 +910,13 @@ describe('WeComClient options', () => {
       assert.throws(() => new WeComClient(options as never), (err: Error) => err instanceof TypeError && message.test(err.message));
     });
   }
+
+  it('accepts http:// for loopback hosts only (the emulator)', () => {
+    for (const url of ['http://127.0.0.1:3001', 'http://localhost:3001/', 'http://[::1]:3001', 'http://127.1.2.3', 'https://qyapi.weixin.qq.com']) {
+      const client = new WeComClient({ ...ok, apiBaseUrl: url, oauthBaseUrl: url, loginBaseUrl: url });
+      client.close();
+    }
+  });
 
   it('does not expose the secret on the instance, in JSON or in inspect', () => {
     const client = new WeComClient({ ...ok, agentId: AGENT_ID });

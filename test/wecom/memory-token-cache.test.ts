@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryTokenCache } from '../../src/wecom/memory-token-cache.ts';
-import type { CachedCredential } from '../../src/wecom/token-cache.ts';
+import type { FreshCredential } from '../../src/wecom/token-cache.ts';
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -19,28 +19,28 @@ function deferred<T>() {
 }
 
 describe('MemoryTokenCache (TokenCache contract)', () => {
-  it('get returns undefined when empty, the value until it expires, then undefined', async () => {
+  it('get returns undefined when empty, the value with its remaining lifetime and age until it expires, then undefined', async () => {
     const c = clock();
     const cache = new MemoryTokenCache({ now: c.now });
     assert.equal(await cache.get('k'), undefined);
-    await cache.refresh('k', async () => ({ value: 'v1', expiresAt: c.now() + 1000 }));
-    assert.deepEqual(await cache.get('k'), { value: 'v1', expiresAt: c.now() + 1000 });
+    await cache.obtain('k', async () => ({ value: 'v1', ttlMs: 1000 }));
+    assert.deepEqual(await cache.get('k'), { value: 'v1', ttlMs: 1000, ageMs: 0 });
     c.advance(999);
-    assert.equal((await cache.get('k'))?.value, 'v1');
+    assert.deepEqual(await cache.get('k'), { value: 'v1', ttlMs: 1, ageMs: 999 });
     c.advance(1);
     assert.equal(await cache.get('k'), undefined);
   });
 
-  it('refresh calls fetch at most once at a time per key; concurrent callers share it', async () => {
+  it('obtain calls fetch at most once at a time per key; concurrent callers share it', async () => {
     const cache = new MemoryTokenCache();
     let calls = 0;
-    const d = deferred<CachedCredential>();
+    const d = deferred<FreshCredential>();
     const fetch = () => {
       calls++;
       return d.promise;
     };
-    const all = Promise.all(Array.from({ length: 20 }, () => cache.refresh('k', fetch)));
-    d.resolve({ value: 'v1', expiresAt: Date.now() + 60_000 });
+    const all = Promise.all(Array.from({ length: 20 }, () => cache.obtain('k', fetch)));
+    d.resolve({ value: 'v1', ttlMs: 60_000 });
     const results = await all;
     assert.equal(calls, 1);
     assert.ok(results.every((r) => r.value === 'v1'));
@@ -48,35 +48,81 @@ describe('MemoryTokenCache (TokenCache contract)', () => {
 
   it('keys are independent', async () => {
     const cache = new MemoryTokenCache();
-    await cache.refresh('a', async () => ({ value: 'A', expiresAt: Date.now() + 60_000 }));
-    await cache.refresh('b', async () => ({ value: 'B', expiresAt: Date.now() + 60_000 }));
+    await cache.obtain('a', async () => ({ value: 'A', ttlMs: 60_000 }));
+    await cache.obtain('b', async () => ({ value: 'B', ttlMs: 60_000 }));
     assert.equal((await cache.get('a'))?.value, 'A');
     assert.equal((await cache.get('b'))?.value, 'B');
   });
 
-  it('refresh with a stale value different from the cached one returns the cached one without fetching', async () => {
+  it('obtain returns a valid value other than stale without fetching', async () => {
     const cache = new MemoryTokenCache();
-    await cache.refresh('k', async () => ({ value: 'new', expiresAt: Date.now() + 60_000 }));
+    await cache.obtain('k', async () => ({ value: 'new', ttlMs: 60_000 }));
     let calls = 0;
-    const got = await cache.refresh('k', async () => (calls++, { value: 'newer', expiresAt: Date.now() + 60_000 }), 'old');
+    const got = await cache.obtain('k', async () => (calls++, { value: 'newer', ttlMs: 60_000 }), 'old');
     assert.equal(got.value, 'new');
-    assert.equal(calls, 0);
-    // cold-cache semantics: stale undefined and a valid value -> the valid value
-    assert.equal((await cache.refresh('k', async () => (calls++, { value: 'x', expiresAt: 0 }))).value, 'new');
+    assert.equal((await cache.obtain('k', async () => (calls++, { value: 'x', ttlMs: 1 }))).value, 'new');
     assert.equal(calls, 0);
   });
 
-  it('refresh with stale equal to the cached value fetches a new one', async () => {
+  it('obtain with stale equal to the cached value fetches a new one, telling fetch what it replaces', async () => {
     const cache = new MemoryTokenCache();
-    await cache.refresh('k', async () => ({ value: 'v1', expiresAt: Date.now() + 60_000 }));
-    const got = await cache.refresh('k', async () => ({ value: 'v2', expiresAt: Date.now() + 60_000 }), 'v1');
+    const replaced: (string | undefined)[] = [];
+    await cache.obtain('k', async (replacing) => (replaced.push(replacing), { value: 'v1', ttlMs: 60_000 }));
+    const got = await cache.obtain('k', async (replacing) => (replaced.push(replacing), { value: 'v2', ttlMs: 60_000 }), 'v1');
     assert.equal(got.value, 'v2');
     assert.equal((await cache.get('k'))?.value, 'v2');
+    assert.deepEqual(replaced, [undefined, 'v1']);
+  });
+
+  it('renews ahead of expiry: after refreshAfterMs one background fetch, callers keep the current value meanwhile', async () => {
+    const c = clock();
+    const cache = new MemoryTokenCache({ now: c.now });
+    await cache.obtain('k', async () => ({ value: 'v1', ttlMs: 1000, refreshAfterMs: 800 }));
+    const d = deferred<FreshCredential>();
+    const replaced: (string | undefined)[] = [];
+    const fetch = (replacing: string | undefined) => {
+      replaced.push(replacing);
+      return d.promise;
+    };
+    c.advance(799);
+    assert.equal((await cache.obtain('k', fetch)).value, 'v1');
+    assert.deepEqual(replaced, [], 'not due yet');
+    c.advance(1);
+    const during = await Promise.all(Array.from({ length: 10 }, () => cache.obtain('k', fetch)));
+    assert.ok(during.every((r) => r.value === 'v1'), 'nobody waits for the renewal');
+    assert.deepEqual(replaced, ['v1'], 'one background fetch, told what it replaces');
+    d.resolve({ value: 'v2', ttlMs: 1000 });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(await cache.get('k'), { value: 'v2', ttlMs: 1000, ageMs: 0 });
+    c.advance(900);
+    assert.equal((await cache.obtain('k', fetch)).value, 'v2', 'no refreshAfterMs: never renewed ahead');
+    assert.equal(replaced.length, 1);
+  });
+
+  it('a failed renewal leaves the current value in use and is tried again a second later, not on every call', async () => {
+    const c = clock();
+    const cache = new MemoryTokenCache({ now: c.now });
+    await cache.obtain('k', async () => ({ value: 'v1', ttlMs: 10_000, refreshAfterMs: 5000 }));
+    c.advance(6000);
+    let calls = 0;
+    const failing = async () => {
+      calls++;
+      throw new Error('WeCom busy');
+    };
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await cache.obtain('k', failing)).value, 'v1');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(calls, 1);
+    c.advance(1000);
+    assert.equal((await cache.obtain('k', failing)).value, 'v1');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(calls, 2);
   });
 
   it('invalidate forgets the key only while it still holds that value', async () => {
     const cache = new MemoryTokenCache();
-    await cache.refresh('k', async () => ({ value: 'v2', expiresAt: Date.now() + 60_000 }));
+    await cache.obtain('k', async () => ({ value: 'v2', ttlMs: 60_000 }));
     await cache.invalidate('k', 'v1');
     assert.equal((await cache.get('k'))?.value, 'v2');
     await cache.invalidate('k', 'v2');
@@ -86,30 +132,31 @@ describe('MemoryTokenCache (TokenCache contract)', () => {
   it('a failed fetch is not cached, propagates to every waiter, and frees the slot', async () => {
     const cache = new MemoryTokenCache();
     const boom = new Error('boom');
-    const d = deferred<CachedCredential>();
-    const a = cache.refresh('k', () => d.promise);
-    const b = cache.refresh('k', () => Promise.reject(new Error('second fetch must not run')));
+    const d = deferred<FreshCredential>();
+    const a = cache.obtain('k', () => d.promise);
+    const b = cache.obtain('k', () => Promise.reject(new Error('second fetch must not run')));
     d.reject(boom);
     await assert.rejects(a, boom);
     await assert.rejects(b, boom);
     assert.equal(await cache.get('k'), undefined);
-    assert.equal((await cache.refresh('k', async () => ({ value: 'ok', expiresAt: Date.now() + 1000 }))).value, 'ok');
+    assert.equal((await cache.obtain('k', async () => ({ value: 'ok', ttlMs: 1000 }))).value, 'ok');
   });
 
-  it('a fetch that throws synchronously does not wedge the key', async () => {
+  it('a fetch that throws synchronously does not wedge the key; a malformed answer is refused', async () => {
     const cache = new MemoryTokenCache();
     await assert.rejects(
-      cache.refresh('k', () => {
+      cache.obtain('k', () => {
         throw new Error('sync');
       }),
       /sync/,
     );
-    assert.equal((await cache.refresh('k', async () => ({ value: 'ok', expiresAt: Date.now() + 1000 }))).value, 'ok');
+    await assert.rejects(cache.obtain('k', async () => ({ value: 'v', ttlMs: 0 })), /ttlMs: ms > 0/);
+    assert.equal((await cache.obtain('k', async () => ({ value: 'ok', ttlMs: 1000 }))).value, 'ok');
   });
 
   it('returns copies: callers cannot mutate the stored entry', async () => {
     const cache = new MemoryTokenCache();
-    const first = await cache.refresh('k', async () => ({ value: 'v', expiresAt: Date.now() + 1000 }));
+    const first = await cache.obtain('k', async () => ({ value: 'v', ttlMs: 1000 }));
     first.value = 'mutated';
     const got = await cache.get('k');
     assert.equal(got?.value, 'v');

@@ -1,0 +1,263 @@
+/**
+ * A steady stream of logins and guarded requests across a fleet of app processes while something
+ * happens to Redis (a failover), and what it did to the users: how many requests were answered
+ * 503 and for how long, whether anyone got in without a session, whether sessions written before
+ * (or during) the switch survived it.
+ *
+ * Used by test/topology/*.test.ts; the figures it returns are what docs/redis.md reports.
+ */
+import {
+  CookieJar,
+  isHomePage,
+  pick,
+  publicPath,
+  request,
+  sleep,
+  visitWeCom,
+  walkLogin,
+  type AppProcess,
+  type Answer,
+} from './fleet.ts';
+
+const USERS = ['zhangsan', 'lisi'] as const;
+
+export interface LoadOptions {
+  apps: AppProcess[];
+  emulatorUrl: string;
+  /** The event: resolves once the topology has switched (e.g. the sentinels agree on a new master). */
+  trigger: () => Promise<unknown>;
+  /** Load before the event, ms. Default 1500. */
+  warmupMs?: number;
+  /** Load after the event until this long without a 503, ms. Default 2000. */
+  quietMs?: number;
+  /** Users already logged in when the load starts, each reading guarded pages in a loop. Default 8. */
+  readers?: number;
+  /** Concurrent login loops. Default 3. */
+  loginLoops?: number;
+}
+
+export interface LoadReport {
+  /** Every request the load sent, by HTTP status. */
+  statuses: Record<string, number>;
+  requests: number;
+  /** Requests answered 503 (session store or Redis unavailable). */
+  unavailable: number;
+  /** From the first 503 to the last, ms (0 without any). */
+  unavailableMs: number;
+  /** From the event's start until the topology reported the switch done, ms. */
+  switchMs: number;
+  /** The slowest answer of the run, ms (requests held while the client waits for the new master). */
+  slowestMs: number;
+  /** Guarded requests answered 200 for someone other than the session's user, or nobody. */
+  anonymousPasses: number;
+  /** Guarded requests of a logged-in user answered with a login redirect or a 401. */
+  askedToLogInAgain: number;
+  /** Anything else: 500s, unexpected redirects. */
+  otherErrors: string[];
+  /**
+   * Logins: completed, met a 503 (the user tries again), restarted once by the callback, sent
+   * back to WeCom (`relogin`: a write lost in the switch; ms after the event began), failed otherwise.
+   */
+  logins: { completed: number; unavailable: number; restarted: number; relogin: number[]; failed: string[] };
+  /** Sessions completed before the event, and how many of those no longer work after it. */
+  sessionsBefore: number;
+  sessionsLostBefore: number;
+  /** Sessions completed after the event began (during the switch or after it), and how many were lost. */
+  sessionsAfter: number;
+  sessionsLostAfter: number;
+}
+
+interface Session {
+  jar: CookieJar;
+  user: string;
+  completedAt: number;
+}
+
+/**
+ * One login as a browser does it, tolerating 503s: the session, 'unavailable', 'relogin' (the
+ * app sent the browser back to WeCom after a second restart, or the page after the login asked
+ * for a login: what was written did not come back from the store), or a description of anything
+ * else. When the callback restarts the login once (its transaction did not come back), the
+ * browser follows: counted in `restarts`.
+ */
+async function tryLogin(
+  apps: AppProcess[],
+  i: number,
+  emulatorUrl: string,
+  user: string,
+  send: (app: AppProcess, path: string, jar: CookieJar) => Promise<Answer>,
+  restarts: { count: number },
+): Promise<Session | 'unavailable' | 'relogin' | string> {
+  const jar = new CookieJar();
+  const path = `/?login=${i}`;
+  const start = await send(pick(apps, i), path, jar);
+  if (start.status === 503) return 'unavailable';
+  if (start.status !== 302 || !start.location?.startsWith(`${emulatorUrl}/`)) return `start ${start.status} ${pageOf(start)}`;
+  let back = await send(pick(apps, i + 1), publicPath(await visitWeCom(start.location, user)), jar);
+  let target = path;
+  if (back.status === 302 && back.location?.startsWith(`${emulatorUrl}/`)) {
+    // The restarted login returns to the app's default page: the page asked for went with the lost transaction.
+    restarts.count++;
+    target = '/';
+    back = await send(pick(apps, i + 3), publicPath(await visitWeCom(back.location, user)), jar);
+  }
+  if (back.status === 503) return 'unavailable';
+  if (back.status === 302 && back.location?.startsWith(`${emulatorUrl}/`)) return 'relogin';
+  if (back.status !== 302 || (back.location !== path && back.location !== target)) return `callback ${back.status} ${back.location ?? ''} ${pageOf(back)}`;
+  const page = await send(pick(apps, i + 2), back.location, jar);
+  if (page.status === 503) return 'unavailable';
+  if (page.status === 302 && page.location?.startsWith(`${emulatorUrl}/`)) return 'relogin';
+  if (!isHomePage(page)) return `page ${page.status} ${page.location ?? ''} ${pageOf(page)}`;
+  return { jar, user, completedAt: Date.now() };
+}
+
+type Verdict = 'ok' | 'unavailable' | 'anonymous' | 'login' | string;
+
+/** What an error answer says, briefly: the page id and the administrator's details, or the JSON. */
+function pageOf(res: Answer): string {
+  const page = /data-page="([^"]+)"/.exec(res.body)?.[1];
+  if (page === undefined) return res.body.slice(0, 160);
+  const details = [...res.body.matchAll(/<(?:dt|dd)[^>]*>([^<]*)<\/(?:dt|dd)>/g)].map((m) => m[1]).join(' ');
+  return `page ${page}${details ? ` (${details.slice(0, 200)})` : ''}`;
+}
+
+async function guarded(
+  app: AppProcess,
+  session: Session,
+  json: boolean,
+  send: (app: AppProcess, path: string, jar: CookieJar, json?: boolean) => Promise<Answer> = (a, p, j, asJson) =>
+    request(a, p, j, asJson ? { accept: 'application/json' } : {}),
+): Promise<{ res: Answer; verdict: Verdict }> {
+  const res = await send(app, json ? '/me' : '/', session.jar, json);
+  if (res.status === 503) return { res, verdict: 'unavailable' };
+  if (res.status === 200) {
+    if (json) {
+      const body = JSON.parse(res.body) as { user?: { userId?: string } };
+      return { res, verdict: body.user?.userId === session.user ? 'ok' : 'anonymous' };
+    }
+    return { res, verdict: isHomePage(res) && res.body.includes(`>${session.user}<`) ? 'ok' : 'anonymous' };
+  }
+  if (res.status === 401 || (res.status === 302 && !json)) return { res, verdict: 'login' };
+  return { res, verdict: `${json ? '/me' : '/'} ${res.status} ${pageOf(res)}` };
+}
+
+/** After the event: does the session still work? Retries a 503 for a while (the store may still be settling). */
+async function stillLoggedIn(apps: AppProcess[], session: Session, i: number): Promise<boolean> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { verdict } = await guarded(pick(apps, i + attempt), session, true);
+    if (verdict === 'ok') return true;
+    if (verdict !== 'unavailable') return false;
+    await sleep(250);
+  }
+  return false;
+}
+
+export async function failoverUnderLoad(options: LoadOptions): Promise<LoadReport> {
+  const { apps, emulatorUrl, trigger } = options;
+  const warmupMs = options.warmupMs ?? 1500;
+  const quietMs = options.quietMs ?? 2000;
+  const statuses: Record<string, number> = {};
+  const unavailableAt: number[] = [];
+  const otherErrors: string[] = [];
+  let requests = 0;
+  let anonymousPasses = 0;
+  let askedToLogInAgain = 0;
+  let slowestMs = 0;
+  const send = async (app: AppProcess, path: string, jar: CookieJar, json = false): Promise<Answer> => {
+    const started = Date.now();
+    const res = await request(app, path, jar, json ? { accept: 'application/json' } : {});
+    slowestMs = Math.max(slowestMs, Date.now() - started);
+    requests++;
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    if (res.status === 503) unavailableAt.push(Date.now());
+    return res;
+  };
+
+  // Users logged in before anything happens: each on its own instances.
+  const sessions: Session[] = [];
+  for (let i = 0; i < (options.readers ?? 8); i++) {
+    const user = pick(USERS, i);
+    const jar = await walkLogin({ start: pick(apps, i), callback: pick(apps, i + 1), final: pick(apps, i + 2), user, emulatorUrl });
+    sessions.push({ jar, user, completedAt: Date.now() });
+  }
+
+  let running = true;
+  let eventStart = Number.POSITIVE_INFINITY;
+  const logins = { completed: 0, unavailable: 0, restarted: 0, relogin: [] as number[], failed: [] as string[] };
+  const restarts = { count: 0 };
+  const loops: Promise<void>[] = [];
+  // Guarded requests: each reader in turn on every instance, pages and JSON.
+  for (const [r, session] of [...sessions].entries()) {
+    loops.push((async () => {
+      for (let n = r; running; n++) {
+        const { verdict } = await guarded(pick(apps, n), session, n % 2 === 0, send);
+        if (verdict === 'anonymous') anonymousPasses++;
+        else if (verdict === 'login') askedToLogInAgain++;
+        else if (verdict !== 'ok' && verdict !== 'unavailable') otherErrors.push(verdict);
+        await sleep(15);
+      }
+    })());
+  }
+  // Logins: new sessions all along, before, during and after the event.
+  for (let l = 0; l < (options.loginLoops ?? 3); l++) {
+    loops.push((async () => {
+      for (let n = l * 1000; running; n++) {
+        const outcome = await tryLogin(apps, n, emulatorUrl, pick(USERS, n), send, restarts);
+        if (outcome === 'unavailable') logins.unavailable++;
+        else if (outcome === 'relogin') logins.relogin.push(Date.now() - eventStart);
+        else if (typeof outcome === 'string') logins.failed.push(outcome);
+        else {
+          logins.completed++;
+          sessions.push(outcome);
+        }
+        await sleep(20);
+      }
+    })());
+  }
+
+  await sleep(warmupMs);
+  eventStart = Date.now();
+  await trigger();
+  const switchMs = Date.now() - eventStart;
+  // Keep the load on until no 503 for `quietMs` (at most 30 s more).
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const last = unavailableAt.at(-1) ?? eventStart;
+    if (Date.now() - Math.max(last, eventStart + switchMs) >= quietMs) break;
+    await sleep(100);
+  }
+  running = false;
+  await Promise.all(loops);
+
+  logins.restarted = restarts.count;
+  const before = sessions.filter((s) => s.completedAt < eventStart);
+  const later = sessions.filter((s) => s.completedAt >= eventStart);
+  const check = async (list: Session[]) => (await Promise.all(list.map((s, i) => stillLoggedIn(apps, s, i)))).filter((ok) => !ok).length;
+  const [sessionsLostBefore, sessionsLostAfter] = [await check(before), await check(later)];
+  const first = unavailableAt[0];
+  const last = unavailableAt.at(-1);
+  return {
+    statuses,
+    requests,
+    unavailable: unavailableAt.length,
+    unavailableMs: first === undefined || last === undefined ? 0 : last - first,
+    switchMs,
+    slowestMs,
+    anonymousPasses,
+    askedToLogInAgain,
+    otherErrors,
+    logins,
+    sessionsBefore: before.length,
+    sessionsLostBefore,
+    sessionsAfter: later.length,
+    sessionsLostAfter,
+  };
+}
+
+/** One line for the test output (and docs/redis.md). */
+export function describeReport(label: string, report: LoadReport, gettoken: number): string {
+  return `# ${label}: ${report.requests} requests (${JSON.stringify(report.statuses)}), ${report.unavailable} answered 503 over ${report.unavailableMs} ms, slowest answer ${report.slowestMs} ms; `
+    + `switch ${report.switchMs} ms; anonymous passes ${report.anonymousPasses}; asked to log in again ${report.askedToLogInAgain}; `
+    + `logins ${report.logins.completed} completed, ${report.logins.unavailable} met a 503, ${report.logins.restarted} restarted by the callback, ${report.logins.relogin.length} sent back to log in${report.logins.relogin.length ? ` (${report.logins.relogin.join(', ')} ms after the event began)` : ''}, ${report.logins.failed.length} failed; `
+    + `sessions lost: ${report.sessionsLostBefore} of ${report.sessionsBefore} written before the event, ${report.sessionsLostAfter} of ${report.sessionsAfter} written after it began; gettoken calls so far ${gettoken}`;
+}
