@@ -62,7 +62,8 @@ const { app, wecom, metrics } = createDemoApp({
     ...(wecomUrl('WECOM_OAUTH_BASE_URL') ? { oauthBaseUrl: wecomUrl('WECOM_OAUTH_BASE_URL') } : {}),
     ...(wecomUrl('WECOM_LOGIN_BASE_URL') ? { loginBaseUrl: wecomUrl('WECOM_LOGIN_BASE_URL') } : {}),
     ...(tokenCache ? { tokenCache } : {}),
-    logger: { warn: (msg, fields) => console.warn(msg, fields ?? {}), error: (msg, fields) => console.error(msg, fields ?? {}) },
+    // Warnings and errors to the console; DEBUG=express-wecom-auth:* traces every login step.
+    logger: { warn: console.warn, error: console.error },
   },
   sessionSecret,
   ...(store ? { store } : {}),

@@ -12,15 +12,17 @@
  */
 import type { Request } from 'express';
 import type { WeComLogger } from '../wecom/index.ts';
+import { createLog } from '../wecom/logger.ts';
+import type { Log } from '../wecom/logger.ts';
 
 export class CookieChecks {
   readonly #secureOrigin: boolean;
-  readonly #logger: WeComLogger | undefined;
+  readonly #logger: Log;
   #done = false;
 
   constructor(options: { secureOrigin: boolean; logger: WeComLogger | undefined }) {
     this.#secureOrigin = options.secureOrigin;
-    this.#logger = options.logger;
+    this.#logger = createLog(options.logger, 'login');
   }
 
   /** Cheap after the first request: one boolean. */
@@ -43,7 +45,7 @@ export class CookieChecks {
   }
 
   #warn(code: string, message: string): void {
-    this.#logger?.warn?.(`express-wecom-auth: ${message}`, { code });
+    this.#logger.warn(`express-wecom-auth: ${message}`, { code });
     process.emitWarning(message, { type: 'ExpressWeComAuthWarning', code });
   }
 }

@@ -20,6 +20,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { WeComClient, WeComError, describeWeComError } from '../wecom/index.ts';
 import type { AgentConfig, JsapiConfig, WeComLogger } from '../wecom/index.ts';
+import { createLog } from '../wecom/logger.ts';
+import type { Log } from '../wecom/logger.ts';
 import { sendJson } from './views.ts';
 import { logFields, queryOf } from './request-parts.ts';
 import { jsonForWeComError } from './error-pages.ts';
@@ -61,7 +63,7 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
         next(err);
         return;
       }
-      logger.error?.('wecom jssdk config failed', logFields(err));
+      logger.error('wecom jssdk config failed', logFields(err));
       sendJson(res, 500, { error: 'server_error', message: 'Could not sign the page.' });
     });
   };
@@ -98,7 +100,7 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
       return;
     }
     if (type === 'agent' && client.agentId === undefined) {
-      logger.error?.('wecom jssdk config: type=agent needs the WeComClient agentId option', {});
+      logger.error('wecom jssdk config: type=agent needs the WeComClient agentId option', {});
       sendJson(res, 500, { error: 'server_misconfigured', message: 'The server cannot sign wx.agentConfig.' });
       return;
     }
@@ -120,7 +122,7 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
   function answerWeComError(res: Response, err: unknown): void {
     if (!(err instanceof WeComError)) throw err;
     const failure = jsonForWeComError(err);
-    logger[failure.level]?.('wecom jssdk config: WeCom failure', { ...logFields(err), hint: describeWeComError(err).hint });
+    logger[failure.level]('wecom jssdk config: WeCom failure', { ...logFields(err), hint: describeWeComError(err).hint });
     if (failure.retryAfter) res.setHeader('Retry-After', failure.retryAfter);
     sendJson(res, failure.status, { error: failure.error, message: failure.message, ...(failure.errcode === undefined ? {} : { errcode: failure.errcode }) });
   }
@@ -158,7 +160,7 @@ interface Settings {
   origin: string;
   requireUser: boolean;
   currentUser: (req: Request) => unknown;
-  logger: WeComLogger;
+  logger: Log;
 }
 
 const KNOWN_OPTIONS = ['client', 'baseUrl', 'requireUser', 'currentUser', 'logger'] as const;
@@ -183,7 +185,7 @@ function validateOptions(value: JsapiConfigHandlerOptions): Settings {
     origin: url.origin,
     requireUser: booleanOption(WHERE, options.requireUser, 'requireUser') ?? true,
     currentUser: functionOption<(req: Request) => unknown>(WHERE, options.currentUser, 'currentUser', '(req) => user | undefined') ?? ((req) => defaultCurrentUser(req, client)),
-    logger: options.logger ?? {},
+    logger: createLog(options.logger, 'jssdk'),
   };
 }
 

@@ -27,6 +27,8 @@ import { safeReturnTo } from './return-to.ts';
 import { STATE_FORMAT } from './transactions.ts';
 import type { LoginTransaction, TransactionCookies } from './transactions.ts';
 import { channels, isObserved, publish } from '../diagnostics.ts';
+import { createLog } from '../wecom/logger.ts';
+import type { Log } from '../wecom/logger.ts';
 import { destroySession, regenerateSession, requireSession, saveSession, sessionUser, setSessionUser } from './session.ts';
 import type { RequestSession, WeComUser } from './session.ts';
 import { preferredLang, setNoStoreHeaders } from './views.ts';
@@ -52,6 +54,7 @@ export class LoginFlow {
   private readonly views: Views;
   private readonly transactions: TransactionCookies;
   private readonly claims: LoginClaims;
+  private readonly log: Log;
 
   constructor(config: ResolvedConfig, client: WeComClient, views: Views, parts: LoginFlowParts) {
     this.config = config;
@@ -59,6 +62,7 @@ export class LoginFlow {
     this.views = views;
     this.transactions = parts.transactions;
     this.claims = parts.claims;
+    this.log = createLog(config.logger, 'login');
   }
 
   /** The logged-in user of this session, if any (and still within `maxLoginAgeMs`). */
@@ -102,6 +106,7 @@ export class LoginFlow {
     if (isObserved(channels.loginStarted)) {
       publish(channels.loginStarted, { flow, attempt, ...(this.config.appKey ? { appKey: this.config.appKey } : {}) });
     }
+    this.log.debug('login started', { flow, attempt });
     const state = this.transactions.begin(res, {
       returnTo,
       ...(flow === 'web-login' ? { flow } : {}),
@@ -148,6 +153,7 @@ export class LoginFlow {
     // Another wecomAuth() instance's login (several apps in one session) is not ours to finish.
     const tx = found && found.app === this.config.appKey ? found : undefined;
     this.transactions.prune(req, res, tx?.state);
+    this.log.debug('callback', { transaction: tx ? (tx.done ? 'finished' : 'found') : 'none', code: code !== '', attempt });
 
     if (!tx) {
       // Not a login this browser started: a reload after the cookie expired, a pre-built link
@@ -178,9 +184,11 @@ export class LoginFlow {
 
     const holdMs = Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now());
     if (!(await this.claims.claim(tx.state, holdMs))) {
+      this.log.debug('state already claimed: a duplicate delivery follows the first one', {});
       await this.follow(req, res, session, tx, attempt, began);
       return;
     }
+    this.log.debug('state claimed', {});
 
     let outcome: LoginOutcome;
     try {
@@ -190,7 +198,7 @@ export class LoginFlow {
       outcome = err instanceof WeComApiError && err.errcode === 40029
         ? { kind: 'restart', at: Date.now() }
         : this.failedOutcome(err, tx.returnTo);
-      if (outcome.kind === 'failure') this.config.logger?.warn?.('wecom login failed', { reason: outcome.reason, ...logFields(err) });
+      if (outcome.kind === 'failure') this.log.warn('wecom login failed', { reason: outcome.reason, ...logFields(err) });
     }
     // Published before the session write, so a duplicate waiting on it is not kept waiting longer.
     await this.claims.settle(tx.state, outcome, holdMs);
@@ -235,7 +243,7 @@ export class LoginFlow {
       // An audit trail must never turn a failed login into a crash or a hung request.
       Promise.resolve()
         .then(() => onFailed(failure, req))
-        .catch((hookErr: unknown) => this.config.logger?.error?.('wecom auth: hooks.onLoginFailed threw', logFields(hookErr)));
+        .catch((hookErr: unknown) => this.log.error('wecom auth: hooks.onLoginFailed threw', logFields(hookErr)));
     }
   }
 
@@ -258,9 +266,9 @@ export class LoginFlow {
   ): Promise<void> {
     if (outcome.kind === 'user') {
       await this.establish(req, session, outcome.user);
+      this.log.debug('session written', { userId: outcome.user.userId ?? outcome.user.openId, duplicate: timing.duplicate });
       this.transactions.finish(res, tx);
       if (isObserved(channels.loginSucceeded)) this.publishSuccess(outcome.user, tx, timing);
-      this.config.logger?.debug?.('wecom login', { userId: outcome.user.userId, type: outcome.user.type });
       redirect(res, outcome.returnTo);
       return;
     }
@@ -298,6 +306,7 @@ export class LoginFlow {
     // (https://developer.work.weixin.qq.com/document/path/98177).
     const endpoint = tx.flow === 'web-login' ? 'auth/getuserinfo' : this.config.identityEndpoint;
     const identity = await this.client.getIdentity(code, { endpoint });
+    this.log.debug('code exchanged', { endpoint, type: identity.type });
     if (identity.type === 'non-member' && !this.config.allowNonMembers) throw this.failure('non-member', 'non-member');
 
     let user: WeComUser = toUser(identity, this.config);
@@ -312,7 +321,7 @@ export class LoginFlow {
         try {
           user = (await this.config.hooks.onLogin(user, req)) ?? user;
         } catch (err) {
-          this.config.logger?.warn?.('wecom login refused by the onLogin hook', { error: err instanceof Error ? err.name : typeof err });
+          this.log.warn('wecom login refused by the onLogin hook', { error: err instanceof Error ? err.name : typeof err });
           throw this.failure('hook', 'login-refused', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
         }
       }

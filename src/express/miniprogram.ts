@@ -24,6 +24,8 @@ import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { WeComApiError, WeComClient, WeComError, describeWeComError } from '../wecom/index.ts';
 import type { MiniProgramSession, WeComLogger } from '../wecom/index.ts';
+import { createLog } from '../wecom/logger.ts';
+import type { Log } from '../wecom/logger.ts';
 import { regenerateSession, requireSession, saveSession, SessionUnavailableError, setSessionUser } from './session.ts';
 import type { WeComUser } from './session.ts';
 import { sendJson } from './views.ts';
@@ -145,7 +147,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
         next(err);
         return;
       }
-      logger.error?.('wecom mini-program login failed', logFields(err));
+      logger.error('wecom mini-program login failed', logFields(err));
       sendJson(res, 500, { error: 'server_error', message: 'The login failed on the server.' });
     });
   };
@@ -179,7 +181,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
     const corpForToken = hint ?? settings.defaultCorpId;
     const client = settings.clientFor(corpForToken);
     if (!client) {
-      logger.error?.('wecom mini-program login: no WeComClient for an allowed corp', { corpId: corpForToken });
+      logger.error('wecom mini-program login: no WeComClient for an allowed corp', { corpId: corpForToken });
       sendError(res, 500, 'server_misconfigured', 'The server is not set up for this corporation.');
       return;
     }
@@ -193,7 +195,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
     }
 
     if (!settings.allowedCorpIds.includes(mp.corpId)) {
-      logger.warn?.('wecom mini-program login refused: corp not allowed', { corpId: mp.corpId });
+      logger.warn('wecom mini-program login refused: corp not allowed', { corpId: mp.corpId });
       sendError(res, 403, 'corp_not_allowed', 'This corporation may not use this mini program.');
       return;
     }
@@ -201,7 +203,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       // A member of another linked corp, exchanged with this corp's token: the userid is not
       // usable here (older WeCom returns it encrypted). The code is spent; a new one exchanged
       // with that corp's token is needed (wecom-api.md §6).
-      logger.warn?.('wecom mini-program login: member of another corp, asking for a new code', { corpId: mp.corpId, tokenCorpId: client.corpId });
+      logger.warn('wecom mini-program login: member of another corp, asking for a new code', { corpId: mp.corpId, tokenCorpId: client.corpId });
       sendJson(res, 409, {
         error: 'wrong_corp',
         message: 'Call wx.qy.login again and send {"code", "corpId"} with this corpId.',
@@ -236,7 +238,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       try {
         user = (await options.onLogin(user as MiniProgramUser, req)) ?? user;
       } catch (err) {
-        logger.warn?.('wecom mini-program login refused by the onLogin hook', { error: err instanceof Error ? err.message : String(err) });
+        logger.warn('wecom mini-program login refused by the onLogin hook', { error: err instanceof Error ? err.message : String(err) });
         sendError(res, 403, 'login_refused', 'This account may not use this mini program.');
         return;
       }
@@ -251,7 +253,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       await saveSession(req);
     } catch (err) {
       if (err instanceof SessionUnavailableError) {
-        logger.error?.('wecom mini-program login: session store unavailable', logFields(err));
+        logger.error('wecom mini-program login: session store unavailable', logFields(err));
         res.setHeader('Retry-After', '5');
         sendError(res, 503, 'session_store_unavailable', 'Sessions are temporarily unavailable; retry shortly.');
         return;
@@ -266,28 +268,28 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       expiresAt: expires instanceof Date ? expires.getTime() : null,
       user: { userId: mp.userId, corpId: mp.corpId },
     };
-    logger.debug?.('wecom mini-program login', { userId: mp.userId, corpId: mp.corpId });
+    logger.debug('wecom mini-program login', { userId: mp.userId, corpId: mp.corpId });
     sendJson(res, 200, answer as unknown as Record<string, unknown>);
   }
 
   function answerWeComError(res: Response, err: unknown, api: string): void {
     if (err instanceof WeComApiError && err.errcode === 40029) {
-      logger.debug?.('wecom mini-program login: invalid code', logFields(err));
+      logger.debug('wecom mini-program login: invalid code', logFields(err));
       sendError(res, 401, 'invalid_code', 'The code is invalid, used or expired: call wx.qy.login again.');
       return;
     }
     if (err instanceof WeComApiError && err.errcode === 92002) {
-      logger.warn?.('wecom mini-program login: cross-corp', logFields(err));
+      logger.warn('wecom mini-program login: cross-corp', logFields(err));
       sendError(res, 403, 'cross_corp', 'This mini program is not associated with this corporation\'s app.');
       return;
     }
     if (!(err instanceof WeComError)) {
-      logger.error?.('wecom mini-program login failed', { api, ...logFields(err) });
+      logger.error('wecom mini-program login failed', { api, ...logFields(err) });
       sendError(res, 500, 'server_error', 'The login failed on the server.');
       return;
     }
     const failure = jsonForWeComError(err);
-    logger[failure.level]?.('wecom mini-program login: WeCom failure', { ...logFields(err), hint: describeWeComError(err).hint });
+    logger[failure.level]('wecom mini-program login: WeCom failure', { ...logFields(err), hint: describeWeComError(err).hint });
     if (failure.retryAfter) res.setHeader('Retry-After', failure.retryAfter);
     sendError(res, failure.status, failure.error, failure.message, failure.errcode === undefined ? {} : { errcode: failure.errcode });
   }
@@ -312,7 +314,7 @@ interface Settings {
   appKey: string | undefined;
   signingSecret: string;
   maxBodyBytes: number;
-  logger: WeComLogger;
+  logger: Log;
   now: () => number;
 }
 
@@ -350,7 +352,7 @@ function validateOptions(value: MiniProgramLoginOptions): Settings {
   const defaultCorpId = client instanceof WeComClient ? client.corpId : (allowed[0] as string);
   if (client instanceof WeComClient && !allowed.includes(client.corpId)) {
     // Logins are exchanged with this client's token; a corp list without its corp refuses everyone.
-    options.logger?.warn?.("createMiniProgramLogin: allowedCorpIds does not contain the client's corp; only members of listed corps can log in", { corpId: client.corpId });
+    createLog(options.logger, 'miniprogram').warn("createMiniProgramLogin: allowedCorpIds does not contain the client's corp; only members of listed corps can log in", { corpId: client.corpId });
   }
   const agentId = options.agentId === undefined ? undefined : agentIdOption(WHERE, options.agentId);
   if (client instanceof WeComClient && client.agentId === undefined && agentId === undefined) {
@@ -369,7 +371,7 @@ function validateOptions(value: MiniProgramLoginOptions): Settings {
     appKey: appKeyOption(WHERE, options.appKey),
     signingSecret,
     maxBodyBytes: numberOption(WHERE, options.maxBodyBytes, 'maxBodyBytes', { min: 64, integer: true }) ?? 4096,
-    logger: options.logger ?? {},
+    logger: createLog(options.logger, 'miniprogram'),
     now: functionOption<() => number>(WHERE, options.now, 'now', '() => ms since the epoch') ?? Date.now,
   };
 }

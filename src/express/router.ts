@@ -13,6 +13,7 @@ import { loginErrorFor } from './error-pages.ts';
 import { logFields } from './request-parts.ts';
 import { showLoginError } from './error-handler.ts';
 import type { Views } from './views.ts';
+import { createLog } from '../wecom/logger.ts';
 import type { CookieChecks } from './cookie-checks.ts';
 
 /** Handlers that answer JSON themselves, every method included (they say 405 themselves), by path. */
@@ -35,10 +36,12 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
   // Built once: on every request the router reads the path once and does one lookup.
   const byPath = new Map<string, RequestHandler | (typeof routes)[string]>([...Object.entries(routes), ...Object.entries(jsonRoutes)]);
   let warned = false;
+  const log = createLog(config.logger, 'login');
 
   function fail(err: unknown, req: Request, res: Response, next: NextFunction, began: number): void {
     const loginError = loginErrorFor(err, flow.failureContext(), (page) => views.statusOf(page));
-    if (loginError.reason === 'server') config.logger?.error?.('wecom auth route failed', logFields(err));
+    if (loginError.reason === 'server') log.error('wecom auth route failed', logFields(err));
+    else log.debug('login failed', { reason: loginError.reason, page: loginError.page, status: loginError.status });
     flow.reportFailure(loginError, req, began);
     if (res.headersSent || wiring.errorHandlerMounted()) {
       next(loginError);
@@ -46,7 +49,7 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
     }
     if (!warned) {
       warned = true;
-      config.logger?.warn?.('wecom auth: mount app.use(wecom.errorHandler()) after your routes so that your error middleware sees failed logins; rendering them here meanwhile', {});
+      log.warn('wecom auth: mount app.use(wecom.errorHandler()) after your routes so that your error middleware sees failed logins; rendering them here meanwhile', {});
     }
     showLoginError(views, req, res, loginError);
   }
@@ -80,7 +83,7 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
         fail(err, req, res, next, began);
       } catch (last) {
         // Nothing may escape as an unhandled rejection: that stops a Node process by default.
-        config.logger?.error?.('wecom auth: could not answer a failed request', logFields(last));
+        log.error('wecom auth: could not answer a failed request', logFields(last));
         if (!res.headersSent) res.statusCode = 500;
         res.end();
       }

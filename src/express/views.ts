@@ -9,6 +9,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
+import { createLog } from '../wecom/logger.ts';
+import type { Log, WeComLogger } from '../wecom/logger.ts';
 
 export type PageId =
   | 'open-in-wecom' | 'non-member' | 'no-access' | 'cookies-needed' | 'signed-out' | 'login-expired'
@@ -53,13 +55,13 @@ export class Views {
   private readonly layout: string;
   private readonly messages: Record<Lang, Messages>;
   private readonly custom: PageRenderer | undefined;
-  private readonly logger: { error?(msg: string, fields?: Record<string, unknown>): void } | undefined;
+  private readonly logger: Log;
 
-  constructor(options: { viewsDir?: string; renderPage?: PageRenderer; logger?: { error?(msg: string, fields?: Record<string, unknown>): void } } = {}) {
+  constructor(options: { viewsDir?: string; renderPage?: PageRenderer; logger?: WeComLogger } = {}) {
     this.layout = readView('layout.html', options.viewsDir);
     this.messages = { 'zh-CN': readMessages('zh-CN', options.viewsDir), en: readMessages('en', options.viewsDir) };
     this.custom = options.renderPage;
-    this.logger = options.logger;
+    this.logger = createLog(options.logger, 'views');
   }
 
   /** The HTTP status of a page (the same in every language). */
@@ -92,7 +94,7 @@ export class Views {
         return;
       } catch (err) {
         // The app's renderer failed: a plain built-in page rather than a crash or a hung request.
-        this.logger?.error?.('wecom auth: renderPage threw; showing the built-in page', { page, error: err instanceof Error ? err.name : typeof err });
+        this.logger.error('wecom auth: renderPage threw; showing the built-in page', { page, error: err instanceof Error ? err.name : typeof err });
         if (res.headersSent) {
           res.end();
           return;
@@ -104,7 +106,7 @@ export class Views {
     try {
       this.send(res, ctx);
     } catch (err) {
-      this.logger?.error?.('wecom auth: a page failed to render', { page, error: err instanceof Error ? err.name : typeof err });
+      this.logger.error('wecom auth: a page failed to render', { page, error: err instanceof Error ? err.name : typeof err });
       if (!res.headersSent) this.sendPlain(res, ctx);
     }
   }

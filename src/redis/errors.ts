@@ -3,15 +3,10 @@
  * store. Nothing here imports `redis`: errors are recognised by shape (class name, `code`,
  * message), so the check also works across duplicated copies of node-redis in node_modules.
  */
+import type { Log, WeComLogger } from '../wecom/logger.ts';
 
-/**
- * Where `src/redis` reports Redis outages: `console` fits, and so does the WeCom client's
- * logger (same shape). Messages never contain secrets. Without one, `src/redis` is silent.
- */
-export interface RedisLogger {
-  warn?(message: string, details?: Record<string, unknown>): void;
-  info?(message: string, details?: Record<string, unknown>): void;
-}
+/** Where `src/redis` reports Redis outages: the same logger type as the rest of the package (console, pino, winston…). */
+export type RedisLogger = WeComLogger;
 
 export type RedisTokenCacheErrorCode =
   /** No value appeared and the lock could not be taken within `waitTimeoutMs`. */
@@ -136,18 +131,18 @@ export interface RedisEventSource {
  * listener, attach one that logs once per outage (again after the next 'ready').
  * Returns true when it attached a listener.
  */
-export function ensureErrorListener(client: RedisEventSource, logger: RedisLogger | undefined, label: string): boolean {
+export function ensureErrorListener(client: RedisEventSource, logger: Log, label: string): boolean {
   if (client.listenerCount('error') > 0) return false;
   let reported = false;
   client.on('error', (err: Error) => {
     if (reported) return;
     reported = true;
-    logger?.warn?.(`${label}: Redis connection error (${describeRedisError(err)}); node-redis keeps reconnecting`);
+    logger.warn(`${label}: Redis connection error (${describeRedisError(err)}); node-redis keeps reconnecting`);
   });
   client.on('ready', () => {
     if (!reported) return;
     reported = false;
-    (logger?.info ?? logger?.warn)?.call(logger, `${label}: Redis connection ready again`);
+    logger.info(`${label}: Redis connection ready again`);
   });
   return true;
 }

@@ -30,6 +30,7 @@
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { ensureErrorListener, type RedisEventSource, type RedisLogger } from './errors.ts';
+import { createLog } from '../wecom/logger.ts';
 
 /** A node-redis v5/v6 client (`createClient()` or `createCluster()`): the store calls get, set, expire, del, mGet, scanIterator. */
 export interface RedisSessionClient extends RedisEventSource {
@@ -100,7 +101,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Redi
   if (ttl !== undefined && typeof ttl !== 'function' && !(Number.isInteger(ttl) && ttl > 0)) {
     throw new TypeError(`createRedisSessionStore: \`ttl\` is in seconds and must be a positive integer, got ${String(ttl)}`);
   }
-  const logger = options.logger ?? undefined;
+  const logger = createLog(options.logger ?? undefined, 'redis');
   const { commandTimeoutMs = 2000 } = options;
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 0) {
     throw new TypeError(`createRedisSessionStore: \`commandTimeoutMs\` must be a whole number of ms (0 = off), got ${String(commandTimeoutMs)}`);

@@ -50,6 +50,8 @@
  * and process, and tries Redis again a second later.
  */
 import { randomUUID } from 'node:crypto';
+import { createLog } from '../wecom/logger.ts';
+import type { Log } from '../wecom/logger.ts';
 import type { CachedCredential, CredentialFetch, FreshCredential, TokenCache } from '../wecom/token-cache.ts';
 import { checkFresh, wasNotFetched } from '../wecom/token-cache.ts';
 import { MemoryEntries } from '../wecom/shared-entries.ts';
@@ -179,7 +181,7 @@ export class RedisTokenCache implements TokenCache {
   readonly #lockTtlMs: number;
   readonly #waitTimeoutMs: number;
   readonly #commandTimeoutMs: number;
-  readonly #logger: RedisLogger | undefined;
+  readonly #logger: Log;
 
   /** In-process copy: the value last seen in Redis or fetched while Redis was down (times from performance.now). */
   readonly #local = new Map<string, { value: string; fetchedAt: number; expiresAt: number }>();
@@ -214,7 +216,7 @@ export class RedisTokenCache implements TokenCache {
     this.#lockTtlMs = lockTtlMs;
     this.#waitTimeoutMs = waitTimeoutMs;
     this.#commandTimeoutMs = commandTimeoutMs;
-    this.#logger = options.logger ?? undefined;
+    this.#logger = createLog(options.logger ?? undefined, 'redis');
     ensureErrorListener(client, this.#logger, 'RedisTokenCache');
   }
 
@@ -540,7 +542,7 @@ export class RedisTokenCache implements TokenCache {
     this.#retryAt = performance.now() + RETRY_REDIS_AFTER_MS;
     if (this.#down) return;
     this.#down = true;
-    this.#logger?.warn?.(
+    this.#logger.warn(
       `RedisTokenCache: Redis unreachable (${describeRedisError(err)}); using the in-process cache until it answers again`,
     );
   }
@@ -549,8 +551,7 @@ export class RedisTokenCache implements TokenCache {
     if (!this.#down) return;
     this.#down = false;
     this.#retryAt = 0;
-    const log = this.#logger?.info ?? this.#logger?.warn;
-    log?.call(this.#logger, 'RedisTokenCache: Redis answers again; using the shared cache');
+    this.#logger.info('RedisTokenCache: Redis answers again; using the shared cache');
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { WeComApiError, WeComConfigError, WeComHttpError, WeComRateLimitError, errorFromEnvelope } from './errors.ts';
-import type { WeComLogger } from './logger.ts';
+import type { Log } from './logger.ts';
 import { markNotFetched } from './token-cache.ts';
 import type { CredentialFetch, FreshCredential, TokenCache } from './token-cache.ts';
 
@@ -83,7 +83,7 @@ export interface CredentialSourceOptions {
   /** Obtain a fresh credential from WeCom (see freshCredential for its lifetime). */
   fetch: CredentialFetch;
   now: () => number;
-  logger: WeComLogger;
+  logger: Log;
   /**
    * After a WeComConfigError or WeComRateLimitError from `fetch`, rethrow it for this long without
    * calling WeCom (ms): erroneous gettoken calls are what gets a corp blocked for an hour.
@@ -128,7 +128,7 @@ export class CachedCredentialSource {
 
   /** WeCom rejected `bad`: forget it (only if still cached) and return a fresh credential. */
   async rejected(bad: string): Promise<string> {
-    this.#options.logger.debug?.(`wecom ${this.#options.label} rejected, refreshing`, { key: this.key });
+    this.#options.logger.debug(`wecom ${this.#options.label} rejected, refreshing`, { key: this.key });
     await this.#options.cache.invalidate(this.key, bad);
     try {
       return (await this.#options.cache.obtain(this.key, this.#fetch, bad)).value;
@@ -149,7 +149,7 @@ export class CachedCredentialSource {
     const cached = await this.#options.cache.get(this.key);
     if (cached === undefined) return false; // nothing cached: the next get() fetches anyway
     if (cached.ageMs < minAgeMs) return false;
-    this.#options.logger.warn?.(`wecom ${this.#options.label} reported as refused; renewing`, { key: this.key });
+    this.#options.logger.warn(`wecom ${this.#options.label} reported as refused; renewing`, { key: this.key });
     await this.rejected(cached.value);
     return true;
   }
@@ -181,7 +181,7 @@ export class CachedCredentialSource {
     const { logger, label, key } = this.#options;
     try {
       const fresh = await this.#options.fetch(replacing);
-      logger.debug?.(`wecom ${label} refreshed`, { key, ttlMs: fresh.ttlMs, sameValue: fresh.value === replacing });
+      logger.debug(`wecom ${label} refreshed`, { key, ttlMs: fresh.ttlMs, sameValue: fresh.value === replacing });
       return fresh;
     } catch (err) {
       if (err instanceof WeComConfigError || err instanceof WeComRateLimitError) {
@@ -193,7 +193,7 @@ export class CachedCredentialSource {
           await this.#options.cache.setEntry(this.#failureKey, JSON.stringify(record), cooldownMs).catch(() => undefined);
         }
         const what = err instanceof WeComConfigError ? 'configuration error' : 'rate limited';
-        logger.error?.(`wecom ${label} refresh failed: ${what}`, {
+        logger.error(`wecom ${label} refresh failed: ${what}`, {
           key,
           api: err.api,
           errcode: err.errcode,
@@ -201,7 +201,7 @@ export class CachedCredentialSource {
           cooldownMs,
         });
       } else {
-        logger.warn?.(`wecom ${label} refresh failed`, {
+        logger.warn(`wecom ${label} refresh failed`, {
           key,
           ...(err instanceof Error ? { error: err.name } : {}),
           ...(err instanceof WeComApiError ? { api: err.api, errcode: err.errcode } : {}),

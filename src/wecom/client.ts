@@ -42,8 +42,8 @@ import { createMenu, deleteMenu, getMenu } from './menu.ts';
 import type { MenuItem } from './menu.ts';
 import { recallMessage, sendMessage } from './messages.ts';
 import type { SendMessageInput, SendMessageResult } from './messages.ts';
-import type { WeComLogger } from './logger.ts';
-import { silentLogger } from './logger.ts';
+import type { Log, WeComLogger } from './logger.ts';
+import { createLog } from './logger.ts';
 import { MemoryTokenCache } from './memory-token-cache.ts';
 import { redact } from './redact.ts';
 import { DEFAULT_BUSY_RETRY, backoffDelay, sleep, withBusyRetry } from './retry.ts';
@@ -268,7 +268,7 @@ export class WeComClient {
 
   readonly #secret: string;
   readonly #transport: HttpTransport;
-  readonly #logger: WeComLogger;
+  readonly #logger: Log;
   readonly #now: () => number;
   readonly #busy: Required<BusyRetryOptions>;
   readonly #marginSeconds: number;
@@ -289,7 +289,7 @@ export class WeComClient {
     this.oauthBaseUrl = checkBaseUrl('oauthBaseUrl', options.oauthBaseUrl) ?? DEFAULT_OAUTH_BASE_URL;
     this.loginBaseUrl = checkBaseUrl('loginBaseUrl', options.loginBaseUrl) ?? DEFAULT_LOGIN_BASE_URL;
     this.#transport = new HttpTransport(options.timeouts);
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = createLog(options.logger, 'client');
     this.#now = options.now ?? Date.now;
     this.#busy = {
       tries: options.busyRetry?.tries ?? DEFAULT_BUSY_RETRY.tries,
@@ -579,13 +579,13 @@ export class WeComClient {
         if (!(err instanceof WeComApiError)) throw err;
         if (TOKEN_ERRCODES.has(err.errcode) && !tokenRetried) {
           tokenRetried = true;
-          this.#logger.warn?.('wecom access_token rejected; refreshing and retrying once', { api, errcode: err.errcode });
+          this.#logger.warn('wecom access_token rejected; refreshing and retrying once', { api, errcode: err.errcode });
           token = await this.#tokens.rejected(token);
           continue;
         }
         if (err.errcode === SYSTEM_BUSY_ERRCODE && init.idempotent && attempt < this.#busy.tries) {
           const delayMs = backoffDelay(attempt, this.#busy.baseDelayMs);
-          this.#logger.warn?.('wecom system busy, retrying', { api, errcode: err.errcode, attempt, delayMs });
+          this.#logger.warn('wecom system busy, retrying', { api, errcode: err.errcode, attempt, delayMs });
           await sleep(delayMs);
           attempt++;
           continue;
@@ -634,7 +634,7 @@ export class WeComClient {
       });
     } catch (err) {
       if (err instanceof WeComHttpError) {
-        this.#logger.debug?.('wecom request failed', { api, kind: err.kind, status: err.status });
+        this.#logger.debug('wecom request failed', { api, kind: err.kind, status: err.status });
       }
       throw err;
     }
@@ -646,7 +646,7 @@ export class WeComClient {
     if (init.answerErrcodes?.includes(errcode)) return { ...body, errcode, errmsg };
     const error = errorFromEnvelope(api, errcode, errmsg);
     // debug: the caller (the login, an app route) reports what the error meant, once.
-    this.#logger.debug?.('wecom api error', { api, errcode, error: error.name });
+    this.#logger.debug('wecom api error', { api, errcode, error: error.name });
     throw error;
   }
 }

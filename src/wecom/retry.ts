@@ -3,7 +3,7 @@
  * most 3 times). Only used for gettoken and idempotent GETs; never for calls that consume a code.
  */
 import { WeComApiError, SYSTEM_BUSY_ERRCODE } from './errors.ts';
-import type { WeComLogger } from './logger.ts';
+import type { Log } from './logger.ts';
 
 export interface BusyRetryOptions {
   /** Total attempts, the first included (default 3). 1 disables the retry. */
@@ -23,7 +23,7 @@ export function backoffDelay(retry: number, baseDelayMs: number, random: () => n
 export async function withBusyRetry<T>(
   api: string,
   options: Required<BusyRetryOptions>,
-  logger: WeComLogger,
+  logger: Log,
   attempt: () => Promise<T>,
 ): Promise<T> {
   for (let n = 1; ; n++) {
@@ -32,7 +32,7 @@ export async function withBusyRetry<T>(
     } catch (err) {
       if (!(err instanceof WeComApiError) || err.errcode !== SYSTEM_BUSY_ERRCODE || n >= options.tries) throw err;
       const delay = backoffDelay(n, options.baseDelayMs);
-      logger.warn?.('wecom system busy, retrying', { api, errcode: err.errcode, attempt: n, delayMs: delay });
+      logger.warn('wecom system busy, retrying', { api, errcode: err.errcode, attempt: n, delayMs: delay });
       await sleep(delay);
     }
   }

@@ -1,3 +1,4 @@
+import { createLog } from '../../src/wecom/logger.ts';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -84,7 +85,7 @@ describe('CachedCredentialSource', () => {
       label: 'access_token',
       cache: shared,
       now,
-      logger: {},
+      logger: createLog(undefined, 'test'),
       configErrorCooldownMs: 10_000,
       fetch: (replacing) => {
         fetches++;
