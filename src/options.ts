@@ -30,7 +30,7 @@ export function rejectUnknown(where: string, options: object, known: readonly st
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const synonym = Object.hasOwn(synonyms, key) ? synonyms[key] : undefined;
-    const guess = synonym !== undefined && known.includes(synonym) ? synonym : known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+    const guess = synonym !== undefined && known.includes(synonym) ? synonym : known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= Math.min(2, Math.floor(key.length / 3)));
     throw new WeComOptionsError(where, prefix + key, `is not an option${guess ? `; did you mean \`${prefix}${guess}\`?` : `; the options are ${known.map((k) => prefix + k).join(', ')}.`}`);
   }
 }

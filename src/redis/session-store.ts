@@ -31,6 +31,7 @@ import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { ensureErrorListener, type RedisEventSource, type RedisLogger } from './errors.ts';
 import { createLog } from '../wecom/logger.ts';
+import { WeComOptionsError, booleanOption, numberOption, optionsObject, rejectUnknown, requiredString } from '../options.ts';
 
 /** A node-redis v5/v6 client (`createClient()` or `createCluster()`): the store calls get, set, expire, del, mGet, scanIterator. */
 export interface RedisSessionClient extends RedisEventSource {
@@ -90,22 +91,23 @@ function withReplyTimeout<T extends object>(client: T, ms: number): T {
   });
 }
 
-export function createRedisSessionStore(options: RedisSessionStoreOptions): RedisStore {
-  const { client, prefix = 'sess:', ttl, disableTouch = false } = options;
+const STORE_OPTIONS = ['client', 'prefix', 'ttl', 'disableTouch', 'logger', 'commandTimeoutMs'] as const;
+const WHERE = 'createRedisSessionStore';
+
+export function createRedisSessionStore(given: RedisSessionStoreOptions): RedisStore {
+  const options = optionsObject(WHERE, given, '{ client, prefix }') as unknown as RedisSessionStoreOptions;
+  rejectUnknown(WHERE, options, STORE_OPTIONS);
+  const { client, ttl } = options;
   if (typeof client?.get !== 'function' || typeof client.on !== 'function') {
-    throw new TypeError('createRedisSessionStore: `client` must be a node-redis client (createClient() from "redis")');
+    throw new WeComOptionsError(WHERE, 'client', 'must be a node-redis client (createClient(), createSentinel() or createCluster() from "redis").');
   }
-  if (typeof prefix !== 'string' || prefix === '') {
-    throw new TypeError('createRedisSessionStore: `prefix` must be a non-empty string such as "myapp:sess:"');
-  }
+  const prefix = requiredString(WHERE, options.prefix ?? 'sess:', 'prefix', 'a key prefix such as "myapp:sess:"');
   if (ttl !== undefined && typeof ttl !== 'function' && !(Number.isInteger(ttl) && ttl > 0)) {
-    throw new TypeError(`createRedisSessionStore: \`ttl\` is in seconds and must be a positive integer, got ${String(ttl)}`);
+    throw new WeComOptionsError(WHERE, 'ttl', `is in seconds and must be a whole number of at least 1 (or a function of the session), got ${JSON.stringify(ttl)}.`);
   }
+  const disableTouch = booleanOption(WHERE, options.disableTouch, 'disableTouch') ?? false;
+  const commandTimeoutMs = numberOption(WHERE, options.commandTimeoutMs, 'commandTimeoutMs', { min: 0, integer: true }) ?? 2000;
   const logger = createLog(options.logger ?? undefined, 'redis');
-  const { commandTimeoutMs = 2000 } = options;
-  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 0) {
-    throw new TypeError(`createRedisSessionStore: \`commandTimeoutMs\` must be a whole number of ms (0 = off), got ${String(commandTimeoutMs)}`);
-  }
   ensureErrorListener(client, logger, 'RedisSessionStore');
   const storeClient = commandTimeoutMs > 0 ? withReplyTimeout(client, commandTimeoutMs) : client;
   return new RedisStore({ client: storeClient, prefix, disableTouch, ...(ttl === undefined ? {} : { ttl }) });

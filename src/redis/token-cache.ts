@@ -51,6 +51,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createLog } from '../wecom/logger.ts';
+import { WeComOptionsError, numberOption, optionsObject, rejectUnknown } from '../options.ts';
 import type { Log } from '../wecom/logger.ts';
 import type { CachedCredential, CredentialFetch, FreshCredential, TokenCache } from '../wecom/token-cache.ts';
 import { checkFresh, wasNotFetched } from '../wecom/token-cache.ts';
@@ -196,21 +197,21 @@ export class RedisTokenCache implements TokenCache {
   #down = false;
   #retryAt = 0;
 
-  constructor(client: RedisTokenCacheClient, options: RedisTokenCacheOptions = {}) {
-    const { prefix = 'wecom:', lockTtlMs = 10_000, commandTimeoutMs = 1000 } = options;
-    const waitTimeoutMs = options.waitTimeoutMs ?? lockTtlMs + 2000;
+  constructor(client: RedisTokenCacheClient, given: RedisTokenCacheOptions = {}) {
+    const where = 'RedisTokenCache';
+    const options = optionsObject(where, given, '{ prefix: "myapp:wecom:" }') as RedisTokenCacheOptions;
+    rejectUnknown(where, options, ['prefix', 'lockTtlMs', 'waitTimeoutMs', 'commandTimeoutMs', 'logger']);
     if (typeof client?.get !== 'function' || typeof client.eval !== 'function' || typeof client.pTTL !== 'function') {
-      throw new TypeError('RedisTokenCache: `client` must be a node-redis client (createClient(), createSentinel() or createCluster() from "redis")');
+      throw new WeComOptionsError(where, 'client', 'must be a node-redis client (createClient(), createSentinel() or createCluster() from "redis").');
     }
-    for (const [name, value] of Object.entries({ lockTtlMs, waitTimeoutMs, commandTimeoutMs })) {
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new TypeError(`RedisTokenCache: \`${name}\` must be a positive integer of milliseconds, got ${String(value)}`);
-      }
-    }
+    const prefix = options.prefix ?? 'wecom:';
+    if (typeof prefix !== 'string') throw new WeComOptionsError(where, 'prefix', 'must be a string such as "myapp:wecom:".');
+    const lockTtlMs = numberOption(where, options.lockTtlMs, 'lockTtlMs', { min: 1, integer: true }) ?? 10_000;
+    const commandTimeoutMs = numberOption(where, options.commandTimeoutMs, 'commandTimeoutMs', { min: 1, integer: true }) ?? 1000;
+    const waitTimeoutMs = numberOption(where, options.waitTimeoutMs, 'waitTimeoutMs', { min: 1, integer: true }) ?? lockTtlMs + 2000;
     if (lockTtlMs <= 2 * commandTimeoutMs) {
-      throw new TypeError(`RedisTokenCache: \`lockTtlMs\` (${lockTtlMs}) must leave a fetch time beyond two command timeouts (${commandTimeoutMs} ms each)`);
+      throw new WeComOptionsError(where, 'lockTtlMs', `(${lockTtlMs}) must leave a fetch time beyond two command timeouts (${commandTimeoutMs} ms each).`);
     }
-    if (typeof prefix !== 'string') throw new TypeError('RedisTokenCache: `prefix` must be a string');
     this.#client = client;
     this.#prefix = prefix;
     this.#lockTtlMs = lockTtlMs;

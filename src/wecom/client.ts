@@ -29,8 +29,10 @@ import {
   errorFromEnvelope,
 } from './errors.ts';
 import { HttpTransport } from './http.ts';
+import { resolveClientOptions } from './client-options.ts';
+import type { WeComClientOptions } from './client-options.ts';
+export type { WeComClientOptions } from './client-options.ts';
 import { channels, isObserved, publish } from '../diagnostics.ts';
-import type { HttpTimeouts } from './http.ts';
 import { assertCode, normaliseIdentity } from './identity.ts';
 import type { IdentityEndpoint, WeComIdentity } from './identity.ts';
 import { jsapiSignature, randomNonce } from './jsapi.ts';
@@ -42,7 +44,7 @@ import { createMenu, deleteMenu, getMenu } from './menu.ts';
 import type { MenuItem } from './menu.ts';
 import { recallMessage, sendMessage } from './messages.ts';
 import type { SendMessageInput, SendMessageResult } from './messages.ts';
-import type { Log, WeComLogger } from './logger.ts';
+import type { Log } from './logger.ts';
 import { createLog } from './logger.ts';
 import { MemoryTokenCache } from './memory-token-cache.ts';
 import { redact } from './redact.ts';
@@ -52,34 +54,6 @@ import { DEFAULT_LOGIN_BASE_URL, DEFAULT_OAUTH_BASE_URL, buildAuthorizeUrl, buil
 import type { AuthorizeUrlOptions, WebLoginUrlOptions } from './urls.ts';
 
 export const DEFAULT_API_BASE_URL = 'https://qyapi.weixin.qq.com';
-
-export interface WeComClientOptions {
-  /** The Corp ID (我的企业 → 企业信息), usually `ww` + 16 characters. */
-  corpId: string;
-  /** The Secret of the app (应用管理 → the app → Secret). Never logged. */
-  secret: string;
-  /** The app's AgentId. Needed for agent_config tickets and sent to the legacy user/getuserinfo. */
-  agentId?: number;
-  /** Default `https://qyapi.weixin.qq.com`. Trailing slashes are fine. */
-  apiBaseUrl?: string;
-  /** Default `https://open.weixin.qq.com`. */
-  oauthBaseUrl?: string;
-  /** Default `https://login.work.weixin.qq.com`. */
-  loginBaseUrl?: string;
-  /** ms; defaults connect 3000, secureConnect 3000, response 5000, read 5000, and total 8000 for the whole call. */
-  timeouts?: HttpTimeouts;
-  /** Where tokens and tickets live; default a MemoryTokenCache of this client. Use Redis for a fleet. */
-  tokenCache?: TokenCache;
-  /** Seconds cut from WeCom's `expires_in` (default 300; half of `expires_in` when that is small). */
-  tokenSafetyMarginSeconds?: number;
-  /** Retry of `-1 system busy` (default 3 tries, 200 ms base delay). */
-  busyRetry?: BusyRetryOptions;
-  /** How long a configuration or rate-limit error from gettoken (or a ticket) is rethrown without calling WeCom again (ms, default 30000; at least 60000 after a rate limit, WeCom's block time). Shared through `tokenCache`: with Redis, the whole fleet waits it out together. */
-  configErrorCooldownMs?: number;
-  logger?: WeComLogger;
-  /** Clock in ms since the epoch (tests). Default `Date.now`. */
-  now?: () => number;
-}
 
 /** auth/getuserdetail (wecom-api.md §5): sensitive fields only after privateinfo consent. */
 export interface WeComUserDetail {
@@ -129,112 +103,6 @@ interface CallInit {
   answerErrcodes?: readonly number[];
 }
 
-const KNOWN_OPTIONS = [
-  'corpId',
-  'secret',
-  'agentId',
-  'apiBaseUrl',
-  'oauthBaseUrl',
-  'loginBaseUrl',
-  'timeouts',
-  'tokenCache',
-  'tokenSafetyMarginSeconds',
-  'busyRetry',
-  'configErrorCooldownMs',
-  'logger',
-  'now',
-] as const;
-
-function fail(message: string): never {
-  throw new TypeError(`WeComClient: ${message}`);
-}
-
-function checkBaseUrl(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = typeof value === 'string' ? new URL(value) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    fail(`${name} must be an absolute http(s) URL without query or fragment, e.g. "https://qyapi.weixin.qq.com" (or the emulator's URL).`);
-  }
-  // gettoken sends the secret in the query string: plain http would hand it to anyone on the path
-  // before WeCom's redirect to https could say why. Only a local emulator may use it.
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    fail(`${name} must use https:// ("${url.host}" is not a loopback host; http:// is accepted only for 127.0.0.1, ::1 or localhost, i.e. the local emulator).`);
-  }
-  return (value as string).replace(/\/+$/, '');
-}
-
-/** 127.0.0.0/8, ::1 and localhost: where the emulator runs. */
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host === '::1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-function checkNonNegative(name: string, value: unknown, { integer = false, min = 0 } = {}): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    fail(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${typeof value === 'number' ? value : typeof value}.`);
-  }
-}
-
-function validateOptions(options: WeComClientOptions): void {
-  if (options === null || typeof options !== 'object') {
-    fail('pass an options object: new WeComClient({ corpId, secret, agentId }).');
-  }
-  for (const key of Object.keys(options)) {
-    if ((KNOWN_OPTIONS as readonly string[]).includes(key)) continue;
-    const near = KNOWN_OPTIONS.find((k) => k.toLowerCase() === key.toLowerCase());
-    fail(near ? `unknown option \`${key}\`; did you mean \`${near}\`?` : `unknown option \`${key}\`; known options: ${KNOWN_OPTIONS.join(', ')}.`);
-  }
-  const { corpId, secret, agentId } = options;
-  if (typeof corpId !== 'string' || corpId.trim() === '') {
-    fail('corpId is required: the Corp ID from the admin console, 我的企业 → 企业信息 (it usually looks like "ww" + 16 characters).');
-  }
-  if (corpId !== corpId.trim() || /\s/.test(corpId)) {
-    fail('corpId contains whitespace: copy the Corp ID again without spaces or line breaks.');
-  }
-  if (typeof secret !== 'string' || secret === '') {
-    fail("secret is required: the app's Secret from 应用管理 → the app → Secret (read it from the environment, never commit it).");
-  }
-  if (secret !== secret.trim()) {
-    fail('secret has leading or trailing whitespace: copy it again without spaces or line breaks.');
-  }
-  if (agentId !== undefined && (typeof agentId !== 'number' || !Number.isSafeInteger(agentId) || agentId <= 0)) {
-    fail(
-      `agentId must be a positive integer (the AgentId on the app's page in the admin console), got ${typeof agentId === 'string' ? `the string "${agentId}"; convert it with Number(...)` : String(agentId)}.`,
-    );
-  }
-  checkBaseUrl('apiBaseUrl', options.apiBaseUrl);
-  checkBaseUrl('oauthBaseUrl', options.oauthBaseUrl);
-  checkBaseUrl('loginBaseUrl', options.loginBaseUrl);
-  if (options.timeouts !== undefined) {
-    if (options.timeouts === null || typeof options.timeouts !== 'object') fail('timeouts must be an object, e.g. { response: 5000 }.');
-    for (const [name, value] of Object.entries(options.timeouts)) {
-      if (!['connect', 'secureConnect', 'response', 'read', 'total'].includes(name)) {
-        fail(`unknown timeouts.${name}; use connect, secureConnect, response, read or total (ms).`);
-      }
-      checkNonNegative(`timeouts.${name}`, value, { min: 1 });
-    }
-  }
-  checkNonNegative('tokenSafetyMarginSeconds', options.tokenSafetyMarginSeconds);
-  checkNonNegative('configErrorCooldownMs', options.configErrorCooldownMs);
-  if (options.busyRetry !== undefined) {
-    checkNonNegative('busyRetry.tries', options.busyRetry.tries, { integer: true, min: 1 });
-    checkNonNegative('busyRetry.baseDelayMs', options.busyRetry.baseDelayMs);
-  }
-  const cache = options.tokenCache as Partial<TokenCache> | undefined;
-  const methods = ['get', 'obtain', 'invalidate', 'addEntry', 'setEntry', 'getEntry'] as const;
-  if (cache !== undefined && (cache === null || methods.some((name) => typeof cache[name] !== 'function'))) {
-    fail(`tokenCache must implement ${methods.join(', ')} (see src/wecom/token-cache.ts), e.g. new MemoryTokenCache() or RedisTokenCache.`);
-  }
-  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning ms since the epoch.');
-}
-
 function numberField(body: Record<string, unknown>, name: string): number | undefined {
   const value = body[name];
   if (typeof value === 'number' && Number.isFinite(value)) return value;
@@ -280,14 +148,14 @@ export class WeComClient {
   /** What the API modules (messages.ts, menu.ts, agent.ts) call WeCom through. */
   readonly #api: ApiCall = (api, init) => this.#call(api, init);
 
-  constructor(options: WeComClientOptions) {
-    validateOptions(options);
+  constructor(given: WeComClientOptions) {
+    const options = resolveClientOptions(given);
     this.corpId = options.corpId;
     this.agentId = options.agentId;
     this.#secret = options.secret;
-    this.apiBaseUrl = checkBaseUrl('apiBaseUrl', options.apiBaseUrl) ?? DEFAULT_API_BASE_URL;
-    this.oauthBaseUrl = checkBaseUrl('oauthBaseUrl', options.oauthBaseUrl) ?? DEFAULT_OAUTH_BASE_URL;
-    this.loginBaseUrl = checkBaseUrl('loginBaseUrl', options.loginBaseUrl) ?? DEFAULT_LOGIN_BASE_URL;
+    this.apiBaseUrl = options.apiBaseUrl ?? DEFAULT_API_BASE_URL;
+    this.oauthBaseUrl = options.oauthBaseUrl ?? DEFAULT_OAUTH_BASE_URL;
+    this.loginBaseUrl = options.loginBaseUrl ?? DEFAULT_LOGIN_BASE_URL;
     this.#transport = new HttpTransport(options.timeouts);
     this.#logger = createLog(options.logger, 'client');
     this.#now = options.now ?? Date.now;

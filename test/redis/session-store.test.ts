@@ -238,3 +238,13 @@ describe('isStoreUnavailableError', () => {
     }
   });
 });
+
+describe('the Redis factories check their options like every other factory', () => {
+  test('unknown options get a suggestion; the errors are WeComOptionsError', async () => {
+    const { WeComOptionsError } = await import('../../src/options.ts');
+    const { RedisTokenCache } = await import('../../src/redis/index.ts');
+    const client = createClient({ url: 'redis://127.0.0.1:1' });
+    assert.throws(() => createRedisSessionStore({ client, prefx: 'a:' } as never), (err: unknown) => err instanceof WeComOptionsError && /did you mean `prefix`/.test(err.message));
+    assert.throws(() => new RedisTokenCache(client, { lockTTLMs: 5000 } as never), (err: unknown) => err instanceof WeComOptionsError && /did you mean `lockTtlMs`/.test(err.message));
+  });
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WeComOptionsError } from '../../src/options.ts';
 import { inspect } from 'node:util';
 import { after, describe, it } from 'node:test';
 import {
@@ -881,35 +882,40 @@ describe(`WeComClient against the emulator: profile, mini program, JS-SDK${mode}
 describe('WeComClient options', () => {
   const ok = { corpId: CORP_ID, secret: SECRET };
   const bad: [unknown, RegExp][] = [
-    [undefined, /pass an options object/],
-    [{ secret: SECRET }, /corpId is required.*Corp ID/],
-    [{ ...ok, corpId: ' wwx' }, /corpId contains whitespace/],
-    [{ corpId: CORP_ID }, /secret is required/],
-    [{ ...ok, secret: '' }, /secret is required/],
-    [{ ...ok, secret: 'abc\n' }, /secret has leading or trailing whitespace/],
-    [{ ...ok, agentId: '1000002' }, /agentId must be a positive integer.*the string "1000002"; convert it with Number/],
-    [{ ...ok, agentId: 0 }, /agentId must be a positive integer/],
-    [{ ...ok, agentId: 1.5 }, /agentId must be a positive integer/],
-    [{ ...ok, apiBaseUrl: 'qyapi.weixin.qq.com' }, /apiBaseUrl must be an absolute http\(s\) URL/],
-    [{ ...ok, oauthBaseUrl: 'ftp://x' }, /oauthBaseUrl must be/],
-    [{ ...ok, timeouts: { response: 0 } }, /timeouts.response must be a number ≥ 1/],
-    [{ ...ok, timeouts: { overall: 5 } }, /unknown timeouts.overall; use connect, secureConnect, response, read or total/],
-    [{ ...ok, timeouts: { total: 0 } }, /timeouts.total must be a number ≥ 1/],
-    [{ ...ok, apiBaseUrl: 'http://qyapi.weixin.qq.com' }, /apiBaseUrl must use https:\/\/ \("qyapi.weixin.qq.com" is not a loopback host; http:\/\/ is accepted only for 127.0.0.1, ::1 or localhost/],
-    [{ ...ok, oauthBaseUrl: 'http://10.0.0.8:3001' }, /oauthBaseUrl must use https:\/\//],
-    [{ ...ok, loginBaseUrl: 'http://localhost.example.com' }, /loginBaseUrl must use https:\/\//],
-    [{ ...ok, busyRetry: { tries: 0 } }, /busyRetry.tries must be an integer ≥ 1/],
-    [{ ...ok, tokenCache: {} }, /tokenCache must implement get, obtain, invalidate, addEntry, setEntry, getEntry/],
-    [{ ...ok, tokenCache: { get() {}, refresh() {}, invalidate() {} } }, /tokenCache must implement get, obtain/],
-    [{ ...ok, corpid: CORP_ID }, /unknown option `corpid`; did you mean `corpId`\?/],
+    [undefined, /^WeComClient: option `options`: pass an object/],
+    [{ secret: SECRET }, /option `corpId`: is required.*Corp ID|option `corpId`: is required: the corporation ID/],
+    [{ ...ok, corpId: ' wwx' }, /option `corpId`: contains whitespace/],
+    [{ corpId: CORP_ID }, /option `secret`: is required/],
+    [{ ...ok, secret: '' }, /option `secret`: is required/],
+    [{ ...ok, secret: 'abc\n' }, /option `secret`: has leading or trailing whitespace/],
+    [{ ...ok, agentId: '10a' }, /option `agentId`: is required: the app's AgentId, a positive whole number/],
+    [{ ...ok, agentId: 0 }, /option `agentId`: .*positive whole number/],
+    [{ ...ok, agentId: 1.5 }, /option `agentId`: .*positive whole number/],
+    [{ ...ok, apiBaseUrl: 'qyapi.weixin.qq.com' }, /option `apiBaseUrl`: must be an absolute https URL/],
+    [{ ...ok, oauthBaseUrl: 'ftp://x' }, /option `oauthBaseUrl`: must be/],
+    [{ ...ok, timeouts: { response: 0 } }, /option `timeouts.response`: must be a number of at least 1/],
+    [{ ...ok, timeouts: { overall: 5 } }, /option `timeouts.overall`: is not an option; the options are timeouts.connect, timeouts.secureConnect, timeouts.response, timeouts.read, timeouts.total/],
+    [{ ...ok, timeouts: { total: 0 } }, /option `timeouts.total`: must be a number of at least 1/],
+    [{ ...ok, apiBaseUrl: 'http://qyapi.weixin.qq.com' }, /option `apiBaseUrl`: must use https \(http:\/\/ is only for a WeCom emulator on this machine: localhost, 127.0.0.1, \[::1\]\)/],
+    [{ ...ok, oauthBaseUrl: 'http://10.0.0.8:3001' }, /option `oauthBaseUrl`: must use https/],
+    [{ ...ok, loginBaseUrl: 'http://localhost.example.com' }, /option `loginBaseUrl`: must use https/],
+    [{ ...ok, busyRetry: { tries: 0 } }, /option `busyRetry.tries`: must be a whole number of at least 1/],
+    [{ ...ok, tokenCache: {} }, /option `tokenCache`: must implement get, obtain, invalidate, addEntry, setEntry, getEntry/],
+    [{ ...ok, tokenCache: { get() {}, refresh() {}, invalidate() {} } }, /option `tokenCache`: must implement get, obtain/],
+    [{ ...ok, corpid: CORP_ID }, /option `corpid`: is not an option; did you mean `corpId`\?/],
     [{ ...ok, agentid: 1 }, /did you mean `agentId`/],
-    [{ ...ok, foo: 1 }, /unknown option `foo`; known options:/],
+    [{ ...ok, foo: 1 }, /option `foo`: is not an option; the options are corpId, secret/],
   ];
   for (const [options, message] of bad) {
     it(`refuses ${inspect(options, { breakLength: Infinity })}`, () => {
-      assert.throws(() => new WeComClient(options as never), (err: Error) => err instanceof TypeError && message.test(err.message));
+      assert.throws(() => new WeComClient(options as never), (err: Error) => err instanceof WeComOptionsError && err instanceof TypeError && message.test(err.message));
     });
   }
+  it('takes the AgentId as a string of digits, as wecomAuth() does (both read it from the environment)', () => {
+    const client = new WeComClient({ ...ok, agentId: '1000002' });
+    assert.equal(client.agentId, 1000002);
+    client.close();
+  });
 
   it('accepts http:// for loopback hosts only (the emulator)', () => {
     for (const url of ['http://127.0.0.1:3001', 'http://localhost:3001/', 'http://[::1]:3001', 'http://127.1.2.3', 'https://qyapi.weixin.qq.com']) {
