@@ -97,7 +97,7 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
       const ctx = {
         page: 'signed-out' as const, status: 200, lang: en ? 'en' as const : 'zh-CN' as const,
         heading: en ? 'JS-SDK signature for this page' : '本页面的 JS-SDK 签名',
-        message: en ? 'Signed with the cached jsapi_ticket and agent_config ticket (SHA-1, wecom-api.md §7).' : '使用缓存的 jsapi_ticket 与应用 ticket 计算（SHA-1）。',
+        message: en ? 'Signed with the cached jsapi_ticket and agent_config ticket (SHA-1, docs/wecom-api.md §7).' : '使用缓存的 jsapi_ticket 与应用 ticket 计算（SHA-1）。',
       };
       res.setHeader('Cache-Control', 'no-store');
       res.type('html').send(wecom.views.renderHtml(ctx, body).replace('data-page="signed-out"', 'data-page="jssdk"'));

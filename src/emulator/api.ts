@@ -46,7 +46,7 @@ function authenticate(state: EmulatorState, req: ApiRequest): Caller | ApiAnswer
   return { corp, app };
 }
 
-/** Shared code rules of both getuserinfo APIs (Emulator spec 5). */
+/** Shared code rules of both getuserinfo APIs (docs/emulator.md, item 5). */
 function consumeCode(state: EmulatorState, req: ApiRequest, caller: Caller): OAuthCode | ApiAnswer {
   const code = param(req, 'code');
   if (code === undefined) return fail(41008);
@@ -82,7 +82,7 @@ const authGetUserInfo: Handler = (state, req, caller) => {
   return ok({ userid: actor.userId, user_ticket: ticket });
 };
 
-// §4 legacy API: PascalCase UserId/OpenId plus DeviceId; agentid is ignored (Emulator spec 7).
+// §4 legacy API: PascalCase UserId/OpenId plus DeviceId; agentid is ignored (docs/emulator.md, item 7).
 const userGetUserInfo: Handler = (state, req, caller) => {
   const binding = consumeCode(state, req, caller);
   if (!('flow' in binding)) return binding;

@@ -1,5 +1,5 @@
 // The emulator's clock: real time plus an offset that tests move, so a 7200 s token or a 5 min
-// code can expire without waiting (Emulator spec, "settable clock"). It keeps running in real
+// code can expire without waiting (docs/emulator.md, "What it models"). It keeps running in real
 // time between adjustments, so a person using the CLI sees codes expire as WeCom's would.
 import type { EmulatorClock } from './types.ts';
 

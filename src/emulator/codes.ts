@@ -1,8 +1,8 @@
-// OAuth codes and mini-program js_codes (Emulator spec items 5 and 10): opaque, at most 512 bytes,
+// OAuth codes and mini-program js_codes (docs/emulator.md, items 5 and 10): opaque, at most 512 bytes,
 // single use, valid 5 minutes on the emulator clock.
 import { opaque } from './tokens.ts';
 
-export const CODE_TTL_MS = 300_000; // "expires after 5 min" (wecom-api.md §4, §6)
+export const CODE_TTL_MS = 300_000; // "expires after 5 min" (docs/wecom-api.md §4, §6)
 
 export type Actor = { kind: 'member'; userId: string } | { kind: 'nonMember'; openId: string };
 
@@ -16,7 +16,7 @@ export interface OAuthCode {
   /** The effective scope (privateinfo without agentid is recorded as snsapi_base). */
   scope: OAuthScope;
   actor: Actor;
-  /** 'weblogin' codes never yield a user_ticket (wecom-api.md §2). */
+  /** 'weblogin' codes never yield a user_ticket (docs/wecom-api.md §2). */
   flow: 'oauth' | 'weblogin';
   issuedAt: number;
 }
@@ -32,7 +32,7 @@ export interface MiniProgramCode {
 /**
  * Single-use store. `consume` looks the code up and deletes it in one synchronous step, so of two
  * concurrent exchanges exactly one gets the binding and the other 40029, as with two servers
- * racing on a refreshed callback (wecom-api.md §4).
+ * racing on a refreshed callback (docs/wecom-api.md §4).
  */
 class SingleUse<T extends { issuedAt: number }> {
   #byCode = new Map<string, T>();

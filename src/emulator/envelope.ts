@@ -1,9 +1,9 @@
-// WeCom's answer envelope (wecom-api.md §8 and Emulator spec "Common"): HTTP 200,
+// WeCom's answer envelope (docs/wecom-api.md §8, docs/emulator.md item 17): HTTP 200,
 // `application/json; charset=UTF-8`, `Error-Code`/`Error-Msg` headers, and an errmsg that carries
 // a hint id, the caller's IP and a link to WeCom's error tool.
 import { randomBytes } from 'node:crypto';
 
-/** errmsg texts: real captures where wecom-api.md §8 has one, otherwise a plausible text. */
+/** errmsg texts: real captures where docs/wecom-api.md §8 has one, otherwise a plausible text. */
 const ERRMSG: Readonly<Record<number, string>> = {
   [-1]: 'system busy',
   0: 'ok',

@@ -1,4 +1,4 @@
-// Fault switches (Emulator spec, "Fault injection"): force an errcode such as -1 or 45009 for the
+// Fault switches (docs/emulator.md, "What it models"): force an errcode such as -1 or 45009 for the
 // next N calls, answer an HTML 502 as a broken gateway in front of WeCom would, or slow answers
 // down. `api` narrows a switch to one API (the path after /cgi-bin/); without it, any API matches.
 import type { EmulatorFaults } from './types.ts';

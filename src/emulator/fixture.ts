@@ -131,7 +131,7 @@ function strList(value: unknown, path: string, pattern?: RegExp, expected?: stri
 }
 
 const HOST_PORT = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
-// WeCom corp IDs start with "ww" (wecom-api.md §1); the emulator only needs them to be URL-safe.
+// WeCom corp IDs start with "ww" (docs/wecom-api.md §1); the emulator only needs them to be URL-safe.
 const ID = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 function parseApp(value: unknown, path: string): FixtureApp {

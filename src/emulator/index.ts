@@ -1,5 +1,5 @@
 // Public entry of the local WeCom emulator (package export "./emulator"). See docs/internals.md,
-// "The emulator's contract", and the Emulator spec at the end of wecom-api.md.
+// "The emulator's contract", and docs/emulator.md.
 //
 // One listener serves /connect/oauth2/authorize, /wwlogin/sso/login, /wwopen/sso/qrConnect,
 // /wwopen/uriconfirm, /cgi-bin/{gettoken, auth/getuserinfo, user/getuserinfo, auth/getuserdetail,

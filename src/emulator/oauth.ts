@@ -1,4 +1,4 @@
-// The browser-facing hosts: open.weixin.qq.com/connect/oauth2/authorize (wecom-api.md §1) and
+// The browser-facing hosts: open.weixin.qq.com/connect/oauth2/authorize (docs/wecom-api.md §1) and
 // login.work.weixin.qq.com/wwlogin/sso/login with the old open.work.weixin.qq.com/wwopen/sso/qrConnect
 // (§2). They decide who the simulated person is, issue a code bound to that person and redirect.
 import { findApp, findCorp, findMember, findNonMember, isVisible } from './state.ts';
@@ -117,7 +117,7 @@ function commonChecks(state: EmulatorState, req: PageRequest): Target | PageAnsw
   return { corp, redirectUri, host };
 }
 
-/** GET /connect/oauth2/authorize (Emulator spec 1). */
+/** GET /connect/oauth2/authorize (docs/emulator.md, item 1). */
 export function authorize(state: EmulatorState, req: PageRequest): PageAnswer {
   const target = commonChecks(state, req);
   if ('kind' in target) return target;
@@ -169,7 +169,7 @@ export function authorize(state: EmulatorState, req: PageRequest): PageAnswer {
   return { kind: 'redirect', location: appendParams(redirectUri, codeAndState(code, oauthState)) };
 }
 
-/** GET /wwlogin/sso/login and the old /wwopen/sso/qrConnect (Emulator spec 2). */
+/** GET /wwlogin/sso/login and the old /wwopen/sso/qrConnect (docs/emulator.md, item 2). */
 export function webLogin(state: EmulatorState, req: PageRequest, legacy: boolean): PageAnswer {
   if (!legacy && req.query.get('login_type') !== 'CorpApp') {
     return badRequest('参数错误：login_type 必须为 CorpApp', 'login_type must be "CorpApp" (the emulator has no third-party ServiceApp).', req.query.get('login_type') ?? '');

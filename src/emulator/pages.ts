@@ -47,12 +47,12 @@ export function messagePage(titleZh: string, titleEn: string, detail?: string): 
   return layout(titleZh, titleEn, detail === undefined ? html`` : html`<p><code>${detail}</code></p>`);
 }
 
-/** wecom-api.md §1 "Ordinary browser": no redirect, only this message. */
+/** docs/wecom-api.md §1 "Ordinary browser": no redirect, only this message. */
 export function openInWeComPage(): string {
   return messagePage('请在企业微信客户端打开链接', 'Please open this link in the WeCom client.');
 }
 
-/** wecom-api.md §1 "Untrusted redirect domain": uriconfirm?err_type=domain_err. */
+/** docs/wecom-api.md §1 "Untrusted redirect domain": uriconfirm?err_type=domain_err. */
 export function domainErrorPage(uri: string): string {
   return messagePage('redirect_uri需使用应用可信域名', 'The redirect_uri must be on a trusted domain of the app.', uri);
 }
@@ -77,7 +77,7 @@ export function memberPickerPage(corpName: string, choices: readonly Choice[]): 
   );
 }
 
-/** Stands for the QR code of /wwlogin/sso/login (wecom-api.md §2): scan as someone, or refuse. */
+/** Stands for the QR code of /wwlogin/sso/login (docs/wecom-api.md §2): scan as someone, or refuse. */
 export function qrLoginPage(corpName: string, appName: string, choices: readonly Choice[], refuseHref: string): string {
   return layout(
     '企业微信扫码登录',

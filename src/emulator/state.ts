@@ -19,9 +19,9 @@ export interface EmulatorState {
   readonly userTickets: UserTickets;
   readonly jsapiTickets: Tickets;
   readonly agentTickets: Tickets;
-  /** 400 jsapi tickets per corp per hour (wecom-api.md §7, D-freq). */
+  /** 400 jsapi tickets per corp per hour (docs/wecom-api.md §7, D-freq). */
   readonly jsapiTicketRate: RateWindow;
-  /** 100 agent_config tickets per app per hour (wecom-api.md §7, D-freq). */
+  /** 100 agent_config tickets per app per hour (docs/wecom-api.md §7, D-freq). */
   readonly agentTicketRate: RateWindow;
   /** Salt for DeviceId: stable per member for one emulator run, different across runs. */
   readonly runSalt: string;
@@ -136,7 +136,7 @@ export function membersOfParty(corp: FixtureCorp, partyId: number): FixtureMembe
   return corp.members.filter((m) => m.department.some((d) => isPartyInRange(corp, [partyId], d)));
 }
 
-/** Legacy getuserinfo's DeviceId: "random per install" (wecom-api.md §4); here stable per run. */
+/** Legacy getuserinfo's DeviceId: "random per install" (docs/wecom-api.md §4); here stable per run. */
 export function deviceIdFor(state: EmulatorState, corpId: string, who: string): string {
   return createHash('sha256').update(`${state.runSalt}/${corpId}/${who}`).digest('hex').slice(0, 32);
 }

@@ -2,9 +2,9 @@
 // emulator clock.
 import { randomBytes } from 'node:crypto';
 
-export const TOKEN_TTL_MS = 7200_000; // gettoken expires_in (wecom-api.md §3)
-export const TICKET_TTL_MS = 7200_000; // jsapi / agent_config ticket expires_in (wecom-api.md §7)
-export const USER_TICKET_TTL_MS = 1800_000; // user_ticket (wecom-api.md §4)
+export const TOKEN_TTL_MS = 7200_000; // gettoken expires_in (docs/wecom-api.md §3)
+export const TICKET_TTL_MS = 7200_000; // jsapi / agent_config ticket expires_in (docs/wecom-api.md §7)
+export const USER_TICKET_TTL_MS = 1800_000; // user_ticket (docs/wecom-api.md §4)
 
 /** base64url; WeCom promises at most 512 bytes for tokens, codes and tickets. */
 export function opaque(bytes: number): string {
@@ -24,7 +24,7 @@ export type TokenCheck =
 
 /**
  * One token per app (corp + agent). A re-fetch while the token is valid returns the same token
- * (D-token-2020, wecom-api.md §3): fetching does not invalidate the previous one.
+ * (D-token-2020, docs/wecom-api.md §3): fetching does not invalidate the previous one.
  */
 export class AccessTokens {
   #byToken = new Map<string, TokenRecord>();
@@ -52,7 +52,7 @@ export class AccessTokens {
     return { ok: true, corpId: record.corpId, agentId: record.agentId };
   }
 
-  /** WeCom may invalidate tokens early (wecom-api.md §3); the next gettoken issues a new one. */
+  /** WeCom may invalidate tokens early (docs/wecom-api.md §3); the next gettoken issues a new one. */
   revoke(filter: { corpId?: string; agentId?: number } = {}): void {
     for (const record of this.#byToken.values()) {
       if (filter.corpId !== undefined && record.corpId !== filter.corpId) continue;
@@ -105,7 +105,7 @@ export class UserTickets {
   }
 }
 
-/** Sliding one-hour window of call times per key, for the ticket limits of wecom-api.md §7. */
+/** Sliding one-hour window of call times per key, for the ticket limits of docs/wecom-api.md §7. */
 export class RateWindow {
   #hits = new Map<string, number[]>();
   readonly limit: number;

@@ -1,10 +1,10 @@
 // Public types of the local WeCom emulator. The contract is docs/internals.md, "The emulator's
-// contract"; the fixture mirrors the "State" of the Emulator spec in wecom-api.md.
+// contract"; the fixture is described in docs/emulator.md.
 
-/** "0" unknown, "1" male, "2" female: WeCom sends gender as a string (wecom-api.md §5). */
+/** "0" unknown, "1" male, "2" female: WeCom sends gender as a string (docs/wecom-api.md §5). */
 export type Gender = '0' | '1' | '2';
 
-/** The fields `auth/getuserdetail` may return after privateinfo consent (wecom-api.md §5). */
+/** The fields `auth/getuserdetail` may return after privateinfo consent (docs/wecom-api.md §5). */
 export type SensitiveField = 'gender' | 'avatar' | 'qr_code' | 'mobile' | 'email' | 'biz_mail' | 'address';
 
 export const SENSITIVE_FIELDS: readonly SensitiveField[] = ['gender', 'avatar', 'qr_code', 'mobile', 'email', 'biz_mail', 'address'];
@@ -59,7 +59,7 @@ export interface FixtureMenuButton {
   sub_button?: FixtureMenuButton[];
 }
 
-/** Someone who opens a corp link in personal WeChat: identified by an openid (wecom-api.md §1, §4). */
+/** Someone who opens a corp link in personal WeChat: identified by an openid (docs/wecom-api.md §1, §4). */
 export interface FixtureNonMember {
   openId: string;
   name: string;
@@ -67,7 +67,7 @@ export interface FixtureNonMember {
   externalUserId?: string;
 }
 
-/** A mini program associated with one self-built app of the corp (wecom-api.md §6). */
+/** A mini program associated with one self-built app of the corp (docs/wecom-api.md §6). */
 export interface FixtureMiniProgram {
   appId: string;
   name: string;
@@ -79,9 +79,9 @@ export interface FixtureApp {
   name: string;
   secret: string;
   enabled: boolean;
-  /** host[:port], matched exactly against the redirect_uri's host (wecom-api.md §10). */
+  /** host[:port], matched exactly against the redirect_uri's host (docs/wecom-api.md §10). */
   trustedDomains: string[];
-  /** When set, every API except gettoken from another IP answers 60020 (wecom-api.md §10). */
+  /** When set, every API except gettoken from another IP answers 60020 (docs/wecom-api.md §10). */
   trustedIps?: string[];
   visibleUserIds: string[];
   /** Departments in the visible range (with their sub-departments); default none. */
@@ -90,7 +90,7 @@ export interface FixtureApp {
   visibleTagIds?: number[];
   /** true = every sensitive field, false = none, or the list of enabled fields. */
   sensitiveFieldsEnabled: boolean | SensitiveField[];
-  /** Apps created after 2022-06-20 get no avatar/mobile/email/... from user/get (wecom-api.md §5). */
+  /** Apps created after 2022-06-20 get no avatar/mobile/email/... from user/get (docs/wecom-api.md §5). */
   createdAfter20220620: boolean;
   /** 应用主页 (agent/set `home_url`, https://developer.work.weixin.qq.com/document/path/90228): what the workbench opens. */
   homeUrl?: string;
@@ -127,7 +127,7 @@ export interface EmulatorOptions {
   strict?: boolean;
   /** Serve HTTPS instead of HTTP. */
   tls?: { key: string | Buffer; cert: string | Buffer };
-  /** What an expired token answers; default 42001 (some users see 40014, wecom-api.md §8). */
+  /** What an expired token answers; default 42001 (some users see 40014, docs/wecom-api.md §8). */
   expiredTokenErrcode?: 42001 | 40014;
   /**
    * What a member over WeCom's per-app limit of 30 messages a minute or 1,000 an hour gets:

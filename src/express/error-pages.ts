@@ -1,13 +1,13 @@
 /**
  * Which page a failure leads to. Every WeCom error the login can meet gets a page naming the
- * cause and, for the administrator, the fix (design guide §2: "an error they can act on").
+ * cause and, for the administrator, the fix: an error they can act on (docs/errors.md).
  */
 import { WeComApiError, WeComConfigError, WeComError, WeComHttpError, WeComRateLimitError } from '../wecom/index.ts';
 import { SessionUnavailableError } from './session.ts';
 import { WeComLoginError } from './login-error.ts';
 import type { LoginFailureReason } from './login-error.ts';
 import type { PageId, ShowPageInput } from './views.ts';
-import { isStoreUnavailableError } from '../redis/errors.ts';
+import { isStoreUnavailableError, RedisTokenCacheError } from '../redis/errors.ts';
 
 export interface PageChoice {
   page: PageId;
@@ -25,6 +25,10 @@ export function pageForError(err: unknown, ctx: FailureContext): PageChoice {
   const retry = { href: ctx.retryHref, labelKey: 'retry' as const };
   if (err instanceof SessionUnavailableError) {
     return { page: 'session-unavailable', input: { headers: { 'Retry-After': '5' } } };
+  }
+  if (err instanceof RedisTokenCacheError) {
+    // Another instance is fetching the token and did not finish in time: WeCom is slow, not wrong.
+    return { page: 'wecom-unavailable', input: { action: retry, status: 503, headers: { 'Retry-After': '5' } } };
   }
   if (err instanceof WeComRateLimitError) {
     return { page: 'rate-limited', input: { action: retry, details: apiDetails(err), headers: { 'Retry-After': '60' } } };
@@ -75,7 +79,7 @@ export function loginErrorFor(err: unknown, ctx: FailureContext, statusOf: (page
   let reason: LoginFailureReason = 'server';
   if (storeDown) reason = 'session-store';
   else if (choice.page === 'no-access') reason = 'visibility';
-  else if (err instanceof WeComError) reason = 'wecom';
+  else if (err instanceof WeComError || err instanceof RedisTokenCacheError) reason = 'wecom';
   return new WeComLoginError(reason, choice.page, choice.input.status ?? statusOf(choice.page), choice.input, { cause: err });
 }
 

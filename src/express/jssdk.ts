@@ -1,5 +1,5 @@
 /**
- * JS-SDK signatures (wecom-api.md §7) for pages of this app:
+ * JS-SDK signatures (docs/wecom-api.md §7) for pages of this app:
  *
  * ```
  * GET /auth/wecom/jssdk/config?url=<location.href>            -> {appId, timestamp, nonceStr, signature}

@@ -1,5 +1,5 @@
 /**
- * Mini-program login (wecom-api.md §6) and the bearer token that carries its session.
+ * Mini-program login (docs/wecom-api.md §6) and the bearer token that carries its session.
  *
  * ```
  * mini program: wx.qy.login() -> code
@@ -202,7 +202,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
     if (mp.corpId !== client.corpId) {
       // A member of another linked corp, exchanged with this corp's token: the userid is not
       // usable here (older WeCom returns it encrypted). The code is spent; a new one exchanged
-      // with that corp's token is needed (wecom-api.md §6).
+      // with that corp's token is needed (docs/wecom-api.md §6).
       logger.warn('wecom mini-program login: member of another corp, asking for a new code', { corpId: mp.corpId, tokenCorpId: client.corpId });
       sendJson(res, 409, {
         error: 'wrong_corp',

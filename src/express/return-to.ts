@@ -1,7 +1,7 @@
 /**
  * Where to send the user after login: only ever a path on this app's own origin.
  *
- * Open redirects hide in the details (design guide §4.8): `//evil.example` and `/\evil.example`
+ * Open redirects hide in the details (docs/security.md): `//evil.example` and `/\evil.example`
  * are protocol-relative to browsers, and encoded or control characters change how a URL parses.
  * So we accept a narrow shape and then check the parsed result once more against the origin.
  */

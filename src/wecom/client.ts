@@ -2,7 +2,7 @@
  * WeComClient: the server-side WeCom API calls a login needs, over got, with the access_token
  * cached, refreshed single-flight and retried once when WeCom rejects it. No Express here.
  *
- * Retry policy (wecom-api.md §8):
+ * Retry policy (docs/wecom-api.md §8):
  * - 40001 / 40014 / 42001 on any API but gettoken: invalidate that token, refresh, replay once;
  *   this includes the code exchange, which WeCom rejects before consuming the code.
  * - -1 (system busy): bounded exponential backoff for gettoken and idempotent GETs only.
@@ -55,7 +55,7 @@ import type { AuthorizeUrlOptions, WebLoginUrlOptions } from './urls.ts';
 
 export const DEFAULT_API_BASE_URL = 'https://qyapi.weixin.qq.com';
 
-/** auth/getuserdetail (wecom-api.md §5): sensitive fields only after privateinfo consent. */
+/** auth/getuserdetail (docs/wecom-api.md §5): sensitive fields only after privateinfo consent. */
 export interface WeComUserDetail {
   userid: string;
   gender?: string;
@@ -68,7 +68,7 @@ export interface WeComUserDetail {
   [field: string]: unknown;
 }
 
-/** user/get (wecom-api.md §5): apps created after 2022-06-20 get no avatar, gender, mobile, email… */
+/** user/get (docs/wecom-api.md §5): apps created after 2022-06-20 get no avatar, gender, mobile, email… */
 export interface WeComMember {
   userid: string;
   name?: string;
@@ -212,7 +212,7 @@ export class WeComClient {
   }
 
   /**
-   * Who the code belongs to (wecom-api.md §4). The code is single use: a 40029 is never retried,
+   * Who the code belongs to (docs/wecom-api.md §4). The code is single use: a 40029 is never retried,
    * but a rejected token (40001/40014/42001) is refreshed and the call replayed once, since WeCom
    * refuses such a call before looking at the code.
    */
@@ -228,7 +228,7 @@ export class WeComClient {
     return normaliseIdentity(endpoint, body, this.#now());
   }
 
-  /** The member's sensitive profile from a user_ticket (POST auth/getuserdetail, wecom-api.md §5). */
+  /** The member's sensitive profile from a user_ticket (POST auth/getuserdetail, docs/wecom-api.md §5). */
   async getUserDetail(userTicket: string): Promise<WeComUserDetail> {
     assertCode('getUserDetail', userTicket, 'user_ticket');
     const body = await this.#call('auth/getuserdetail', {
@@ -243,7 +243,7 @@ export class WeComClient {
     return withoutEnvelope(body) as WeComUserDetail;
   }
 
-  /** A member's directory entry (GET user/get, wecom-api.md §5). */
+  /** A member's directory entry (GET user/get, docs/wecom-api.md §5). */
   async getUser(userId: string): Promise<WeComMember> {
     if (typeof userId !== 'string' || userId === '' || Buffer.byteLength(userId, 'utf8') > 256) {
       throw new TypeError('getUser: userId must be a non-empty string (a WeCom userid).');
@@ -280,7 +280,7 @@ export class WeComClient {
     if (rememberMs > 0) await this.#cache.setEntry(key, IN_RANGE, rememberMs);
   }
 
-  /** Mini-program login (wecom-api.md §6). The js_code is single use: never retried on 40029. */
+  /** Mini-program login (docs/wecom-api.md §6). The js_code is single use: never retried on 40029. */
   async jscode2session(jsCode: string): Promise<MiniProgramSession> {
     assertCode('jscode2session', jsCode, 'js_code');
     const api = 'miniprogram/jscode2session';
@@ -506,7 +506,7 @@ export class WeComClient {
       }
       throw err;
     }
-    // Success bodies may omit errcode (wecom-api.md §3); an integer in a string is tolerated.
+    // Success bodies may omit errcode (docs/wecom-api.md §3); an integer in a string is tolerated.
     const raw = body.errcode;
     const errcode = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : 0;
     if (errcode === 0) return body;

@@ -1,5 +1,5 @@
 /**
- * Who is logging in, from an OAuth code (wecom-api.md §4). Two endpoints, one result type:
+ * Who is logging in, from an OAuth code (docs/wecom-api.md §4). Two endpoints, one result type:
  * - `auth/getuserinfo` (current): `userid` + `user_ticket` for members, `openid` (+`external_userid`) otherwise;
  * - `user/getuserinfo` (legacy): PascalCase `UserId` / `DeviceId` / `OpenId` (+`user_ticket`, `expires_in`).
  */

@@ -1,5 +1,5 @@
 /**
- * JS-SDK signatures (wecom-api.md §7): lowercase hex SHA-1 of
+ * JS-SDK signatures (docs/wecom-api.md §7): lowercase hex SHA-1 of
  * `jsapi_ticket=…&noncestr=…&timestamp=…&url=…`, raw values (no URL-encoding), keys lowercase in
  * that fixed (ASCII) order, the url without its `#fragment`. The same algorithm signs `wx.config`
  * (corp ticket) and `wx.agentConfig` (agent_config ticket).

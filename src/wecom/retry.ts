@@ -1,5 +1,5 @@
 /**
- * Bounded exponential backoff for WeCom's `-1 system busy` (wecom-api.md §8: retry with backoff, at
+ * Bounded exponential backoff for WeCom's `-1 system busy` (docs/wecom-api.md §8: retry with backoff, at
  * most 3 times). Only used for gettoken and idempotent GETs; never for calls that consume a code.
  */
 import { WeComApiError, SYSTEM_BUSY_ERRCODE } from './errors.ts';

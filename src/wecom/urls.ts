@@ -1,5 +1,5 @@
 /**
- * Links that send the user to WeCom: the in-app OAuth2 authorize link (wecom-api.md §1) and the
+ * Links that send the user to WeCom: the in-app OAuth2 authorize link (docs/wecom-api.md §1) and the
  * desktop-browser web login (§2, the current `wwlogin/sso/login`, not the old `qrConnect`).
  */
 
@@ -79,7 +79,7 @@ function query(pairs: readonly (readonly [string, string])[]): string {
 
 /**
  * `…/connect/oauth2/authorize?appid&redirect_uri&response_type=code&scope[&agentid]&state#wechat_redirect`,
- * parameters in the documented order (wecom-api.md §1).
+ * parameters in the documented order (docs/wecom-api.md §1).
  */
 export function buildAuthorizeUrl(options: AuthorizeUrlOptions): string {
   const fn = 'buildAuthorizeUrl';
@@ -107,7 +107,7 @@ export function buildAuthorizeUrl(options: AuthorizeUrlOptions): string {
   return `${base(options.oauthBaseUrl, DEFAULT_OAUTH_BASE_URL)}/connect/oauth2/authorize?${query(pairs)}#wechat_redirect`;
 }
 
-/** `…/wwlogin/sso/login?login_type=CorpApp&appid&agentid&redirect_uri&state[&lang]` (wecom-api.md §2). */
+/** `…/wwlogin/sso/login?login_type=CorpApp&appid&agentid&redirect_uri&state[&lang]` (docs/wecom-api.md §2). */
 export function buildWebLoginUrl(options: WebLoginUrlOptions): string {
   const fn = 'buildWebLoginUrl';
   checkCorpId(fn, options.corpId);

@@ -1,5 +1,5 @@
 /**
- * Where a request comes from, judged by its User-Agent (wecom-api.md §9; community knowledge only,
+ * Where a request comes from, judged by its User-Agent (docs/wecom-api.md §9; community knowledge only,
  * WeCom publishes no UA spec). `wxwork/` is tested before `MicroMessenger` because WeCom's UAs
  * contain both.
  */

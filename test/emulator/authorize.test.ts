@@ -1,4 +1,4 @@
-// Who is signed in on /connect/oauth2/authorize and /wwlogin/sso/login (wecom-api.md §1, §2, §9).
+// Who is signed in on /connect/oauth2/authorize and /wwlogin/sso/login (docs/wecom-api.md §1, §2, §9).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';
@@ -139,7 +139,7 @@ test('privateinfo for a member outside the visible range is an error page', asyn
   const res = await authorize(emu, { scope: 'snsapi_privateinfo', user: 'wangwu' });
   assert.equal(res.status, 403);
   assert.match(await res.text(), /可见范围/);
-  // snsapi_base still identifies a member outside the visible range (wecom-api.md §4).
+  // snsapi_base still identifies a member outside the visible range (docs/wecom-api.md §4).
   const code = await issueCode(emu, { scope: 'snsapi_base', user: 'wangwu' });
   assert.equal((await whoIs(emu, code))['userid'], 'wangwu');
 });
@@ -152,7 +152,7 @@ test('malformed percent-encoding does not crash the emulator', async (t) => {
   assert.equal(((await again.json()) as Record<string, unknown>)['errcode'], 40013);
 });
 
-// ---- desktop web login (wecom-api.md §2) ----
+// ---- desktop web login (docs/wecom-api.md §2) ----
 
 function loginUrl(emu: { url: string }, params: Record<string, string> = {}, path = '/wwlogin/sso/login'): string {
   const q = new URLSearchParams({ login_type: 'CorpApp', appid: CORP, agentid: String(AGENT), redirect_uri: REDIRECT, state: 'w1', lang: 'zh', ...params });

@@ -1,4 +1,4 @@
-// Code exchange (wecom-api.md §4; Emulator spec 5-7): single use, 5 minutes, trusted domain.
+// Code exchange (docs/wecom-api.md §4; Emulator spec 5-7): single use, 5 minutes, trusted domain.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';

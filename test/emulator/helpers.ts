@@ -9,7 +9,7 @@ export const AGENT = 1000002;
 export const SECRET = 'demo-secret';
 export const REDIRECT = 'http://localhost:3000/auth/wecom/callback';
 
-// User agents from wecom-api.md §9.
+// User agents from docs/wecom-api.md §9.
 export const UA = {
   wecomIos: 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/3.1.12 MicroMessenger/7.0.1 Language/zh ColorScheme/Light',
   wecomAndroid: 'Mozilla/5.0 (Linux; Android 12; Pixel 6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0 Mobile Safari/537.36 wxwork/3.0.28 MicroMessenger/7.0.1 NetType/WIFI Language/en',

@@ -1,4 +1,4 @@
-// jscode2session (wecom-api.md §6) and JS-SDK tickets (§7).
+// jscode2session (docs/wecom-api.md §6) and JS-SDK tickets (§7).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';

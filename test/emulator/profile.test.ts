@@ -1,4 +1,4 @@
-// getuserdetail and user/get (wecom-api.md §5; Emulator spec 8, 9).
+// getuserdetail and user/get (docs/wecom-api.md §5; Emulator spec 8, 9).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';

@@ -1,4 +1,4 @@
-// tls option: the emulator can serve HTTPS (WeCom itself is https only, wecom-api.md §8).
+// tls option: the emulator can serve HTTPS (WeCom itself is https only, docs/wecom-api.md §8).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { get } from 'node:https';

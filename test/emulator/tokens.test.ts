@@ -1,4 +1,4 @@
-// gettoken and the token checks every other API makes (wecom-api.md §3, §8; Emulator spec 3, 4).
+// gettoken and the token checks every other API makes (docs/wecom-api.md §3, §8; Emulator spec 3, 4).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';
@@ -92,7 +92,7 @@ test('trusted-IP mode: every API but gettoken from an unlisted IP answers 60020'
   const fixture = defaultFixture();
   appOf(fixture).trustedIps = ['203.0.113.7'];
   const emu = await start(t, { fixture });
-  const at = await token(emu); // gettoken still succeeds (wecom-api.md §10)
+  const at = await token(emu); // gettoken still succeeds (docs/wecom-api.md §10)
   const body = await getJson(emu, '/cgi-bin/user/get', { access_token: at, userid: 'zhangsan' });
   assert.equal(body['errcode'], 60020);
   assert.match(String(body['errmsg']), /^not allow to access from your ip, .*from ip: 127\.0\.0\.1/);

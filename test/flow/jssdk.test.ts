@@ -26,7 +26,7 @@ const BASE_URL = 'http://localhost:3000';
 const CONFIG = '/auth/wecom/jssdk/config';
 const SESSION_SECRET = 'test-session-secret';
 
-// wecom-api.md §7 vectors.
+// docs/wecom-api.md §7 vectors.
 const VECTOR = { ticket: 'sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg', nonceStr: 'Wm3WZYTPz0wzccnW', timestamp: 1414587457 };
 
 describe('JS-SDK config', () => {
@@ -71,7 +71,7 @@ describe('JS-SDK config', () => {
     await emulator.close();
   });
 
-  it('both wecom-api.md §7 vectors reproduce through jsapiSignature', () => {
+  it('both docs/wecom-api.md §7 vectors reproduce through jsapiSignature', () => {
     assert.equal(jsapiSignature({ ...VECTOR, url: 'http://mp.weixin.qq.com?params=value' }), '0f9de62fce790f9a083d5c99e95740ceb90c27ed');
     assert.equal(jsapiSignature({ ...VECTOR, url: 'http://mp.weixin.qq.com' }), 'f4d90daf4b3bca3078ab155816175ba34c443a7b');
     assert.equal(jsapiSignature({ ...VECTOR, url: 'http://mp.weixin.qq.com?params=value#/tab' }), '0f9de62fce790f9a083d5c99e95740ceb90c27ed', 'the fragment is not signed');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jsapiSignature, randomNonce } from '../../src/wecom/jsapi.ts';
 
-// wecom-api.md §7 vectors.
+// docs/wecom-api.md §7 vectors.
 const ticket = 'sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg';
 const nonceStr = 'Wm3WZYTPz0wzccnW';
 const timestamp = 1414587457;

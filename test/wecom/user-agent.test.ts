@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyUserAgent } from '../../src/wecom/user-agent.ts';
 
-// The UAs of wecom-api.md §9, completed into whole strings.
+// The UAs of docs/wecom-api.md §9, completed into whole strings.
 const UA = {
   wecomIos:
     'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/3.1.12 MicroMessenger/7.0.1 Language/zh ColorScheme/Light',
@@ -25,7 +25,7 @@ const UA = {
   emulatorTestUa: 'wxwork/4.1.0 MicroMessenger/7.0.1 Mobile',
 };
 
-describe('classifyUserAgent (wecom-api.md §9)', () => {
+describe('classifyUserAgent (docs/wecom-api.md §9)', () => {
   it('WeCom mobile (iOS, Android), with the version', () => {
     assert.deepEqual(classifyUserAgent(UA.wecomIos), { kind: 'wecom-mobile', wecomVersion: '3.1.12' });
     assert.deepEqual(classifyUserAgent(UA.wecomAndroid), { kind: 'wecom-mobile', wecomVersion: '3.0.28' });
