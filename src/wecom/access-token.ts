@@ -12,6 +12,8 @@
 import { createHash } from 'node:crypto';
 import { WeComApiError, WeComConfigError, WeComHttpError, WeComRateLimitError, errorFromEnvelope } from './errors.ts';
 import type { Log } from './logger.ts';
+import { channels, isObserved, publish } from '../diagnostics.ts';
+import type { CredentialEvent } from '../diagnostics.ts';
 import { markNotFetched } from './token-cache.ts';
 import type { CredentialFetch, FreshCredential, TokenCache } from './token-cache.ts';
 
@@ -129,6 +131,7 @@ export class CachedCredentialSource {
   /** WeCom rejected `bad`: forget it (only if still cached) and return a fresh credential. */
   async rejected(bad: string): Promise<string> {
     this.#options.logger.debug(`wecom ${this.#options.label} rejected, refreshing`, { key: this.key });
+    this.#publish({ action: 'invalidated' });
     await this.#options.cache.invalidate(this.key, bad);
     try {
       return (await this.#options.cache.obtain(this.key, this.#fetch, bad)).value;
@@ -152,6 +155,19 @@ export class CachedCredentialSource {
     this.#options.logger.warn(`wecom ${this.#options.label} reported as refused; renewing`, { key: this.key });
     await this.rejected(cached.value);
     return true;
+  }
+
+  /** A credential event for the diagnostics channel (docs/operations.md): the key's corp and app, never the value. */
+  #publish(event: Pick<CredentialEvent, 'action' | 'lifetimeMs' | 'errcode' | 'cooldownMs'>): void {
+    if (!isObserved(channels.credential)) return;
+    const [credential = '', corpId = '', ...app] = this.key.split(':');
+    publish(channels.credential, {
+      ...event,
+      credential: credential as CredentialEvent['credential'],
+      corpId,
+      app: app.join(':'),
+      at: this.#options.now(),
+    });
   }
 
   get #failureKey(): string {
@@ -182,6 +198,7 @@ export class CachedCredentialSource {
     try {
       const fresh = await this.#options.fetch(replacing);
       logger.debug(`wecom ${label} refreshed`, { key, ttlMs: fresh.ttlMs, sameValue: fresh.value === replacing });
+      this.#publish({ action: 'fetched', lifetimeMs: fresh.ttlMs });
       return fresh;
     } catch (err) {
       if (err instanceof WeComConfigError || err instanceof WeComRateLimitError) {
@@ -192,6 +209,7 @@ export class CachedCredentialSource {
           // Written before the cache lets anyone else fetch: the next owner of the refresh reads it.
           await this.#options.cache.setEntry(this.#failureKey, JSON.stringify(record), cooldownMs).catch(() => undefined);
         }
+        this.#publish({ action: 'cooldown', errcode: err.errcode, cooldownMs });
         const what = err instanceof WeComConfigError ? 'configuration error' : 'rate limited';
         logger.error(`wecom ${label} refresh failed: ${what}`, {
           key,

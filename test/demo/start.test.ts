@@ -81,6 +81,9 @@ describe('npm start (the demo with its emulator, default settings)', () => {
     assert.equal(value('wecom_auth_wecom_calls_total{api="user/getuserinfo",errcode="0"}'), 1);
     assert.equal(value('wecom_auth_wecom_calls_total{api="user/get",errcode="0"}'), 1);
     assert.equal(value('wecom_auth_callback_duration_seconds_count{result="success"}'), 1);
+    assert.equal(value('wecom_auth_credential_events_total{credential="access_token",action="fetched"}'), 1);
+    const age = value('wecom_auth_credential_age_seconds{credential="access_token"}');
+    assert.ok(age >= 0 && age < 60, `token age ${age} s`);
 
     // The status page (behind the guard) draws the same counts.
     const status = await fetch(`${appUrl}/status`, { headers: { cookie: session, accept: 'text/html', 'accept-language': 'en' } });

@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import { setupFlow, login, visitWeCom, appPath, publishedEvents, HTML, WECHAT_UA } from '../helpers/flow.ts';
 import type { FlowSetup } from '../helpers/flow.ts';
 import { channels } from '../../src/diagnostics.ts';
-import type { LoginFailedEvent, LoginSucceededEvent, WeComCallEvent } from '../../src/diagnostics.ts';
+import type { CredentialEvent, LoginFailedEvent, LoginSucceededEvent, WeComCallEvent } from '../../src/diagnostics.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import type { LoginFailure } from '../../src/express/login-error.ts';
 
@@ -50,6 +50,7 @@ describe('diagnostics channels', () => {
     assert.deepEqual(publishedEvents.map((e) => e.channel === channels.wecomCall ? `call ${(e.payload as WeComCallEvent).api}` : e.channel), [
       channels.loginStarted,
       'call gettoken',
+      channels.credential, // access_token fetched
       'call user/getuserinfo',
       'call user/get',
       channels.loginSucceeded,
@@ -114,6 +115,31 @@ describe('diagnostics channels', () => {
       assert.deepEqual((events(channels.loginFailed) as LoginFailedEvent[]).map((e) => e.reason), ['session-store']);
     } finally {
       await down.close();
+    }
+  });
+
+  it('a token fetch, a revocation (invalidated, fetched again) and a cool-down after a wrong secret are credential events', async () => {
+    await flow.wecom.client.getAccessToken();
+    publishedEvents.length = 0;
+    flow.emulator.revokeTokens();
+    await login(flow.agent(), '/orders/1', { user: 'zhangsan' });
+    const credentials = events(channels.credential) as CredentialEvent[];
+    assert.deepEqual(credentials.map((e) => `${e.credential} ${e.action}`), ['access_token invalidated', 'access_token fetched']);
+    assert.equal(credentials[1]?.corpId, 'wwdemocorp0000001');
+    assert.match(credentials[1]?.app ?? '', /^1000002:[0-9a-f]{16}$/);
+    assert.ok((credentials[1]?.lifetimeMs ?? 0) > 60_000);
+    const calls = (events(channels.wecomCall) as WeComCallEvent[]).map((e) => `${e.api} ${e.errcode} ${e.retried}`);
+    assert.deepEqual(calls.slice(0, 3), ['user/getuserinfo 40014 false', 'gettoken 0 false', 'user/getuserinfo 0 true'], 'a revoked token: 40014, refreshed, replayed');
+
+    const wrong = await setupFlow({ emulator: flow.emulator, wecom: { secret: 'wrong-secret' } });
+    try {
+      publishedEvents.length = 0;
+      await login(wrong.agent(), '/orders/1');
+      const cooldown = (events(channels.credential) as CredentialEvent[]).find((e) => e.action === 'cooldown');
+      assert.equal(cooldown?.errcode, 40001);
+      assert.equal(cooldown?.cooldownMs, 30_000);
+    } finally {
+      await wrong.close();
     }
   });
 
