@@ -13,7 +13,9 @@ export type { GuardOptions } from './express/guard.ts';
 export type { EntryLinks } from './express/entry-links.ts';
 export type { WeComUser } from './express/session.ts';
 export type { PageContext, PageId, PageRenderer, Lang, Views } from './express/views.ts';
-export type { MiniProgramLoginResponse, MiniProgramUser } from './express/miniprogram.ts';
+// The mini-program login on its own, for a mini program associated with several corporations.
+export { createMiniProgramLogin } from './express/miniprogram.ts';
+export type { MiniProgramLoginOptions, MiniProgramLoginResponse, MiniProgramUser } from './express/miniprogram.ts';
 export type { JsapiConfigType } from './express/jssdk.ts';
 
 // Errors: each class has a `code` constant and never carries a secret.
