@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';
-import { AGENT, CORP, REDIRECT, UA, appOf, authorize, authorizeUrl, corpOf, getJson, issueCode, start, token } from './helpers.ts';
+import { AGENT, CORP, REDIRECT, UA, appOf, authorize, authorizeUrl, corpOf, getJson, issueCode, start, token } from '../helpers/emulator.ts';
 
 async function whoIs(emu: Parameters<typeof token>[0], code: string): Promise<Record<string, unknown>> {
   return getJson(emu, '/cgi-bin/auth/getuserinfo', { access_token: await token(emu), code });

@@ -2,8 +2,8 @@
 // app's own URL; its cookie tells the in-app authorize who is holding the phone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AGENT, UA, authorizeUrl, getJson, postJson, start, token } from './helpers.ts';
-import type { Json } from './helpers.ts';
+import { AGENT, UA, authorizeUrl, getJson, postJson, start, token } from '../helpers/emulator.ts';
+import type { Json } from '../helpers/emulator.ts';
 
 async function page(url: string, headers: Record<string, string> = {}): Promise<{ status: number; html: string; cookie: string | null }> {
   const res = await fetch(url, { headers });

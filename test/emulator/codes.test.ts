@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';
-import { CORP, UA, appOf, corpOf, getJson, issueCode, start, token } from './helpers.ts';
+import { CORP, UA, appOf, corpOf, getJson, issueCode, start, token } from '../helpers/emulator.ts';
 
 test('a code is single use: the second exchange answers 40029 invalid code', async (t) => {
   const emu = await start(t);

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FixtureError, defaultFixture, parseFixture } from '../../src/emulator/index.ts';
-import { AGENT, appOf, getJson, postJson, start, token } from './helpers.ts';
-import type { Json } from './helpers.ts';
+import { AGENT, appOf, getJson, postJson, start, token } from '../helpers/emulator.ts';
+import type { Json } from '../helpers/emulator.ts';
 
 const CARD = { title: '标题', description: '描述', url: 'http://localhost:3000/orders/42' };
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import { AGENT, CORP, SECRET, getJson, start, token } from './helpers.ts';
+import { AGENT, CORP, SECRET, getJson, start, token } from '../helpers/emulator.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
 
 async function control(emu: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';
-import { CORP, appOf, corpOf, getJson, start, token } from './helpers.ts';
+import { CORP, appOf, corpOf, getJson, start, token } from '../helpers/emulator.ts';
 
 test('jscode2session: a wx.qy.login code gives corpid, userid and session_key, once', async (t) => {
   const emu = await start(t);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';
-import { appOf, getJson, issueCode, postJson, start, token } from './helpers.ts';
+import { appOf, getJson, issueCode, postJson, start, token } from '../helpers/emulator.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
 
 async function userTicket(emu: Emulator, at: string, user = 'zhangsan'): Promise<string> {

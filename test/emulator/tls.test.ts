@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { start } from './helpers.ts';
+import { start } from '../helpers/emulator.ts';
 
 function selfSigned(): { key: string; cert: string } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'wecom-emu-tls-'));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';
-import { AGENT, CORP, SECRET, appOf, corpOf, getJson, start, token } from './helpers.ts';
+import { AGENT, CORP, SECRET, appOf, corpOf, getJson, start, token } from '../helpers/emulator.ts';
 
 test('gettoken answers WeCom envelope with a token of at most 512 bytes valid 7200 s', async (t) => {
   const emu = await start(t);

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
 import { request, spawnApp, walkLogin, type AppProcess, type CookieJar } from '../helpers/fleet.ts';
-import { connectClient, destroyAll, type TestClient } from '../redis/support.ts';
+import { connectClient, destroyAll, type TestClient } from '../helpers/redis-clients.ts';
 
 const PAUSE_MS = 3000;
 

@@ -18,7 +18,7 @@ import { WeComClient } from '../../src/wecom/index.ts';
 import { RedisTokenCache } from '../../src/redis/index.ts';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
 import { waitFor } from '../helpers/fleet.ts';
-import { connectClient, destroyAll, type TestClient } from '../redis/support.ts';
+import { connectClient, destroyAll, type TestClient } from '../helpers/redis-clients.ts';
 
 let emulator: Emulator | undefined;
 let redis: TestRedisServer | undefined;

@@ -18,8 +18,8 @@ import { bearerSession } from '../../src/express/bearer-session.ts';
 import { checkPageUrl, createJsapiConfigHandler } from '../../src/express/jssdk.ts';
 import type { JsapiConfigHandlerOptions } from '../../src/express/jssdk.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
-import { connectClient, destroyAll } from '../redis/support.ts';
-import type { TestClient } from '../redis/support.ts';
+import { connectClient, destroyAll } from '../helpers/redis-clients.ts';
+import type { TestClient } from '../helpers/redis-clients.ts';
 
 const CORP = 'wwdemocorp0000001';
 const BASE_URL = 'http://localhost:3000';

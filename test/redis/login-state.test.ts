@@ -11,7 +11,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { createRedisSessionStore, RedisTokenCache } from '../../src/redis/index.ts';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
 import { appPath, HTML, login, setupFlow, visitWeCom, WECOM_UA, type FlowSetup } from '../helpers/flow.ts';
-import { connectClient, destroyAll, randomPrefix, type TestClient } from './support.ts';
+import { connectClient, destroyAll, randomPrefix, type TestClient } from '../helpers/redis-clients.ts';
 
 let server: TestRedisServer;
 let emulator: Emulator;

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { createClient, ClientClosedError, ClientOfflineError, ErrorReply, ReconnectStrategyError, SocketClosedUnexpectedlyError } from 'redis';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
 import { createRedisSessionStore, isStoreUnavailableError, recommendedRedisClientOptions } from '../../src/redis/index.ts';
-import { connectClient, destroyAll, randomPrefix, recordingLogger, sleep, waitUntil, type TestClient } from './support.ts';
+import { connectClient, destroyAll, randomPrefix, recordingLogger, sleep, waitUntil, type TestClient } from '../helpers/redis-clients.ts';
 
 declare module 'express-session' {
   interface SessionData {

@@ -16,7 +16,7 @@ import {
   total,
   waitUntil,
   type TestClient,
-} from './support.ts';
+} from '../helpers/redis-clients.ts';
 
 const KEY = 'access_token:wwcorp:1000002';
 /** The credential's keys: `{KEY}` is the Cluster hash tag that keeps value, lock and gen in one slot. */

@@ -8,7 +8,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { WeComClient, WeComConfigError } from '../../src/wecom/index.ts';
 import { RedisTokenCache } from '../../src/redis/index.ts';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
-import { connectClient, destroyAll, randomPrefix, roundRobin, type TestClient } from './support.ts';
+import { connectClient, destroyAll, randomPrefix, roundRobin, type TestClient } from '../helpers/redis-clients.ts';
 
 let emulator: Emulator;
 let server: TestRedisServer;

@@ -19,7 +19,7 @@ import { accessTokenKey } from '../../src/wecom/index.ts';
 import { command, startClusterTopology, type ClusterTopology } from '../helpers/redis-topology.ts';
 import { spawnFleet, type AppProcess } from '../helpers/fleet.ts';
 import { describeReport, failoverUnderLoad, type LoadReport } from '../helpers/failover-load.ts';
-import { sessionRoundTrip, tokenCacheRoundTrip } from './shared.ts';
+import { sessionRoundTrip, tokenCacheRoundTrip } from '../helpers/topology-checks.ts';
 
 const APP = fileURLToPath(new URL('../helpers/topology-app.ts', import.meta.url));
 

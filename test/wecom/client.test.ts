@@ -27,7 +27,7 @@ import {
   recordSensitive,
   sensitiveValues,
   withEmulator,
-} from './emulator-helpers.ts';
+} from '../helpers/client.ts';
 
 import { MemoryTokenCache } from '../../src/wecom/memory-token-cache.ts';
 import type { Emulator } from '../../src/emulator/index.ts';

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { describe, it } from 'node:test';
 import { WeComApiError, WeComRequestError } from '../../src/wecom/index.ts';
 import type { MenuButton, MenuItem } from '../../src/wecom/index.ts';
-import { failure, makeClient, withEmulator } from './emulator-helpers.ts';
+import { failure, makeClient, withEmulator } from '../helpers/client.ts';
 
 const MENU: MenuItem[] = [
   { type: 'view', name: '我的订单', url: 'http://localhost:3000/orders?tab=open' },

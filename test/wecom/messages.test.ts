@@ -16,7 +16,7 @@ import {
   WECOM_INVALID_REQUEST,
 } from '../../src/wecom/index.ts';
 import type { SendMessageInput } from '../../src/wecom/index.ts';
-import { CORP_ID, SECRET, failure, harvestSensitive, makeClient, producedErrors, sensitiveValues, withEmulator } from './emulator-helpers.ts';
+import { CORP_ID, SECRET, failure, harvestSensitive, makeClient, producedErrors, sensitiveValues, withEmulator } from '../helpers/client.ts';
 
 const CARD = {
   msgtype: 'textcard',

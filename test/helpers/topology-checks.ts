@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { SessionData, Store } from 'express-session';
 import type { RedisTokenCache } from '../../src/redis/index.ts';
 import type { FreshCredential } from '../../src/wecom/token-cache.ts';
-import { deferred, roundRobin, sleep, waitUntil } from '../redis/support.ts';
+import { deferred, roundRobin, sleep, waitUntil } from './redis-clients.ts';
 
 function call<T = undefined>(run: (done: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
   return new Promise((resolve, reject) => run((err, value) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(value))));
