@@ -207,6 +207,16 @@ const HINTS: Readonly<Record<number, string>> = {
   84015: 'The user_ticket is invalid or expired (30 minutes): log in again with scope snsapi_privateinfo and an agentid.',
   84090: 'The user_ticket is missing: log in with scope snsapi_privateinfo and an agentid to get one.',
   92002: 'Cross-corp access: the mini program login belongs to another corp; log in again with the right corp.',
+  // App messages and the app's settings (docs/wecom-api.md §11-13).
+  81013: 'Every recipient of the message is invalid (unknown, or outside the app\'s visible range): check touser/toparty/totag; nothing was delivered.',
+  301002: 'The agentid does not belong to the access_token\'s app: send with the token of the app named by agentid.',
+  40008: 'The message type is not one WeCom knows (text, textcard, news, markdown, template_card…).',
+  41011: 'The agentid is missing: set the `agentId` option of the client.',
+  44004: 'The message text is empty.',
+  45008: 'A news message has more than 8 articles.',
+  46003: 'The app has no custom menu yet.',
+  40094: 'The home_url must be an http(s) URL.',
+  85005: 'The redirect domain is not verified: serve WW_verify_….txt at the domain root and verify it in the admin console.',
 };
 
 const HTTP_HINTS: Readonly<Record<WeComHttpErrorKind, string>> = {
