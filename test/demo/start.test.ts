@@ -18,7 +18,10 @@ describe('npm start (the demo with its emulator, default settings)', () => {
   let appUrl = '';
   let emulatorUrl = '';
   before(async () => {
-    const [port, emulatorPort] = [await freePort(), await freePort()];
+    // Two different ports: freePort() releases its port, so two calls can hand out the same one.
+    const port = await freePort();
+    let emulatorPort = await freePort();
+    while (emulatorPort === port) emulatorPort = await freePort();
     appUrl = `http://localhost:${port}`;
     emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
     child = spawn(process.execPath, ['src/demo/main.ts'], {
