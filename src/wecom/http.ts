@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import got, { RequestError, TimeoutError } from 'got';
+import type { Got } from 'got';
 import { WeComHttpError } from './errors.ts';
 import { redact } from './redact.ts';
 
@@ -62,11 +63,21 @@ export class HttpTransport {
   readonly #timeouts: Required<HttpTimeouts>;
   readonly #httpAgent: http.Agent;
   readonly #httpsAgent: https.Agent;
+  /** got prepared once with every fixed option: a call passes only its URL (and a POST its method and body). */
+  readonly #got: Got;
 
   constructor(timeouts: HttpTimeouts = {}) {
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...stripUndefined(timeouts) };
     this.#httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     this.#httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+    this.#got = got.extend({
+      headers: { accept: 'application/json' },
+      throwHttpErrors: false,
+      followRedirect: false,
+      retry: { limit: 0 },
+      timeout: { ...this.#timeouts },
+      agent: { http: this.#httpAgent, https: this.#httpsAgent },
+    });
   }
 
   get timeouts(): Readonly<Required<HttpTimeouts>> {
@@ -125,16 +136,9 @@ export class HttpTransport {
    */
   #send(url: URL, req: HttpRequest): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }> {
     return new Promise((resolve, reject) => {
-      const stream = got.stream(url, {
-        method: req.method,
-        ...(req.json === undefined ? {} : { json: req.json }),
-        headers: { accept: 'application/json' },
-        throwHttpErrors: false,
-        followRedirect: false,
-        retry: { limit: 0 },
-        timeout: { ...this.#timeouts },
-        agent: { http: this.#httpAgent, https: this.#httpsAgent },
-      });
+      const stream = req.method === 'GET' && req.json === undefined
+        ? this.#got.stream(url)
+        : this.#got.stream(url, { method: req.method, ...(req.json === undefined ? {} : { json: req.json }) });
       const chunks: Buffer[] = [];
       let meta: { statusCode: number; headers: http.IncomingHttpHeaders } | undefined;
       stream.on('response', (res: http.IncomingMessage) => {
