@@ -4,14 +4,15 @@
  * emulator over TLS in another process, calls interleaved round by round. Also counts the sockets
  * each opened, to see whether keep-alive connections survive.
  *
- *   node bench/http-client.ts        (part of `npm run bench`)
+ *   node bench/http-client.ts        (part of `npm run bench`, which runs it with --json)
  */
 import { fork } from 'node:child_process';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import got from 'got';
 import { makeCert } from './lib/cert.ts';
-import { fmt, fmtSpread, ratio, spread, table } from './lib/stats.ts';
+import { renderHttpClient } from './lib/report.ts';
+import type { HttpClientResult } from './lib/results.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const CALLS = QUICK ? 500 : 2000;
@@ -74,15 +75,8 @@ if (process.argv[2] === 'emulator') {
     return { cpuMs: (used.user + used.system) / 1000 / CALLS, sockets };
   }
 
-  console.log('### 7. The HTTP client: CPU per WeCom call, got against node:https');
-  console.log();
-  console.log(`\`node bench/http-client.ts\`: ${CALLS} gettoken calls per round to the emulator over TLS (in another process), `
-    + `${ROUNDS} interleaved rounds, one keep-alive agent each; the caller's own CPU time per call (median, min–max) and the sockets opened. `
-    + '"got, as the library calls it": one instance prepared once with `got.extend()` (agents, timeouts, no retry, no redirects, headers), '
-    + 'its stream API, nothing built per call but the URL (src/wecom/http.ts); "got, options per call": the same options passed on every call.');
-  console.log();
   const CLIENTS: Client[] = ['node:https', 'got', 'got-per-call'];
-  const rows: string[][] = [];
+  const data: HttpClientResult = { calls: CALLS, rounds: ROUNDS, rows: [] };
   for (const concurrency of [1, 16, 64]) {
     const results: Record<Client, { cpu: number[]; sockets: number[] }> = { got: { cpu: [], sockets: [] }, 'got-per-call': { cpu: [], sockets: [] }, 'node:https': { cpu: [], sockets: [] } };
     for (const client of CLIENTS) await sample(client, concurrency);
@@ -94,14 +88,13 @@ if (process.argv[2] === 'emulator') {
         results[client].sockets.push(r.sockets);
       }
     }
-    const h = spread(results['node:https'].cpu);
-    const g = spread(results.got.cpu);
-    const p = spread(results['got-per-call'].cpu);
-    rows.push([String(concurrency), fmtSpread(h, 3), fmtSpread(g, 3), ratio(g.median, h.median), fmtSpread(p, 3), ratio(p.median, h.median),
-      CLIENTS.map((c) => fmt(Math.max(...results[c].sockets), 0)).join(' / ')]);
+    data.rows.push({
+      concurrency,
+      https: results['node:https'].cpu, got: results.got.cpu, gotPerCall: results['got-per-call'].cpu,
+      sockets: { https: Math.max(...results['node:https'].sockets), got: Math.max(...results.got.sockets), gotPerCall: Math.max(...results['got-per-call'].sockets) },
+    });
   }
-  console.log(table(['concurrency', 'node:https, CPU ms/call', 'got as the library calls it', 'vs node:https', 'got, options per call', 'vs node:https', 'sockets opened, most in a round (https / got / per call)'], rows));
-  console.log();
+  console.log(process.argv.includes('--json') ? JSON.stringify(data) : renderHttpClient(data));
   child.disconnect();
   cert.remove();
 }

@@ -31,7 +31,7 @@ export function renderChart(r: BenchResults): string {
   parts.push(`<desc id="desc">Complete logins per second of each contender, measured by npm run bench on ${esc(r.machine.date)} UTC, at 0 and 30 ms per WeCom call and 1, 16 and 64 logins at once.</desc>`);
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   parts.push(`<text x="12" y="26" ${FONT} font-size="17" font-weight="600" fill="#212121">Login flows per second (higher is better)</text>`);
-  parts.push(`<text x="12" y="46" ${FONT} font-size="12" fill="#616161">npm run bench, ${esc(r.machine.date)} UTC, ${r.machine.cpus} cores, Node ${esc(r.machine.node)}; each panel at its own scale; the library with its defaults, ${r.params.employees} employees logging in in turn</text>`);
+  parts.push(`<text x="12" y="46" ${FONT} font-size="12" fill="#616161">npm run bench, ${esc(r.machine.date)} UTC, ${r.machine.cpus} cores, Node ${esc(r.machine.node)}; each panel at its own scale, × = against the floor; the library with its defaults, ${r.params.employees} employees logging in in turn</text>`);
   delays.forEach((delay, row) => {
     const y0 = top + row * groupH;
     parts.push(`<text x="12" y="${y0 + 18}" ${FONT} font-size="14" font-weight="600" fill="#212121">${delay === 0 ? 'WeCom answering at once' : `${delay} ms per WeCom call`}</text>`);
@@ -43,7 +43,7 @@ export function renderChart(r: BenchResults): string {
       const x0 = labelW + col * (panelW + gap);
       const rates = CONTENDERS.map(({ kind }) => rateOf(r, delay, c, kind).median);
       const max = Math.max(...rates.filter(Number.isFinite), 1);
-      const barMax = panelW - 56;
+      const barMax = panelW - 84;
       parts.push(`<text x="${x0}" y="${y0 + 36}" ${FONT} font-size="12" fill="#616161">${c} at once</text>`);
       parts.push(`<line x1="${x0}" y1="${y0 + 42}" x2="${x0}" y2="${y0 + 44 + CONTENDERS.length * rowH - 4}" stroke="#bdbdbd" stroke-width="1"/>`);
       CONTENDERS.forEach(({ kind }, i) => {
@@ -51,7 +51,9 @@ export function renderChart(r: BenchResults): string {
         const y = y0 + 44 + i * rowH;
         const w = Number.isFinite(rate) ? Math.max(1, (rate / max) * barMax) : 0;
         parts.push(`<rect x="${x0}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[kind]}"><title>${esc(`${kind}: ${fmt(rate, 0)} flows/s`)}</title></rect>`);
-        parts.push(`<text x="${(x0 + w + 4).toFixed(1)}" y="${y + barH - 4}" ${FONT} font-size="11" fill="#424242">${fmt(rate, 0)}</text>`);
+        const floor = rates[0] ?? Number.NaN;
+        const label = kind === 'floor' ? fmt(rate, 0) : `${fmt(rate, 0)} · ${(rate / floor).toFixed(2)}×`;
+        parts.push(`<text x="${(x0 + w + 4).toFixed(1)}" y="${y + barH - 4}" ${FONT} font-size="11" fill="#424242">${esc(label)}</text>`);
       });
     });
   });

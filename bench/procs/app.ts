@@ -24,7 +24,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type { Store } from 'express-session';
 import { createClient } from 'redis';
-import { wecomAuth } from '../../src/wecom-auth.ts';
+import { wecomAuth as ownWecomAuth } from '../../src/wecom-auth.ts';
 import { createRedisSessionStore, recommendedRedisClientOptions, RedisTokenCache } from '../../src/redis/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -45,6 +45,8 @@ export interface AppConfig {
    */
   checkVisibility?: boolean;
   visibilityCacheMs?: number;
+  /** kind 'lib': the library from another source tree (a before/after comparison); default this checkout's src/. */
+  libSrc?: string;
 }
 
 const CORP_ID = 'wwdemocorp0000001';
@@ -169,6 +171,7 @@ function handRolled(authorizeUrl: (req: Request, state: string) => Promise<strin
 
 switch (config.kind) {
   case 'lib': {
+    const wecomAuth = config.libSrc ? ((await import(`${config.libSrc}/wecom-auth.ts`)) as { wecomAuth: typeof ownWecomAuth }).wecomAuth : ownWecomAuth;
     const wecom = wecomAuth({
       corpId: CORP_ID,
       agentId: AGENT_ID,
@@ -177,6 +180,11 @@ switch (config.kind) {
       routes: { callback: '/auth/callback' },
       ...(config.checkVisibility === undefined ? {} : { checkVisibility: config.checkVisibility }),
       ...(config.visibilityCacheMs === undefined ? {} : { visibilityCacheMs: config.visibilityCacheMs }),
+      // A failed login shows on the bench's stderr (the driver only sees its page).
+      logger: {
+        warn: (msg: string, fields?: Record<string, unknown>) => console.error(`[lib] ${msg}`, JSON.stringify(fields ?? {})),
+        error: (msg: string, fields?: Record<string, unknown>) => console.error(`[lib] ${msg}`, JSON.stringify(fields ?? {})),
+      },
       ...(redis ? { tokenCache: new RedisTokenCache(redis, { prefix: config.prefix ?? 'bench:' }) } : {}),
     });
     app.use(wecom.router);
