@@ -15,7 +15,7 @@ import { renderHttpClient } from './lib/report.ts';
 import type { HttpClientResult } from './lib/results.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
-const CALLS = QUICK ? 500 : 2000;
+const CALLS = QUICK ? 500 : 1000;
 const ROUNDS = QUICK ? 2 : 3;
 
 if (process.argv[2] === 'emulator') {
