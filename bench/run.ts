@@ -85,12 +85,12 @@ for (const phase of ONLY ?? []) if (!(PHASES as readonly string[]).includes(phas
 const runs = (phase: Phase): boolean => ONLY === undefined || ONLY.has(phase);
 const T0 = performance.now();
 /** The whole run must end within about 10 minutes; the memory phase (last) gets what is left. */
-const BUDGET_MS = Number(process.env['BENCH_BUDGET_MS'] ?? (QUICK ? 240_000 : 570_000));
+const BUDGET_MS = Number(process.env['BENCH_BUDGET_MS'] ?? (QUICK ? 240_000 : 600_000));
 const elapsed = (): number => performance.now() - T0;
 
 const P = QUICK
   ? { guardConnections: 16, guardWarmS: 1, guardS: 1, guardRounds: 1, flowWarmMs: 300, flowMs: 700, flowRounds: 1, callLogins: 200, memFirst: 1_000, memTotal: 3_000 }
-  : { guardConnections: 16, guardWarmS: 2, guardS: 3, guardRounds: 4, flowWarmMs: 800, flowMs: 1_600, flowRounds: 3, callLogins: 1_000, memFirst: 10_000, memTotal: 100_000 };
+  : { guardConnections: 16, guardWarmS: 2, guardS: 2, guardRounds: 7, flowWarmMs: 800, flowMs: 1_600, flowRounds: 3, callLogins: 1_000, memFirst: 10_000, memTotal: 100_000 };
 const envList = (name: string): string[] | undefined => process.env[name]?.split(',').map((v) => v.trim()).filter((v) => v !== '');
 const CONCURRENCY = envList('BENCH_CONCURRENCY')?.map(Number) ?? [1, 16, 64];
 const DELAYS = envList('BENCH_DELAYS')?.map(Number) ?? [0, 30];
@@ -307,8 +307,8 @@ if (runs('memory')) {
   let stoppedEarly = false;
   for (const mark of marks) {
     while (done < mark) {
-      // Leave ~20 s for the reports and shutdown.
-      const left = BUDGET_MS - elapsed() - 20_000;
+      // Leave ~15 s for the reports and shutdown.
+      const left = BUDGET_MS - elapsed() - 15_000;
       if (left < 2_000) {
         stoppedEarly = true;
         break;
