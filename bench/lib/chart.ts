@@ -22,7 +22,7 @@ export function renderChart(r: BenchResults): string {
   const barH = 16;
   const rowH = 22;
   const width = labelW + concurrency.length * (panelW + gap);
-  const top = 64;
+  const top = 78;
   const groupH = 44 + CONTENDERS.length * rowH + 12;
   const height = top + delays.length * groupH + 8;
   const parts: string[] = [];
@@ -31,7 +31,8 @@ export function renderChart(r: BenchResults): string {
   parts.push(`<desc id="desc">Complete logins per second of each contender, measured by npm run bench on ${esc(r.machine.date)} UTC, at 0 and 30 ms per WeCom call and 1, 16 and 64 logins at once.</desc>`);
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   parts.push(`<text x="12" y="26" ${FONT} font-size="17" font-weight="600" fill="#212121">Login flows per second (higher is better)</text>`);
-  parts.push(`<text x="12" y="46" ${FONT} font-size="12" fill="#616161">npm run bench, ${esc(r.machine.date)} UTC, ${r.machine.cpus} cores, Node ${esc(r.machine.node)}; each panel at its own scale, × = against the floor; the library with its defaults, ${r.params.employees} employees logging in in turn</text>`);
+  parts.push(`<text x="12" y="46" ${FONT} font-size="12" fill="#616161">npm run bench · ${esc(r.machine.date)} UTC · ${r.machine.cpus} cores · Node ${esc(r.machine.node)} · express-wecom-auth with its defaults, ${r.params.employees} employees logging in in turn</text>`);
+  parts.push(`<text x="12" y="63" ${FONT} font-size="12" fill="#616161">Each panel at its own scale; × = against the floor, a hand-written minimal login</text>`);
   delays.forEach((delay, row) => {
     const y0 = top + row * groupH;
     parts.push(`<text x="12" y="${y0 + 18}" ${FONT} font-size="14" font-weight="600" fill="#212121">${delay === 0 ? 'WeCom answering at once' : `${delay} ms per WeCom call`}</text>`);
