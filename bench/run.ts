@@ -90,7 +90,7 @@ const elapsed = (): number => performance.now() - T0;
 
 const P = QUICK
   ? { guardConnections: 16, guardWarmS: 1, guardS: 1, guardRounds: 1, flowWarmMs: 300, flowMs: 700, flowRounds: 1, callLogins: 200, memFirst: 1_000, memTotal: 3_000 }
-  : { guardConnections: 16, guardWarmS: 2, guardS: 2, guardRounds: 7, flowWarmMs: 800, flowMs: 1_200, flowRounds: 5, callLogins: 1_000, memFirst: 10_000, memTotal: 100_000 };
+  : { guardConnections: 16, guardWarmS: 2, guardS: 2, guardRounds: 5, flowWarmMs: 600, flowMs: 1_200, flowRounds: 5, callLogins: 1_000, memFirst: 10_000, memTotal: 100_000 };
 const envList = (name: string): string[] | undefined => process.env[name]?.split(',').map((v) => v.trim()).filter((v) => v !== '');
 const CONCURRENCY = envList('BENCH_CONCURRENCY')?.map(Number) ?? [1, 16, 64];
 const DELAYS = envList('BENCH_DELAYS')?.map(Number) ?? [0, 30];
