@@ -1,7 +1,8 @@
 /**
  * One server under test, in its own process (forked by the orchestrator, with the DNS preload).
  * BENCH_APP (JSON) picks the contender:
- *   lib           express-wecom-auth, mounted as the README says (session, router, requireUser)
+ *   lib           express-wecom-auth with its defaults, mounted as the README says (session,
+ *                 router, requireUser, errorHandler)
  *   session-only  the guard baseline: express-session alone and a hand-written "logged in?" check
  *   floor         the least a correct login does, by hand: state in the session, one cached token,
  *                 one code exchange, regenerate, save
@@ -12,8 +13,10 @@
  * (https://qyapi.weixin.qq.com), which the preload points at the emulator.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import https from 'node:https';
+import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -21,7 +24,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type { Store } from 'express-session';
 import { createClient } from 'redis';
-import { wecomAuth } from '../../src/wecom-auth.ts';
+import { wecomAuth as ownWecomAuth } from '../../src/wecom-auth.ts';
 import { createRedisSessionStore, recommendedRedisClientOptions, RedisTokenCache } from '../../src/redis/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -36,11 +39,14 @@ export interface AppConfig {
   /** The public origin (several processes behind one "load balancer" share it). Default: this process's own. */
   baseUrl?: string;
   /**
-   * kind 'lib': check the visible range with user/get at every login (the library's default).
-   * Off unless set, so that the library does the same work as the floor and the peers (none of
-   * which checks it); the calls table shows the default's cost in a row of its own.
+   * kind 'lib': the library's options beyond the required ones. Unset, the library runs with its
+   * defaults: the visible-range check on, its verdicts remembered for 5 minutes
+   * (`visibilityCacheMs`), so that a returning employee's login is one WeCom call.
    */
   checkVisibility?: boolean;
+  visibilityCacheMs?: number;
+  /** kind 'lib': the library from another source tree (a before/after comparison); default this checkout's src/. */
+  libSrc?: string;
 }
 
 const CORP_ID = 'wwdemocorp0000001';
@@ -165,13 +171,20 @@ function handRolled(authorizeUrl: (req: Request, state: string) => Promise<strin
 
 switch (config.kind) {
   case 'lib': {
+    const wecomAuth = config.libSrc ? ((await import(`${config.libSrc}/wecom-auth.ts`)) as { wecomAuth: typeof ownWecomAuth }).wecomAuth : ownWecomAuth;
     const wecom = wecomAuth({
       corpId: CORP_ID,
       agentId: AGENT_ID,
       secret: SECRET,
       baseUrl,
       routes: { callback: '/auth/callback' },
-      checkVisibility: config.checkVisibility ?? false,
+      ...(config.checkVisibility === undefined ? {} : { checkVisibility: config.checkVisibility }),
+      ...(config.visibilityCacheMs === undefined ? {} : { visibilityCacheMs: config.visibilityCacheMs }),
+      // A failed login shows on the bench's stderr (the driver only sees its page).
+      logger: {
+        warn: (msg: string, fields?: Record<string, unknown>) => console.error(`[lib] ${msg}`, JSON.stringify(fields ?? {})),
+        error: (msg: string, fields?: Record<string, unknown>) => console.error(`[lib] ${msg}`, JSON.stringify(fields ?? {})),
+      },
       ...(redis ? { tokenCache: new RedisTokenCache(redis, { prefix: config.prefix ?? 'bench:' }) } : {}),
     });
     app.use(wecom.router);
@@ -295,5 +308,39 @@ process.on('disconnect', () => {
   server.closeAllConnections();
   void redis?.close();
   setTimeout(() => process.exit(0), 200).unref();
+});
+// BENCH_CPU_PROF: the orchestrator profiles chosen samples only (not the start-up), through the
+// inspector: {type: 'profile', action: 'start'} then {type: 'profile', action: 'stop', file}.
+let profiler: Session | undefined;
+process.on('message', (raw: unknown) => {
+  const msg = raw as { id: number; type: string; action?: string; file?: string };
+  if (msg.type !== 'profile') return;
+  const done = (body: unknown): void => {
+    process.send?.({ id: msg.id, body });
+  };
+  const fail = (err: unknown): void => {
+    process.send?.({ id: msg.id, error: err instanceof Error ? err.message : String(err) });
+  };
+  if (msg.action === 'start') {
+    profiler ??= new Session();
+    profiler.connect();
+    profiler.post('Profiler.enable')
+      .then(() => profiler?.post('Profiler.setSamplingInterval', { interval: 200 }))
+      .then(() => profiler?.post('Profiler.start'))
+      .then(() => done({ ok: true }), fail);
+    return;
+  }
+  const session = profiler;
+  if (!session || !msg.file) {
+    fail(new Error('profile: start first, and give a file'));
+    return;
+  }
+  const file = msg.file;
+  session.post('Profiler.stop')
+    .then(({ profile }) => {
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      done({ ok: true });
+    }, fail);
 });
 process.send?.({ id: 0, body: { port, baseUrl } });

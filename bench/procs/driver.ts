@@ -2,9 +2,10 @@
  * The load generator, in its own process: it plays the browser inside the WeCom client.
  * - `flows`: virtual users walk complete logins (guarded page -> 302 to WeCom's authorize ->
  *   302 back to the callback -> 302 to the page -> 200), each flow with a fresh cookie jar, as
- *   many users at once as the concurrency says. WeCom's host names are sent to the emulator's
- *   TLS port (certificate checked against the bench certificate); the app's public origin is sent
- *   to one of its backends, round-robin per request (several processes behind one balancer).
+ *   many users at once as the concurrency says, the members named in `users` logging in in turn.
+ *   WeCom's host names are sent to the emulator's TLS port (certificate checked against the
+ *   bench certificate); the app's public origin is sent to one of its backends, round-robin per
+ *   request (several processes behind one balancer).
  * - `autocannon`: a fixed logged-in request at full speed, for the guard overhead.
  */
 import http from 'node:http';
@@ -34,6 +35,8 @@ export interface FlowRequest {
   count?: number;
   /** Keep per-request latencies (callback) for percentiles. */
   latencies?: boolean;
+  /** The members who log in, in turn (one per flow); default zhangsan. */
+  users?: string[];
 }
 
 export interface FlowResult {
@@ -96,13 +99,14 @@ function send(url: URL, headers: Record<string, string>, target: Target, emuAgen
   });
 }
 
-async function oneFlow(target: Target, emuAgent: https.Agent, path: string, cb: number[] | undefined): Promise<Jar> {
+async function oneFlow(target: Target, emuAgent: https.Agent, path: string, cb: number[] | undefined, userId = 'zhangsan'): Promise<Jar> {
   const jar = new Jar();
   const base = { 'user-agent': WECOM_UA, accept: HTML };
   const start = await send(new URL(path, target.origin), base, target, emuAgent);
   jar.take(start.setCookie);
   if (start.status !== 302 || !start.location) throw new Error(`page: expected 302 to WeCom, got ${start.status} ${start.body.slice(0, 120)}`);
-  const wecom = await send(new URL(start.location), { ...base, 'x-wecom-emulator-user': 'zhangsan' }, target, emuAgent);
+  // WeCom's authorize page signs in the member the emulator is told to.
+  const wecom = await send(new URL(start.location), { ...base, 'x-wecom-emulator-user': userId }, target, emuAgent);
   if (wecom.status !== 302 || !wecom.location) throw new Error(`authorize: expected 302, got ${wecom.status} ${wecom.body.slice(0, 200)}`);
   const t0 = performance.now();
   const back = await send(new URL(wecom.location, target.origin), { ...base, cookie: jar.header() }, target, emuAgent);
@@ -110,7 +114,7 @@ async function oneFlow(target: Target, emuAgent: https.Agent, path: string, cb: 
   jar.take(back.setCookie);
   if (back.status !== 302 || !back.location) throw new Error(`callback: expected 302, got ${back.status} ${back.body.slice(0, 200)}`);
   const done = await send(new URL(back.location, target.origin), { ...base, cookie: jar.header() }, target, emuAgent);
-  if (done.status !== 200 || !done.body.includes('"userId":"zhangsan"')) throw new Error(`page after login: got ${done.status} ${done.body.slice(0, 200)}`);
+  if (done.status !== 200 || !done.body.includes(`"userId":"${userId}"`)) throw new Error(`page after login: got ${done.status} ${done.body.slice(0, 200)}`);
   return jar;
 }
 
@@ -133,12 +137,14 @@ async function flows(req: FlowRequest): Promise<FlowResult> {
   const t0 = performance.now();
   const deadline = req.durationMs === undefined ? Number.POSITIVE_INFINITY : t0 + req.durationMs;
   const limit = req.count ?? Number.POSITIVE_INFINITY;
+  const users = req.users?.length ? req.users : ['zhangsan'];
   const user = async (): Promise<void> => {
     while (performance.now() < deadline && started < limit) {
+      const userId = users[started % users.length];
       started += 1;
       const f0 = performance.now();
       try {
-        await oneFlow(target, emu, req.path, cb);
+        await oneFlow(target, emu, req.path, cb, userId);
         done += 1;
         flowMs.push(performance.now() - f0);
       } catch (err) {

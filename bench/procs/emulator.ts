@@ -1,15 +1,17 @@
 /**
  * The WeCom emulator in its own process, serving HTTPS on a free port with the bench certificate.
+ * Its corporation has 50 members in the app's visible range (bench/lib/employees.ts).
  * Controlled by the orchestrator over IPC: trust an app's host, set the per-call delay, read and
  * clear the call log.
  */
 import { startEmulator } from '../../src/emulator/index.ts';
+import { benchFixture } from '../lib/employees.ts';
 
 const key = process.env['BENCH_TLS_KEY'];
 const cert = process.env['BENCH_TLS_CERT'];
 if (!key || !cert) throw new Error('emulator proc: BENCH_TLS_KEY and BENCH_TLS_CERT are required');
 
-const emulator = await startEmulator({ port: 0, host: '127.0.0.1', tls: { key, cert } });
+const emulator = await startEmulator({ port: 0, host: '127.0.0.1', tls: { key, cert }, fixture: benchFixture() });
 
 interface Msg { id: number; type: string; host?: string; ms?: number }
 
@@ -32,13 +34,12 @@ process.on('message', (raw: unknown) => {
       answer(msg.id, { ok: true });
       return;
     case 'calls': {
+      // Counts from the emulator's counters (exact however long the run); errors from its bounded log.
       const byApi: Record<string, number> = {};
       let errors = 0;
-      for (const call of emulator.calls) {
-        byApi[call.api] = (byApi[call.api] ?? 0) + 1;
-        if (call.errcode !== 0) errors += 1;
-      }
-      answer(msg.id, { byApi, errors, total: emulator.calls.length });
+      for (const call of emulator.calls) if (call.errcode !== 0) errors += 1;
+      for (const api of ['gettoken', 'user/getuserinfo', 'auth/getuserinfo', 'user/get']) byApi[api] = emulator.callCount(api);
+      answer(msg.id, { byApi, errors, total: emulator.callCount() });
       return;
     }
     case 'clear':

@@ -11,6 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import got, { RequestError, TimeoutError } from 'got';
+import type { Got } from 'got';
 import { WeComHttpError } from './errors.ts';
 import { redact } from './redact.ts';
 
@@ -85,13 +86,31 @@ export class HttpTransport {
   readonly #timeouts: Required<HttpTimeouts>;
   readonly #httpAgent: http.Agent;
   readonly #httpsAgent: https.Agent;
-  /** For the one resend after a reset on a reused connection: a new connection, not kept. */
+  /** got prepared once with every fixed option: a call passes only its URL (and a POST its method and body). */
+  readonly #got: Got;
+  /** The same for the one resend after a reset on a reused connection: a new connection, not kept. */
+  readonly #gotFresh: Got;
   readonly #freshAgents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
 
   constructor(timeouts: HttpTimeouts = {}) {
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...stripUndefined(timeouts) };
     this.#httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     this.#httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+    const fixed = {
+      headers: { accept: 'application/json' },
+      throwHttpErrors: false,
+      followRedirect: false,
+      retry: { limit: 0 },
+      timeout: {
+        connect: this.#timeouts.connect,
+        secureConnect: this.#timeouts.secureConnect,
+        response: this.#timeouts.response,
+        read: this.#timeouts.read,
+        request: this.#timeouts.total,
+      },
+    };
+    this.#got = got.extend({ ...fixed, agent: { http: this.#httpAgent, https: this.#httpsAgent } });
+    this.#gotFresh = got.extend({ ...fixed, agent: this.#freshAgents });
   }
 
   get timeouts(): Readonly<Required<HttpTimeouts>> {
@@ -157,22 +176,14 @@ export class HttpTransport {
    */
   #send(url: URL, req: HttpRequest, fresh: boolean, totalMs: number): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }> {
     return new Promise((resolve, reject) => {
-      const stream = got.stream(url, {
-        method: req.method,
+      // The usual call passes only its URL; a resend gets a new connection and what is left of the deadline.
+      const instance = fresh ? this.#gotFresh : this.#got;
+      const perCall = {
+        ...(req.method === 'GET' ? {} : { method: req.method }),
         ...(req.json === undefined ? {} : { json: req.json }),
-        headers: { accept: 'application/json' },
-        throwHttpErrors: false,
-        followRedirect: false,
-        retry: { limit: 0 },
-        timeout: {
-          connect: this.#timeouts.connect,
-          secureConnect: this.#timeouts.secureConnect,
-          response: this.#timeouts.response,
-          read: this.#timeouts.read,
-          request: totalMs,
-        },
-        agent: fresh ? this.#freshAgents : { http: this.#httpAgent, https: this.#httpsAgent },
-      });
+        ...(totalMs === this.#timeouts.total ? {} : { timeout: { request: totalMs } }),
+      };
+      const stream = Object.keys(perCall).length === 0 ? instance.stream(url) : instance.stream(url, perCall);
       let reused = false;
       stream.once('request', (request: http.ClientRequest) => {
         request.once('socket', () => {
