@@ -8,7 +8,7 @@
  * Each tree needs `src/` and `views/`; its library runs with its defaults in the bench app
  * (bench/procs/app.ts), the emulator answering at once, the 50 employees logging in in turn.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { makeCert } from './lib/cert.ts';
 import { EMPLOYEES } from './lib/employees.ts';
 import { startProc } from './lib/procs.ts';
@@ -29,7 +29,7 @@ const CONCURRENCY = option('--concurrency', 16);
 const trees = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')).map((a) => {
   const eq = a.indexOf('=');
   if (eq <= 0) throw new Error(`expected label=directory, got ${a}`);
-  return { label: a.slice(0, eq), dir: a.slice(eq + 1) };
+  return { label: a.slice(0, eq), dir: resolve(a.slice(eq + 1)) };
 });
 
 const configs: { label: string; config: AppConfig }[] = [

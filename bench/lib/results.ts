@@ -129,12 +129,15 @@ export function cpuOf(r: BenchResults, delay: number, kind: Kind, c = 16): numbe
   return median(samplesOf(r, delay, c, kind).map((s) => s.cpuMsPerLogin));
 }
 
-/**
- * The guard's ratio: the median of the per-round ratios, each round's two samples taken back to
- * back, so that a change in the machine's load between rounds cancels out.
- */
+/** The guard's ratio: the library's median req/s over the baseline's (the two figures shown beside it). */
 export function guardRatio(g: GuardResult): number {
-  return median(g.lib.map((v, i) => v / (g.base[i] ?? Number.NaN)));
+  return median(g.lib) / median(g.base);
+}
+
+/** The ratios of the rounds, each round's two samples taken back to back: how much the machine moved. */
+export function guardRounds(g: GuardResult): { min: number; max: number } {
+  const s = spread(g.lib.map((v, i) => v / (g.base[i] ?? Number.NaN)));
+  return { min: s.min, max: s.max };
 }
 
 export function exchangesOf(row: CallsRow): number {
@@ -251,12 +254,12 @@ export function goalsOf(r: BenchResults): Goal[] {
 
   for (const g of r.guard) {
     const x = guardRatio(g);
-    const pairs = spread(g.lib.map((v, i) => v / (g.base[i] ?? Number.NaN)));
+    const rounds = guardRounds(g);
     goals.push({
       goal: `guard ≥ ${GOAL.guard.toFixed(2)}× express-session alone (${g.store} store)`,
       met: x >= GOAL.guard,
-      measured: ratioText(x, GOAL.guard),
-      ...(x >= GOAL.guard ? {} : { why: `per-round ratios ${pairs.min.toFixed(2)}–${pairs.max.toFixed(2)}` }),
+      measured: `${ratioText(x, GOAL.guard)} (rounds ${rounds.min.toFixed(2)}–${rounds.max.toFixed(2)})`,
+      ...(x >= GOAL.guard ? {} : { why: `the rounds' own ratios range ${rounds.min.toFixed(2)}–${rounds.max.toFixed(2)}` }),
     });
   }
 

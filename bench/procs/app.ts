@@ -19,6 +19,7 @@ import https from 'node:https';
 import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
@@ -171,7 +172,7 @@ function handRolled(authorizeUrl: (req: Request, state: string) => Promise<strin
 
 switch (config.kind) {
   case 'lib': {
-    const wecomAuth = config.libSrc ? ((await import(`${config.libSrc}/wecom-auth.ts`)) as { wecomAuth: typeof ownWecomAuth }).wecomAuth : ownWecomAuth;
+    const wecomAuth = config.libSrc ? ((await import(pathToFileURL(`${config.libSrc}/wecom-auth.ts`).href)) as { wecomAuth: typeof ownWecomAuth }).wecomAuth : ownWecomAuth;
     const wecom = wecomAuth({
       corpId: CORP_ID,
       agentId: AGENT_ID,
