@@ -97,28 +97,41 @@ export function createMetrics(options: MetricsOptions = {}): WeComAuthMetrics {
     },
   });
 
+  // prom-client hashes a label object on every call: the children of each label set are looked up
+  // once and kept, so an event costs a Map lookup and an increment.
+  const children = new Map<string, { inc(): void } | { observe(value: number): void }>();
+  const child = <T>(metric: { labels(labels: Record<string, string>): T }, name: string, labels: Record<string, string>): T => {
+    const key = `${name}\u0000${Object.values(labels).join('\u0000')}`;
+    let found = children.get(key) as T | undefined;
+    if (found === undefined) {
+      found = metric.labels(labels);
+      children.set(key, found as { inc(): void });
+    }
+    return found;
+  };
+
   const listeners: Array<[string, (message: unknown) => void]> = [
-    [channels.loginStarted, (m) => started.inc({ flow: (m as LoginStartedEvent).flow })],
+    [channels.loginStarted, (m) => child(started, 's', { flow: (m as LoginStartedEvent).flow }).inc()],
     [channels.loginSucceeded, (m) => {
       const e = m as LoginSucceededEvent;
       const result = e.duplicate ? 'duplicate' : 'success';
-      logins.inc({ result, reason: '' });
-      callback.observe({ result }, e.callbackMs / 1000);
-      if (!e.duplicate) login.observe({ flow: e.flow }, e.loginMs / 1000);
+      child(logins, 'l', { result, reason: '' }).inc();
+      child(callback, 'c', { result }).observe(e.callbackMs / 1000);
+      if (!e.duplicate) child(login, 'd', { flow: e.flow }).observe(e.loginMs / 1000);
     }],
     [channels.loginFailed, (m) => {
       const e = m as LoginFailedEvent;
-      logins.inc({ result: 'failure', reason: e.reason });
-      callback.observe({ result: 'failure' }, e.durationMs / 1000);
+      child(logins, 'l', { result: 'failure', reason: e.reason }).inc();
+      child(callback, 'c', { result: 'failure' }).observe(e.durationMs / 1000);
     }],
     [channels.wecomCall, (m) => {
       const e = m as WeComCallEvent;
-      calls.inc({ api: e.api, errcode: e.errcode === undefined ? (e.failure ?? 'unknown') : String(e.errcode) });
-      callTime.observe({ api: e.api }, e.durationMs / 1000);
+      child(calls, 'w', { api: e.api, errcode: e.errcode === undefined ? (e.failure ?? 'unknown') : String(e.errcode) }).inc();
+      child(callTime, 't', { api: e.api }).observe(e.durationMs / 1000);
     }],
     [channels.credential, (m) => {
       const e = m as CredentialEvent;
-      credentials.inc({ credential: e.credential, action: e.action });
+      child(credentials, 'e', { credential: e.credential, action: e.action }).inc();
       if (e.action === 'fetched') {
         lastFetch.set(e.credential, e.at);
         cooldownUntil.delete(e.credential);

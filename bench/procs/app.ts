@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import https from 'node:https';
 import { Session } from 'node:inspector/promises';
@@ -48,6 +49,8 @@ export interface AppConfig {
   visibilityCacheMs?: number;
   /** kind 'lib': the library from another source tree (a before/after comparison); default this checkout's src/. */
   libSrc?: string;
+  /** kind 'lib': subscribe the Prometheus metrics (express-wecom-auth/metrics) to the library's events. */
+  metrics?: boolean;
 }
 
 const CORP_ID = 'wwdemocorp0000001';
@@ -188,6 +191,11 @@ switch (config.kind) {
       },
       ...(redis ? { tokenCache: new RedisTokenCache(redis, { prefix: config.prefix ?? 'bench:' }) } : {}),
     });
+    if (config.metrics) {
+      const { createMetrics } = (await import(pathToFileURL(`${config.libSrc ?? join(import.meta.dirname, '../../src')}/metrics.ts`).href)) as typeof import('../../src/metrics.ts');
+      const { Registry } = await import('prom-client');
+      createMetrics({ registry: new Registry() });
+    }
     app.use(wecom.router);
     app.get('/page', wecom.requireUser(), (req, res) => page(req.wecomUser?.userId)(req, res));
     app.use(wecom.errorHandler());
