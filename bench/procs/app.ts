@@ -27,6 +27,7 @@ import session from 'express-session';
 import type { Store } from 'express-session';
 import { createClient } from 'redis';
 import { wecomAuth as ownWecomAuth } from '../../src/wecom-auth.ts';
+import type { createMetrics as ownCreateMetrics } from '../../src/metrics.ts';
 import { createRedisSessionStore, recommendedRedisClientOptions, RedisTokenCache } from '../../src/redis/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -192,7 +193,7 @@ switch (config.kind) {
       ...(redis ? { tokenCache: new RedisTokenCache(redis, { prefix: config.prefix ?? 'bench:' }) } : {}),
     });
     if (config.metrics) {
-      const { createMetrics } = (await import(pathToFileURL(`${config.libSrc ?? join(import.meta.dirname, '../../src')}/metrics.ts`).href)) as typeof import('../../src/metrics.ts');
+      const { createMetrics } = (await import(pathToFileURL(`${config.libSrc ?? join(import.meta.dirname, '../../src')}/metrics.ts`).href)) as { createMetrics: typeof ownCreateMetrics };
       const { Registry } = await import('prom-client');
       createMetrics({ registry: new Registry() });
     }
