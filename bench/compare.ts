@@ -26,11 +26,13 @@ const option = (name: string, fallback: number): number => {
 const LOGINS = option('--logins', 2000);
 const ROUNDS = option('--rounds', 7);
 const CONCURRENCY = option('--concurrency', 16);
-const trees = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')).map((a) => {
-  const eq = a.indexOf('=');
-  if (eq <= 0) throw new Error(`expected label=directory, got ${a}`);
-  return { label: a.slice(0, eq), dir: resolve(a.slice(eq + 1)) };
-});
+const trees = args
+  .filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'))
+  .map((a) => {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new Error(`expected label=directory, got ${a}`);
+    return { label: a.slice(0, eq), dir: resolve(a.slice(eq + 1)) };
+  });
 
 const configs: { label: string; config: AppConfig }[] = [
   { label: 'floor', config: { kind: 'floor', store: 'memory' } },
@@ -39,17 +41,25 @@ const configs: { label: string; config: AppConfig }[] = [
 ];
 
 const cert = makeCert();
-const emulator = await startProc(join(HERE, 'procs/emulator.ts'), { name: 'emulator', env: { BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert } });
+const emulator = await startProc(join(HERE, 'procs/emulator.ts'), {
+  name: 'emulator',
+  env: { BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert },
+});
 const env = { BENCH_WECOM_TLS_PORT: String(emulator.hello['port']), NODE_EXTRA_CA_CERTS: cert.certFile, BENCH_TLS_CERT: cert.cert };
 const driver = await startProc(join(HERE, 'procs/driver.ts'), { name: 'driver', env });
 const apps: { label: string; proc: Proc; url: string; cpu: number[]; rate: number[]; failed: number }[] = [];
 for (const { label, config } of configs) {
-  const proc = await startProc(join(HERE, 'procs/app.ts'), { name: label, env: { ...env, BENCH_APP: JSON.stringify(config) }, execArgv: ['--import', join(HERE, 'preload/dns-to-emulator.mjs')] });
+  const proc = await startProc(join(HERE, 'procs/app.ts'), {
+    name: label,
+    env: { ...env, BENCH_APP: JSON.stringify(config) },
+    execArgv: ['--import', join(HERE, 'preload/dns-to-emulator.mjs')],
+  });
   const url = String(proc.hello['baseUrl']);
   await emulator.call('trust', { host: new URL(url).host });
   apps.push({ label, proc, url, cpu: [], rate: [], failed: 0 });
 }
-const logins = (url: string, count: number) => driver.call<FlowResult>('flows', { origin: url, backends: [url], path: '/page', concurrency: CONCURRENCY, count, users: EMPLOYEES });
+const logins = (url: string, count: number) =>
+  driver.call<FlowResult>('flows', { origin: url, backends: [url], path: '/page', concurrency: CONCURRENCY, count, users: EMPLOYEES });
 for (const app of apps) await logins(app.url, 300);
 for (let round = 0; round < ROUNDS; round++) {
   for (let i = 0; i < apps.length; i++) {
@@ -64,9 +74,17 @@ for (let round = 0; round < ROUNDS; round++) {
   process.stderr.write(`round ${round + 1} of ${ROUNDS}\n`);
 }
 console.log(`${ROUNDS} rounds of ${fmt(LOGINS, 0)} logins at ${CONCURRENCY} at once per app, interleaved; median (per round)\n`);
-console.log(table(['library', 'CPU ms per login', 'flows/s', 'failed'], apps.map((a) => [
-  a.label, `${fmt(median(a.cpu), 2)} (${a.cpu.map((x) => x.toFixed(2)).join(' ')})`, fmt(median(a.rate), 0), String(a.failed),
-])));
+console.log(
+  table(
+    ['library', 'CPU ms per login', 'flows/s', 'failed'],
+    apps.map((a) => [
+      a.label,
+      `${fmt(median(a.cpu), 2)} (${a.cpu.map((x) => x.toFixed(2)).join(' ')})`,
+      fmt(median(a.rate), 0),
+      String(a.failed),
+    ]),
+  ),
+);
 for (const app of apps) await app.proc.stop();
 await driver.stop();
 await emulator.stop();

@@ -25,36 +25,56 @@ if (process.argv[2] === 'emulator') {
   process.on('disconnect', () => void emu.close().then(() => process.exit(0)));
 } else {
   const cert = makeCert();
-  const child = fork(fileURLToPath(import.meta.url), ['emulator'], { env: { ...process.env, BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert } });
+  const child = fork(fileURLToPath(import.meta.url), ['emulator'], {
+    env: { ...process.env, BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert },
+  });
   const base = await new Promise<string>((resolve) => child.once('message', (m) => resolve(String(m))));
   const url = `${base.replace('localhost', '127.0.0.1')}/cgi-bin/gettoken?corpid=wwdemocorp0000001&corpsecret=demo-secret`;
 
   type Client = 'got' | 'got-per-call' | 'node:https';
   const TIMEOUT = { connect: 3000, secureConnect: 3000, response: 5000, read: 5000 };
-  const readStream = (stream: NodeJS.ReadableStream): Promise<void> => new Promise((resolve, reject) => {
-    stream.on('data', () => undefined);
-    stream.once('error', reject);
-    stream.once('end', () => resolve());
-  });
+  const readStream = (stream: NodeJS.ReadableStream): Promise<void> =>
+    new Promise((resolve, reject) => {
+      stream.on('data', () => undefined);
+      stream.once('error', reject);
+      stream.once('end', () => resolve());
+    });
   // As the library calls it (src/wecom/http.ts): one instance prepared once with the fixed
   // options, the stream API, nothing per call but the URL.
   const viaGot = (agent: https.Agent) => {
-    const client = got.extend({ agent: { https: agent }, retry: { limit: 0 }, throwHttpErrors: false, followRedirect: false, timeout: TIMEOUT, headers: { accept: 'application/json' } });
+    const client = got.extend({
+      agent: { https: agent },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      timeout: TIMEOUT,
+      headers: { accept: 'application/json' },
+    });
     return (): Promise<void> => readStream(client.stream(url));
   };
   // The full options object built on every call (what the library did before).
-  const viaGotPerCall = (agent: https.Agent) => (): Promise<void> => readStream(got.stream(url, {
-    method: 'GET', headers: { accept: 'application/json' }, throwHttpErrors: false, followRedirect: false, retry: { limit: 0 }, timeout: { ...TIMEOUT }, agent: { https: agent },
-  }));
-  const viaHttps = (agent: https.Agent) => (): Promise<void> => new Promise((resolve, reject) => {
-    const req = https.request(url, { agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-      res.on('error', reject);
+  const viaGotPerCall = (agent: https.Agent) => (): Promise<void> =>
+    readStream(
+      got.stream(url, {
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        throwHttpErrors: false,
+        followRedirect: false,
+        retry: { limit: 0 },
+        timeout: { ...TIMEOUT },
+        agent: { https: agent },
+      }),
+    );
+  const viaHttps = (agent: https.Agent) => (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = https.request(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
     });
-    req.on('error', reject);
-    req.end();
-  });
 
   async function sample(client: Client, concurrency: number): Promise<{ cpuMs: number; sockets: number }> {
     const agent = new https.Agent({ keepAlive: true, maxSockets: 64, ca: cert.cert });
@@ -67,9 +87,11 @@ if (process.argv[2] === 'emulator') {
     const call = client === 'got' ? viaGot(agent) : client === 'got-per-call' ? viaGotPerCall(agent) : viaHttps(agent);
     let left = CALLS;
     const before = process.cpuUsage();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (left-- > 0) await call();
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (left-- > 0) await call();
+      }),
+    );
     const used = process.cpuUsage(before);
     agent.destroy();
     return { cpuMs: (used.user + used.system) / 1000 / CALLS, sockets };
@@ -78,7 +100,11 @@ if (process.argv[2] === 'emulator') {
   const CLIENTS: Client[] = ['node:https', 'got', 'got-per-call'];
   const data: HttpClientResult = { calls: CALLS, rounds: ROUNDS, rows: [] };
   for (const concurrency of [1, 16, 64]) {
-    const results: Record<Client, { cpu: number[]; sockets: number[] }> = { got: { cpu: [], sockets: [] }, 'got-per-call': { cpu: [], sockets: [] }, 'node:https': { cpu: [], sockets: [] } };
+    const results: Record<Client, { cpu: number[]; sockets: number[] }> = {
+      got: { cpu: [], sockets: [] },
+      'got-per-call': { cpu: [], sockets: [] },
+      'node:https': { cpu: [], sockets: [] },
+    };
     for (const client of CLIENTS) await sample(client, concurrency);
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round, so that a drift in the machine's load favours none.
@@ -90,8 +116,14 @@ if (process.argv[2] === 'emulator') {
     }
     data.rows.push({
       concurrency,
-      https: results['node:https'].cpu, got: results.got.cpu, gotPerCall: results['got-per-call'].cpu,
-      sockets: { https: Math.max(...results['node:https'].sockets), got: Math.max(...results.got.sockets), gotPerCall: Math.max(...results['got-per-call'].sockets) },
+      https: results['node:https'].cpu,
+      got: results.got.cpu,
+      gotPerCall: results['got-per-call'].cpu,
+      sockets: {
+        https: Math.max(...results['node:https'].sockets),
+        got: Math.max(...results.got.sockets),
+        gotPerCall: Math.max(...results['got-per-call'].sockets),
+      },
     });
   }
   console.log(process.argv.includes('--json') ? JSON.stringify(data) : renderHttpClient(data));

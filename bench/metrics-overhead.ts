@@ -40,14 +40,30 @@ const configs: { label: string; config: AppConfig }[] = [
 ];
 
 const cert = makeCert();
-const emulator = await startProc(join(HERE, 'procs/emulator.ts'), { name: 'emulator', env: { BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert } });
+const emulator = await startProc(join(HERE, 'procs/emulator.ts'), {
+  name: 'emulator',
+  env: { BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert },
+});
 const env = { BENCH_WECOM_TLS_PORT: String(emulator.hello['port']), NODE_EXTRA_CA_CERTS: cert.certFile, BENCH_TLS_CERT: cert.cert };
 const driver = await startProc(join(HERE, 'procs/driver.ts'), { name: 'driver', env });
 
-interface App { label: string; proc: Proc; url: string; cookie: string; guard: number[]; flows: number[]; cpu: number[]; failed: number }
+interface App {
+  label: string;
+  proc: Proc;
+  url: string;
+  cookie: string;
+  guard: number[];
+  flows: number[];
+  cpu: number[];
+  failed: number;
+}
 const apps: App[] = [];
 for (const { label, config } of configs) {
-  const proc = await startProc(join(HERE, 'procs/app.ts'), { name: label, env: { ...env, BENCH_APP: JSON.stringify(config) }, execArgv: ['--import', join(HERE, 'preload/dns-to-emulator.mjs')] });
+  const proc = await startProc(join(HERE, 'procs/app.ts'), {
+    name: label,
+    env: { ...env, BENCH_APP: JSON.stringify(config) },
+    execArgv: ['--import', join(HERE, 'preload/dns-to-emulator.mjs')],
+  });
   const url = String(proc.hello['baseUrl']);
   await emulator.call('trust', { host: new URL(url).host });
   const cookie = await driver.call<string>('login-cookie', { origin: url, backends: [url], path: '/page' });
@@ -55,8 +71,17 @@ for (const { label, config } of configs) {
 }
 
 type Cannon = { rps: number; non2xx: number; errors: number };
-const shoot = (app: App, s: number) => driver.call<Cannon>('autocannon', { url: `${app.url}/page`, cookie: app.cookie, connections: 16, durationS: s });
-const logins = (app: App, count: number) => driver.call<FlowResult>('flows', { origin: app.url, backends: [app.url], path: '/page', concurrency: CONCURRENCY, count, users: EMPLOYEES });
+const shoot = (app: App, s: number) =>
+  driver.call<Cannon>('autocannon', { url: `${app.url}/page`, cookie: app.cookie, connections: 16, durationS: s });
+const logins = (app: App, count: number) =>
+  driver.call<FlowResult>('flows', {
+    origin: app.url,
+    backends: [app.url],
+    path: '/page',
+    concurrency: CONCURRENCY,
+    count,
+    users: EMPLOYEES,
+  });
 
 for (const app of apps) {
   await shoot(app, 1);
@@ -101,8 +126,18 @@ const LOOPS = QUICK ? 10_000 : 100_000;
 const cpuBefore = process.cpuUsage();
 for (let i = 0; i < LOOPS; i++) {
   publish(channels.loginStarted, { flow: 'oauth', attempt: 0 });
-  for (const api of ['gettoken', 'user/getuserinfo', 'user/get']) publish(channels.wecomCall, { api, errcode: 0, httpStatus: 200, durationMs: 1.5, retried: false, corpId: 'wwdemocorp0000001' });
-  publish(channels.loginSucceeded, { flow: 'oauth', userType: 'member', userId: 'zhangsan', corpId: 'wwdemocorp0000001', agentId: 1000002, loginMs: 40, callbackMs: 5, duplicate: false });
+  for (const api of ['gettoken', 'user/getuserinfo', 'user/get'])
+    publish(channels.wecomCall, { api, errcode: 0, httpStatus: 200, durationMs: 1.5, retried: false, corpId: 'wwdemocorp0000001' });
+  publish(channels.loginSucceeded, {
+    flow: 'oauth',
+    userType: 'member',
+    userId: 'zhangsan',
+    corpId: 'wwdemocorp0000001',
+    agentId: 1000002,
+    loginMs: 40,
+    callbackMs: 5,
+    duplicate: false,
+  });
 }
 const used = process.cpuUsage(cpuBefore);
 subscribed.close();
@@ -129,20 +164,24 @@ const goals: Array<[string, number]> = [
 const text = [
   '### Operations events: what they cost',
   '',
-  `The library before the diagnostics channels existed (commit ${BEFORE_EVENTS}), as it is with nobody subscribed, and with the Prometheus metrics subscribed; `
-    + `guard: autocannon, 16 connections, ${P.guardS} s on a logged-in page, ${P.guardRounds} rounds; logins: ${fmt(P.logins, 0)} at ${CONCURRENCY} at once, WeCom answering at once, ${P.rounds} rounds; `
-    + `the configurations take turns within each round; a ratio is that of the medians, with the median of the rounds' own ratios beside it. "before the events" also differs in everything else changed since that commit (in both directions).`,
+  `The library before the diagnostics channels existed (commit ${BEFORE_EVENTS}), as it is with nobody subscribed, and with the Prometheus metrics subscribed; ` +
+    `guard: autocannon, 16 connections, ${P.guardS} s on a logged-in page, ${P.guardRounds} rounds; logins: ${fmt(P.logins, 0)} at ${CONCURRENCY} at once, WeCom answering at once, ${P.rounds} rounds; ` +
+    `the configurations take turns within each round; a ratio is that of the medians, with the median of the rounds' own ratios beside it. "before the events" also differs in everything else changed since that commit (in both directions).`,
   '',
-  table(['library', 'guard req/s · vs no subscriber', 'logins/s · vs no subscriber', 'CPU per login', 'failed'], [
-    row(old, plain), row(plain, undefined), row(metrics, plain),
-  ]),
+  table(
+    ['library', 'guard req/s · vs no subscriber', 'logins/s · vs no subscriber', 'CPU per login', 'failed'],
+    [row(old, plain), row(plain, undefined), row(metrics, plain)],
+  ),
   '',
-  table(['goal', 'measured', 'result'], goals.map(([goal, r]) => [goal, `${r.toFixed(3)}×`, r >= 0.97 ? 'met' : '**missed**'])),
+  table(
+    ['goal', 'measured', 'result'],
+    goals.map(([goal, r]) => [goal, `${r.toFixed(3)}×`, r >= 0.97 ? 'met' : '**missed**']),
+  ),
   '',
-  `The metrics subscriber's own CPU per login, measured in one process without the load (one login's five events published ${fmt(LOOPS, 0)} times): `
-    + `**${usPerLogin.toFixed(1)} µs**, ${((usPerLogin / 1000 / median(plain.cpu)) * 100).toFixed(2)}% of a login's ${fmt(median(plain.cpu), 2)} ms. `
-    + 'What the rates above add to it is the noise of a busy two-core machine: a logged-in page publishes no event at all, so '
-    + 'any difference in the guard rows is between two processes, not the events.',
+  `The metrics subscriber's own CPU per login, measured in one process without the load (one login's five events published ${fmt(LOOPS, 0)} times): ` +
+    `**${usPerLogin.toFixed(1)} µs**, ${((usPerLogin / 1000 / median(plain.cpu)) * 100).toFixed(2)}% of a login's ${fmt(median(plain.cpu), 2)} ms. ` +
+    'What the rates above add to it is the noise of a busy two-core machine: a logged-in page publishes no event at all, so ' +
+    'any difference in the guard rows is between two processes, not the events.',
   '',
   QUICK ? '_BENCH_QUICK=1: a smoke run, not for publishing._' : `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
   '',

@@ -19,7 +19,11 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 const args = process.argv.slice(2);
 const target = args.find((a) => !a.startsWith('--'));
@@ -36,7 +40,9 @@ const match = option('--match');
 const inclusiveOf = option('--inclusive');
 
 const files = statSync(target).isDirectory()
-  ? readdirSync(target).filter((f) => f.endsWith('.cpuprofile') && (!match || f.includes(match))).map((f) => join(target, f))
+  ? readdirSync(target)
+      .filter((f) => f.endsWith('.cpuprofile') && (!match || f.includes(match)))
+      .map((f) => join(target, f))
   : [target];
 let logins = 0;
 for (const file of files) logins += Number(/-(\d+)logins\.cpuprofile$/.exec(file)?.[1] ?? Number.NaN);
@@ -65,7 +71,8 @@ for (const file of files) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parents = new Map<number, number>();
   for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n.id);
-  const nameOf = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${place(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  const nameOf = (n: ProfileNode): string =>
+    `${n.callFrame.functionName || '(anonymous)'} ${place(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
   profile.samples.forEach((id, i) => {
     const node = nodes.get(id);
     const us = profile.timeDeltas[i] ?? 0;
@@ -93,15 +100,23 @@ for (const file of files) {
 
 const perLogin = Number.isFinite(logins) && logins > 0;
 const rows = (map: Map<string, number>): string[][] =>
-  [...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => [
-    name, fmt(us / 1000, 0), `${fmt((100 * us) / total, 1)} %`, ...(perLogin ? [fmt(us / 1000 / logins, 3)] : []),
-  ]);
+  [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => [name, fmt(us / 1000, 0), `${fmt((100 * us) / total, 1)} %`, ...(perLogin ? [fmt(us / 1000 / logins, 3)] : [])]);
 const headers = (first: string): string[] => [first, 'self ms', 'share', ...(perLogin ? ['ms per login'] : [])];
-console.log(`${files.length} profile(s), ${fmt(total / 1000, 0)} ms of CPU sampled (idle left out)${perLogin ? `, ${fmt(logins, 0)} logins: ${fmt(total / 1000 / logins, 3)} ms per login` : ''}\n`);
+console.log(
+  `${files.length} profile(s), ${fmt(total / 1000, 0)} ms of CPU sampled (idle left out)${perLogin ? `, ${fmt(logins, 0)} logins: ${fmt(total / 1000 / logins, 3)} ms per login` : ''}\n`,
+);
 console.log(table(headers('file or package'), rows(byPlace)));
 console.log();
 console.log(table(headers('function'), rows(byFunction)));
 if (inclusiveOf !== undefined) {
   console.log();
-  console.log(table(headers(`function in ${inclusiveOf}, inclusive`).map((h) => (h === 'self ms' ? 'incl. ms' : h)), rows(inclusive)));
+  console.log(
+    table(
+      headers(`function in ${inclusiveOf}, inclusive`).map((h) => (h === 'self ms' ? 'incl. ms' : h)),
+      rows(inclusive),
+    ),
+  );
 }

@@ -43,34 +43,62 @@ import type { FlowResult } from './procs/driver.ts';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 
-interface Outputs { json: string; results: string; page: string; chart: string }
-const FULL: Outputs = { json: join(HERE, 'results.json'), results: join(HERE, 'RESULTS.md'), page: join(ROOT, 'docs/performance.md'), chart: join(ROOT, 'docs/performance.svg') };
+interface Outputs {
+  json: string;
+  results: string;
+  page: string;
+  chart: string;
+}
+const FULL: Outputs = {
+  json: join(HERE, 'results.json'),
+  results: join(HERE, 'RESULTS.md'),
+  page: join(ROOT, 'docs/performance.md'),
+  chart: join(ROOT, 'docs/performance.svg'),
+};
 const scratch = (name: string): Outputs => {
   const dir = join(ROOT, 'scratch', name);
-  return { json: join(dir, 'results.json'), results: join(dir, 'RESULTS.md'), page: join(dir, 'performance.md'), chart: join(dir, 'performance.svg') };
+  return {
+    json: join(dir, 'results.json'),
+    results: join(dir, 'RESULTS.md'),
+    page: join(dir, 'performance.md'),
+    chart: join(dir, 'performance.svg'),
+  };
 };
 
 function writeReports(results: BenchResults, to: Outputs, extraResults?: string): void {
   let notes = '';
   try {
     notes = readFileSync(join(HERE, 'NOTES.md'), 'utf8');
-  } catch { /* no notes */ }
+  } catch {
+    /* no notes */
+  }
   for (const file of Object.values(to)) mkdirSync(dirname(file), { recursive: true });
   const resultsMd = renderResults(results, notes);
   writeFileSync(to.json, `${JSON.stringify(results, null, 1)}\n`);
   writeFileSync(to.results, resultsMd);
   if (extraResults) writeFileSync(extraResults, resultsMd);
   writeFileSync(to.chart, renderChart(results));
-  writeFileSync(to.page, renderPerformancePage(results, {
-    chart: relative(dirname(to.page), to.chart),
-    results: relative(dirname(to.page), to.results),
-  }));
+  writeFileSync(
+    to.page,
+    renderPerformancePage(results, {
+      chart: relative(dirname(to.page), to.chart),
+      results: relative(dirname(to.page), to.results),
+    }),
+  );
 }
 
 if (process.argv[2] === '--render') {
   const file = process.argv[3] ?? FULL.json;
   const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
-  const to = file === FULL.json ? FULL : { json: file, results: join(dirname(file), 'RESULTS.md'), page: join(dirname(file), 'performance.md'), chart: join(dirname(file), 'performance.svg') };
+  const to =
+    file === FULL.json
+      ? FULL
+      : {
+          json: file,
+          results: join(dirname(file), 'RESULTS.md'),
+          page: join(dirname(file), 'performance.md'),
+          chart: join(dirname(file), 'performance.svg'),
+        };
   writeReports(results, to);
   console.log(`reports rewritten from ${relative(ROOT, file)}`);
   process.exit(0);
@@ -81,7 +109,8 @@ const PHASES = ['guard', 'flows', 'calls', 'http', 'memory'] as const;
 type Phase = (typeof PHASES)[number];
 const PARTIAL = ['BENCH_DELAYS', 'BENCH_CONCURRENCY', 'BENCH_CONTENDERS'].some((name) => process.env[name]);
 const ONLY = process.env['BENCH_ONLY'] ? new Set(process.env['BENCH_ONLY'].split(',').map((s) => s.trim())) : undefined;
-for (const phase of ONLY ?? []) if (!(PHASES as readonly string[]).includes(phase)) throw new Error(`BENCH_ONLY: unknown phase ${phase}; use ${PHASES.join(', ')}`);
+for (const phase of ONLY ?? [])
+  if (!(PHASES as readonly string[]).includes(phase)) throw new Error(`BENCH_ONLY: unknown phase ${phase}; use ${PHASES.join(', ')}`);
 const runs = (phase: Phase): boolean => ONLY === undefined || ONLY.has(phase);
 const T0 = performance.now();
 /** The whole run must end within about 10 minutes; the memory phase (last) gets what is left. */
@@ -89,9 +118,35 @@ const BUDGET_MS = Number(process.env['BENCH_BUDGET_MS'] ?? (QUICK ? 240_000 : 60
 const elapsed = (): number => performance.now() - T0;
 
 const P = QUICK
-  ? { guardConnections: 16, guardWarmS: 1, guardS: 1, guardRounds: 1, flowWarmMs: 300, flowMs: 700, flowRounds: 1, callLogins: 200, memFirst: 1_000, memTotal: 3_000 }
-  : { guardConnections: 16, guardWarmS: 2, guardS: 2, guardRounds: 5, flowWarmMs: 600, flowMs: 1_200, flowRounds: 5, callLogins: 1_000, memFirst: 10_000, memTotal: 100_000 };
-const envList = (name: string): string[] | undefined => process.env[name]?.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  ? {
+      guardConnections: 16,
+      guardWarmS: 1,
+      guardS: 1,
+      guardRounds: 1,
+      flowWarmMs: 300,
+      flowMs: 700,
+      flowRounds: 1,
+      callLogins: 200,
+      memFirst: 1_000,
+      memTotal: 3_000,
+    }
+  : {
+      guardConnections: 16,
+      guardWarmS: 2,
+      guardS: 2,
+      guardRounds: 5,
+      flowWarmMs: 600,
+      flowMs: 1_200,
+      flowRounds: 5,
+      callLogins: 1_000,
+      memFirst: 10_000,
+      memTotal: 100_000,
+    };
+const envList = (name: string): string[] | undefined =>
+  process.env[name]
+    ?.split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 const CONCURRENCY = envList('BENCH_CONCURRENCY')?.map(Number) ?? [1, 16, 64];
 const DELAYS = envList('BENCH_DELAYS')?.map(Number) ?? [0, 30];
 const FLOW_KINDS = new Set(envList('BENCH_CONTENDERS') ?? CONTENDERS.map((c) => c.kind));
@@ -108,14 +163,19 @@ function machine(): BenchResults['machine'] {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch { /* not a git checkout */ }
+  } catch {
+    /* not a git checkout */
+  }
   return {
     cpus: cpu.length,
     model: cpu[0]?.model.trim() ?? 'unknown CPU',
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
     node: process.version,
-    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
     commit,
     date: new Date().toISOString().slice(0, 16).replace('T', ' '),
   };
@@ -137,17 +197,27 @@ const results: BenchResults = {
 
 const cert = makeCert();
 const redis = await startRedisServer();
-const emulator = await startProc(join(HERE, 'procs/emulator.ts'), { name: 'emulator', env: { BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert } });
+const emulator = await startProc(join(HERE, 'procs/emulator.ts'), {
+  name: 'emulator',
+  env: { BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert },
+});
 const emuPort = String(emulator.hello['port']);
 const sharedEnv = { BENCH_WECOM_TLS_PORT: emuPort, NODE_EXTRA_CA_CERTS: cert.certFile, BENCH_TLS_CERT: cert.cert };
 const driver = await startProc(join(HERE, 'procs/driver.ts'), { name: 'driver', env: sharedEnv });
 const procs: Proc[] = [];
 let prefixes = 0;
 
-interface App { proc: Proc; baseUrl: string; label: string }
+interface App {
+  proc: Proc;
+  baseUrl: string;
+  label: string;
+}
 
 async function startApp(label: string, config: Omit<AppConfig, 'prefix'> & { prefix?: string }): Promise<App> {
-  const full: AppConfig = { ...config, ...(config.store === 'redis' ? { redisUrl: redis.url, prefix: config.prefix ?? `bench${process.pid}-${prefixes++}:` } : {}) };
+  const full: AppConfig = {
+    ...config,
+    ...(config.store === 'redis' ? { redisUrl: redis.url, prefix: config.prefix ?? `bench${process.pid}-${prefixes++}:` } : {}),
+  };
   const proc = await startProc(join(HERE, 'procs/app.ts'), {
     name: label,
     env: { ...sharedEnv, BENCH_APP: JSON.stringify(full) },
@@ -164,8 +234,19 @@ async function stopApp(app: App): Promise<void> {
   procs.splice(procs.indexOf(app.proc), 1);
 }
 
-const flowsOf = (app: App, concurrency: number, extra: { durationMs?: number; count?: number; latencies?: boolean; backends?: string[]; users?: readonly string[] }): Promise<FlowResult> =>
-  driver.call<FlowResult>('flows', { origin: app.baseUrl, backends: extra.backends ?? [app.baseUrl], path: '/page', concurrency, users: USERS, ...extra });
+const flowsOf = (
+  app: App,
+  concurrency: number,
+  extra: { durationMs?: number; count?: number; latencies?: boolean; backends?: string[]; users?: readonly string[] },
+): Promise<FlowResult> =>
+  driver.call<FlowResult>('flows', {
+    origin: app.baseUrl,
+    backends: extra.backends ?? [app.baseUrl],
+    path: '/page',
+    concurrency,
+    users: USERS,
+    ...extra,
+  });
 
 async function fetchJson(url: string): Promise<{ rss: number; heapUsed: number }> {
   const res = await fetch(url);
@@ -182,7 +263,8 @@ if (runs('guard')) {
     const baseCookie = await driver.call<string>('seed-cookie', { url: `${base.baseUrl}/__bench/seed` });
     const libCookie = await driver.call<string>('login-cookie', { origin: lib.baseUrl, backends: [lib.baseUrl], path: '/page' });
     type Cannon = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
-    const shoot = (app: App, cookie: string, s: number) => driver.call<Cannon>('autocannon', { url: `${app.baseUrl}/page`, cookie, connections: P.guardConnections, durationS: s });
+    const shoot = (app: App, cookie: string, s: number) =>
+      driver.call<Cannon>('autocannon', { url: `${app.baseUrl}/page`, cookie, connections: P.guardConnections, durationS: s });
     await shoot(base, baseCookie, P.guardWarmS);
     await shoot(lib, libCookie, P.guardWarmS);
     const b: Cannon[] = [];
@@ -199,7 +281,14 @@ if (runs('guard')) {
     }
     const bad = [...b, ...l].reduce((n, r) => n + r.non2xx + r.errors, 0);
     if (bad > 0) progress(`guard/${store}: ${bad} non-2xx or errors`);
-    const result: GuardResult = { store, base: b.map((r) => r.rps), lib: l.map((r) => r.rps), baseP99: b.map((r) => r.p99), libP99: l.map((r) => r.p99), bad };
+    const result: GuardResult = {
+      store,
+      base: b.map((r) => r.rps),
+      lib: l.map((r) => r.rps),
+      baseP99: b.map((r) => r.p99),
+      libP99: l.map((r) => r.p99),
+      bad,
+    };
     results.guard.push(result);
     await stopApp(base);
     await stopApp(lib);
@@ -232,12 +321,21 @@ if (runs('flows')) {
           if (profile) await app.proc.call('profile', { action: 'start' });
           const cpu0 = app.proc.cpuMs();
           const r = await flowsOf(app, c, { durationMs: P.flowMs, latencies: true });
-          if (profile) await app.proc.call('profile', { action: 'stop', file: join(PROFILE_DIR, `${contender.kind}-0ms-c16-r${round}-${r.flows}logins.cpuprofile`) });
+          if (profile)
+            await app.proc.call('profile', {
+              action: 'stop',
+              file: join(PROFILE_DIR, `${contender.kind}-0ms-c16-r${round}-${r.flows}logins.cpuprofile`),
+            });
           if (r.errors > 0) progress(`${app.label} c=${c}: ${r.errors} failed flows, first: ${r.firstError ?? ''}`);
           const sample: FlowSample = {
-            delay, concurrency: c, kind: contender.kind, rate: r.rate,
+            delay,
+            concurrency: c,
+            kind: contender.kind,
+            rate: r.rate,
             cpuMsPerLogin: (app.proc.cpuMs() - cpu0) / Math.max(1, r.flows),
-            callbackP50: r.callbackP50 ?? Number.NaN, callbackP99: r.callbackP99 ?? Number.NaN, errors: r.errors,
+            callbackP50: r.callbackP50 ?? Number.NaN,
+            callbackP99: r.callbackP99 ?? Number.NaN,
+            errors: r.errors,
           };
           results.flows.push(sample);
         }
@@ -261,7 +359,9 @@ if (runs('calls')) {
     const calls = await emulator.call<{ byApi: Record<string, number>; total: number; errors: number }>('calls');
     const row: CallsRow = { id, label, logins: r.flows, failed: r.errors, byApi: calls.byApi, total: calls.total };
     results.calls.push(row);
-    progress(`${label}: ${calls.total} calls for ${r.flows} logins (${exchangesOf(row)} exchanges, ${calls.byApi['user/get'] ?? 0} user/get)`);
+    progress(
+      `${label}: ${calls.total} calls for ${r.flows} logins (${exchangesOf(row)} exchanges, ${calls.byApi['user/get'] ?? 0} user/get)`,
+    );
   };
   for (const { kind, label } of CONTENDERS) {
     const app = await startApp(label, { kind, store: 'memory' });
@@ -270,12 +370,24 @@ if (runs('calls')) {
   }
   {
     const app = await startApp('lib first logins', { kind: 'lib', store: 'memory' });
-    await count('lib-first', `express-wecom-auth (defaults), first logins: ${USERS.length} employees, each once`, app.baseUrl, [app.baseUrl], USERS.length);
+    await count(
+      'lib-first',
+      `express-wecom-auth (defaults), first logins: ${USERS.length} employees, each once`,
+      app.baseUrl,
+      [app.baseUrl],
+      USERS.length,
+    );
     await stopApp(app);
   }
   {
     const app = await startApp('lib visibilityCacheMs 0', { kind: 'lib', store: 'memory', visibilityCacheMs: 0 });
-    await count('lib-no-memory', 'express-wecom-auth, visibilityCacheMs: 0 (the check asked at every login)', app.baseUrl, [app.baseUrl], P.callLogins);
+    await count(
+      'lib-no-memory',
+      'express-wecom-auth, visibilityCacheMs: 0 (the check asked at every login)',
+      app.baseUrl,
+      [app.baseUrl],
+      P.callLogins,
+    );
     await stopApp(app);
   }
   const prefix = `bench${process.pid}-fleet:`;
@@ -283,7 +395,13 @@ if (runs('calls')) {
   const lbOrigin = 'http://app.bench.test:8080';
   for (let i = 0; i < 4; i++) fleet.push(await startApp(`lib#${i}`, { kind: 'lib', store: 'redis', prefix, baseUrl: lbOrigin }));
   await emulator.call('trust', { host: new URL(lbOrigin).host });
-  await count('fleet', 'express-wecom-auth (defaults), 4 processes, one Redis', lbOrigin, fleet.map((a) => `http://127.0.0.1:${String(a.proc.hello['port'])}`), P.callLogins);
+  await count(
+    'fleet',
+    'express-wecom-auth (defaults), 4 processes, one Redis',
+    lbOrigin,
+    fleet.map((a) => `http://127.0.0.1:${String(a.proc.hello['port'])}`),
+    P.callLogins,
+  );
   for (const app of fleet) await stopApp(app);
   await emulator.call('delay', { ms: 0 });
 }
@@ -293,7 +411,13 @@ if (runs('calls')) {
 if (runs('http')) {
   progress('the HTTP client');
   // Its own script (it also runs alone), in its own process; its table goes into the results.
-  results.http = JSON.parse(execFileSync(process.execPath, [join(HERE, 'http-client.ts'), '--json'], { env: process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as BenchResults['http'];
+  results.http = JSON.parse(
+    execFileSync(process.execPath, [join(HERE, 'http-client.ts'), '--json'], {
+      env: process.env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  ) as BenchResults['http'];
 }
 
 // --- memory (last: it gets what is left of the time budget) ---------------------------------
@@ -341,4 +465,6 @@ const to = ONLY || PARTIAL ? scratch('bench-partial') : QUICK ? scratch('bench-q
 writeReports(results, to, QUICK && !ONLY && !PARTIAL ? join(HERE, 'RESULTS.quick.md') : undefined);
 const goals = goalsOf(results);
 for (const g of goals) progress(`${g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.measured}${g.why ? ` (${g.why})` : ''}`);
-progress(`done in ${fmt(results.totalS, 0)} s; ${goals.filter((g) => g.met).length} of ${goals.length} goals met; reports: ${[to.results, to.page, to.chart].map((f) => relative(ROOT, f)).join(', ')}`);
+progress(
+  `done in ${fmt(results.totalS, 0)} s; ${goals.filter((g) => g.met).length} of ${goals.length} goals met; reports: ${[to.results, to.page, to.chart].map((f) => relative(ROOT, f)).join(', ')}`,
+);

@@ -58,7 +58,9 @@ if (!runsTypeScript(process.version)) {
     });
     const why = r.error ? r.error.message : (r.stderr || '').split('\n').find((line) => line.trim()) || `npm exited with ${r.status}`;
     if (r.status !== 0 || !runsTypeScript(versionOf(NODE24))) {
-      stop(`could not install Node 24 into ${shown} (${why.trim()}); install Node >= 22.18 (https://nodejs.org/en/download or \`nvm install 24\`) and run the command again.`);
+      stop(
+        `could not install Node 24 into ${shown} (${why.trim()}); install Node >= 22.18 (https://nodejs.org/en/download or \`nvm install 24\`) and run the command again.`,
+      );
     }
   }
   env = { ...process.env, PATH: BIN + path.delimiter + (process.env.PATH || '') };

@@ -76,7 +76,8 @@ function target(env: NodeJS.ProcessEnv): Target {
   }
   const apiBaseUrl = env['WECOM_API_BASE_URL'] || (real ? undefined : `http://127.0.0.1:${env['EMULATOR_PORT'] || '3001'}`);
   const agentText = env['WECOM_AGENT_ID'] || '1000002';
-  if (!/^\d{1,16}$/.test(agentText) || Number(agentText) <= 0) usage(`WECOM_AGENT_ID must be the app's AgentId, a positive whole number, got "${agentText}"`);
+  if (!/^\d{1,16}$/.test(agentText) || Number(agentText) <= 0)
+    usage(`WECOM_AGENT_ID must be the app's AgentId, a positive whole number, got "${agentText}"`);
   let client: WeComClient;
   try {
     client = new WeComClient({
@@ -151,9 +152,18 @@ async function sendCard(args: string[], t: Target, out: Out): Promise<number> {
     truncate: { type: 'boolean' },
     json: { type: 'boolean' },
   });
-  const to = strings(values['to']).flatMap((v) => v.split(/[|,]/)).map((s) => s.trim()).filter((s) => s !== '');
-  const parties = strings(values['to-party']).flatMap((v) => v.split(/[|,]/)).map((s) => s.trim()).filter((s) => s !== '');
-  const tags = strings(values['to-tag']).flatMap((v) => v.split(/[|,]/)).map((s) => s.trim()).filter((s) => s !== '');
+  const to = strings(values['to'])
+    .flatMap((v) => v.split(/[|,]/))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const parties = strings(values['to-party'])
+    .flatMap((v) => v.split(/[|,]/))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const tags = strings(values['to-tag'])
+    .flatMap((v) => v.split(/[|,]/))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (to.length + parties.length + tags.length === 0) usage('name a recipient: --to USERID (or --to-party ID, --to-tag ID)');
   const title = required(values, 'title');
   const description = required(values, 'description');
@@ -187,7 +197,8 @@ async function sendCard(args: string[], t: Target, out: Out): Promise<number> {
     out.log(`Sent a ${type} (msgid ${result.msgid ?? '-'}) through ${t.label}.`);
     out.log(`  It opens ${url}`);
     for (const cut of result.truncated) out.log(`  ${cut.field} was cut from ${cut.length} to ${cut.limit} ${cut.unit}`);
-    if (t.emulator) out.log(`  See it in the emulator's WeCom client: ${t.client.apiBaseUrl}/client?user=${encodeURIComponent(to[0] ?? '')}`);
+    if (t.emulator)
+      out.log(`  See it in the emulator's WeCom client: ${t.client.apiBaseUrl}/client?user=${encodeURIComponent(to[0] ?? '')}`);
   }
   return reportRefused(result, out) ? 3 : 0;
 }
@@ -294,7 +305,12 @@ async function homepageCommand(args: string[], t: Target, out: Out): Promise<num
 }
 
 /** Runs one of the commands; resolves with the exit code. Never throws. */
-export async function runEntryPointCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, out: Out = console): Promise<number> {
+export async function runEntryPointCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out: Out = console,
+): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     out.log(ENTRY_POINT_USAGE);
     return 0;

@@ -93,11 +93,17 @@ function main(argv: string[]): void {
   }
 
   if (values.json) {
-    console.log(JSON.stringify({
-      ...links,
-      customMenuButton: { type: 'view', name: '打开应用', url: links.appUrl },
-      textcard: { title: '标题', description: '描述', url: links.appUrl, btntxt: '详情' },
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          ...links,
+          customMenuButton: { type: 'view', name: '打开应用', url: links.appUrl },
+          textcard: { title: '标题', description: '描述', url: links.appUrl, btntxt: '详情' },
+        },
+        null,
+        2,
+      ),
+    );
     return;
   }
   console.log(`Links for ${links.appUrl}

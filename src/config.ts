@@ -7,8 +7,19 @@
 import type { TokenCache } from './wecom/token-cache.ts';
 import { safeReturnTo } from './express/return-to.ts';
 import {
-  WeComOptionsError, agentIdOption, appKeyOption, booleanOption, corpIdOption, functionOption, numberOption, optionsObject, rejectUnknown,
-  requiredString, secretsOption, wecomBaseUrlOption, COOKIE_NAME,
+  WeComOptionsError,
+  agentIdOption,
+  appKeyOption,
+  booleanOption,
+  corpIdOption,
+  functionOption,
+  numberOption,
+  optionsObject,
+  rejectUnknown,
+  requiredString,
+  secretsOption,
+  wecomBaseUrlOption,
+  COOKIE_NAME,
 } from './options.ts';
 import { derivedTransactionSecret } from './express/transactions.ts';
 import type { WeComLogger } from './wecom/index.ts';
@@ -163,8 +174,12 @@ export interface ResolvedConfig {
   readonly wecomClientOnly: boolean;
   readonly profileFields: readonly string[] | undefined;
   readonly appKey: string | undefined;
-  readonly miniProgram: (Required<Pick<NonNullable<WeComAuthOptions['miniProgram']>, 'path' | 'cookieName' | 'checkVisibility' | 'keepSessionKey'>>
-    & { sessionSecret: string | readonly string[]; allowedCorpIds: readonly string[] }) | undefined;
+  readonly miniProgram:
+    | (Required<Pick<NonNullable<WeComAuthOptions['miniProgram']>, 'path' | 'cookieName' | 'checkVisibility' | 'keepSessionKey'>> & {
+        sessionSecret: string | readonly string[];
+        allowedCorpIds: readonly string[];
+      })
+    | undefined;
   readonly jssdk: { path: string; requireUser: boolean } | undefined;
   readonly defaultReturnTo: string;
   readonly afterLogout: string | undefined;
@@ -189,9 +204,36 @@ function optionError(option: string, message: string): WeComOptionsError {
 }
 
 const KNOWN_OPTIONS = [
-  'corpId', 'agentId', 'secret', 'baseUrl', 'routes', 'scope', 'identityEndpoint', 'apiBaseUrl',
-  'oauthBaseUrl', 'loginBaseUrl', 'allowNonMembers', 'checkVisibility', 'visibilityCacheMs', 'wecomClientOnly', 'profile', 'appKey', 'miniProgram', 'jssdk', 'defaultReturnTo', 'afterLogout', 'maxLoginAgeMs',
-  'transactionTtlMs', 'maxTransactions', 'transactionSecret', 'viewsDir', 'renderPage', 'hooks', 'tokenCache', 'timeouts', 'logger',
+  'corpId',
+  'agentId',
+  'secret',
+  'baseUrl',
+  'routes',
+  'scope',
+  'identityEndpoint',
+  'apiBaseUrl',
+  'oauthBaseUrl',
+  'loginBaseUrl',
+  'allowNonMembers',
+  'checkVisibility',
+  'visibilityCacheMs',
+  'wecomClientOnly',
+  'profile',
+  'appKey',
+  'miniProgram',
+  'jssdk',
+  'defaultReturnTo',
+  'afterLogout',
+  'maxLoginAgeMs',
+  'transactionTtlMs',
+  'maxTransactions',
+  'transactionSecret',
+  'viewsDir',
+  'renderPage',
+  'hooks',
+  'tokenCache',
+  'timeouts',
+  'logger',
 ] as const;
 
 export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
@@ -203,11 +245,17 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
   const secret = requiredString(WHERE, options.secret, 'secret', "the app's Secret from 应用管理 -> your app -> Secret");
   const origin = parseBaseUrl(options.baseUrl);
 
-  if (options.routes !== undefined) rejectUnknown(WHERE, optionsObject(WHERE, options.routes, '{ login, callback, logout }'), ROUTE_OPTIONS, 'routes.');
-  if (options.hooks !== undefined) rejectUnknown(WHERE, optionsObject(WHERE, options.hooks, '{ onLogin, onLoginFailed }'), HOOK_OPTIONS, 'hooks.');
+  if (options.routes !== undefined)
+    rejectUnknown(WHERE, optionsObject(WHERE, options.routes, '{ login, callback, logout }'), ROUTE_OPTIONS, 'routes.');
+  if (options.hooks !== undefined)
+    rejectUnknown(WHERE, optionsObject(WHERE, options.hooks, '{ onLogin, onLoginFailed }'), HOOK_OPTIONS, 'hooks.');
   const hooks: WeComAuthHooks = {
-    ...(options.hooks?.onLogin ? { onLogin: functionOption(WHERE, options.hooks.onLogin, 'hooks.onLogin', '(user, req) => user | undefined') } : {}),
-    ...(options.hooks?.onLoginFailed ? { onLoginFailed: functionOption(WHERE, options.hooks.onLoginFailed, 'hooks.onLoginFailed', '(failure, req) => void') } : {}),
+    ...(options.hooks?.onLogin
+      ? { onLogin: functionOption(WHERE, options.hooks.onLogin, 'hooks.onLogin', '(user, req) => user | undefined') }
+      : {}),
+    ...(options.hooks?.onLoginFailed
+      ? { onLoginFailed: functionOption(WHERE, options.hooks.onLoginFailed, 'hooks.onLoginFailed', '(failure, req) => void') }
+      : {}),
   };
   const routes = {
     login: routePath(options.routes?.login ?? '/auth/wecom/login', 'routes.login'),
@@ -266,7 +314,10 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     maxTransactions: numberOption(WHERE, options.maxTransactions, 'maxTransactions', { min: 1, integer: true }) ?? 5,
     transactionSecrets: resolveTransactionSecrets(options.transactionSecret, secret),
     secureCookies: origin.startsWith('https:'),
-    viewsDir: options.viewsDir === undefined ? undefined : requiredString(WHERE, options.viewsDir, 'viewsDir', 'a folder with layout.html and/or messages.<lang>.json'),
+    viewsDir:
+      options.viewsDir === undefined
+        ? undefined
+        : requiredString(WHERE, options.viewsDir, 'viewsDir', 'a folder with layout.html and/or messages.<lang>.json'),
     renderPage: functionOption<PageRenderer>(WHERE, options.renderPage, 'renderPage', '(page, req, res) => void'),
     hooks: Object.freeze(hooks),
     tokenCache: tokenCacheOption(options.tokenCache),
@@ -284,22 +335,36 @@ function resolveProfile(value: WeComAuthOptions['profile'], scope: Scope): reado
   if (value === true) return DEFAULT_PROFILE_FIELDS;
   if (typeof value === 'object' && value !== null) {
     const fields = value.fields ?? DEFAULT_PROFILE_FIELDS;
-    if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === 'string' && /^[a-z][a-z_]*$/.test(f) && !['constructor', 'prototype'].includes(f))) {
+    if (
+      !Array.isArray(fields) ||
+      fields.length === 0 ||
+      !fields.every((f) => typeof f === 'string' && /^[a-z][a-z_]*$/.test(f) && !['constructor', 'prototype'].includes(f))
+    ) {
       throw optionError('profile.fields', 'must be a non-empty list of WeCom field names such as ["name", "department", "mobile"].');
     }
-    if (fields.includes('user_ticket')) throw optionError('profile.fields', 'user_ticket is a credential and is never kept in the session.');
+    if (fields.includes('user_ticket'))
+      throw optionError('profile.fields', 'user_ticket is a credential and is never kept in the session.');
     return Object.freeze([...fields]);
   }
   throw optionError('profile', 'must be true, false or { fields: [...] }.');
 }
 
-function resolveMiniProgram(value: WeComAuthOptions['miniProgram'], corpId: string, checkVisibility: boolean): ResolvedConfig['miniProgram'] {
+function resolveMiniProgram(
+  value: WeComAuthOptions['miniProgram'],
+  corpId: string,
+  checkVisibility: boolean,
+): ResolvedConfig['miniProgram'] {
   if (value === undefined) return undefined;
   rejectUnknown(WHERE, optionsObject(WHERE, value, '{ sessionSecret }'), MINI_PROGRAM_OPTIONS, 'miniProgram.');
   if (value.cookieName !== undefined && (typeof value.cookieName !== 'string' || !COOKIE_NAME.test(value.cookieName))) {
     throw optionError('miniProgram.cookieName', 'must be express-session\'s `name` option, a cookie name such as "connect.sid".');
   }
-  secretsOption(WHERE, value.sessionSecret, 'miniProgram.sessionSecret', "the same `secret` you give express-session (it signs the mini program's session token)");
+  secretsOption(
+    WHERE,
+    value.sessionSecret,
+    'miniProgram.sessionSecret',
+    "the same `secret` you give express-session (it signs the mini program's session token)",
+  );
   const allowed = value.allowedCorpIds ?? [corpId];
   if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((c) => typeof c === 'string' && c !== '')) {
     throw optionError('miniProgram.allowedCorpIds', 'must be a non-empty list of corporation IDs.');
@@ -318,7 +383,10 @@ function resolveJssdk(value: WeComAuthOptions['jssdk']): ResolvedConfig['jssdk']
   if (value === false) return undefined;
   const options = value === undefined || value === true ? {} : value;
   rejectUnknown(WHERE, optionsObject(WHERE, options, '{ path, requireUser }'), JSSDK_OPTIONS, 'jssdk.');
-  return Object.freeze({ path: routePath(options.path ?? '/auth/wecom/jssdk/config', 'jssdk.path'), requireUser: booleanOption(WHERE, options.requireUser, 'jssdk.requireUser') ?? true });
+  return Object.freeze({
+    path: routePath(options.path ?? '/auth/wecom/jssdk/config', 'jssdk.path'),
+    requireUser: booleanOption(WHERE, options.requireUser, 'jssdk.requireUser') ?? true,
+  });
 }
 
 function resolveTransactionSecrets(value: unknown, appSecret: string): readonly string[] {
@@ -330,7 +398,6 @@ function resolveTransactionSecrets(value: unknown, appSecret: string): readonly 
   return Object.freeze([...list]);
 }
 
-
 const MINI_PROGRAM_OPTIONS = ['sessionSecret', 'cookieName', 'path', 'allowedCorpIds', 'checkVisibility', 'keepSessionKey'] as const;
 const ROUTE_OPTIONS = ['login', 'callback', 'logout'] as const;
 const JSSDK_OPTIONS = ['path', 'requireUser'] as const;
@@ -341,7 +408,10 @@ function tokenCacheOption(value: unknown): TokenCache | undefined {
   const cache = value as Partial<TokenCache> | null;
   const methods = ['get', 'obtain', 'invalidate', 'addEntry', 'setEntry', 'getEntry'] as const;
   if (cache === null || typeof cache !== 'object' || !methods.every((m) => typeof cache[m] === 'function')) {
-    throw optionError('tokenCache', `must implement the TokenCache interface (${methods.join(', ')}), e.g. new RedisTokenCache(redis) from "express-wecom-auth/redis".`);
+    throw optionError(
+      'tokenCache',
+      `must implement the TokenCache interface (${methods.join(', ')}), e.g. new RedisTokenCache(redis) from "express-wecom-auth/redis".`,
+    );
   }
   return cache as TokenCache;
 }
@@ -374,11 +444,10 @@ function routePath(value: unknown, option: string): string {
 function localPath(value: unknown, option: string, origin: string): string {
   const path = safeReturnTo(value, origin);
   if (path === undefined || path !== value) {
-    throw optionError(option, `must be a path on this app such as "/" or "/home" (one leading "/", no "//" or "\\"), got ${JSON.stringify(value)}.`);
+    throw optionError(
+      option,
+      `must be a path on this app such as "/" or "/home" (one leading "/", no "//" or "\\"), got ${JSON.stringify(value)}.`,
+    );
   }
   return path;
 }
-
-
-
-

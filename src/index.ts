@@ -8,7 +8,14 @@
  */
 export { wecomAuth } from './wecom-auth.ts';
 export type { WeComAuth } from './wecom-auth.ts';
-export type { WeComAuthOptions, WeComAuthRoutes, WeComAuthHooks, Scope, IdentityEndpoint, ResolvedConfig as WeComAuthConfig } from './config.ts';
+export type {
+  WeComAuthOptions,
+  WeComAuthRoutes,
+  WeComAuthHooks,
+  Scope,
+  IdentityEndpoint,
+  ResolvedConfig as WeComAuthConfig,
+} from './config.ts';
 export type { GuardOptions } from './express/guard.ts';
 export type { EntryLinks } from './express/entry-links.ts';
 export type { WeComUser } from './express/session.ts';
@@ -23,9 +30,7 @@ export { WeComOptionsError } from './options.ts';
 export { WeComLoginError } from './express/login-error.ts';
 export type { LoginFailure, LoginFailureReason } from './express/login-error.ts';
 export { SessionUnavailableError } from './express/session.ts';
-export {
-  WeComError, WeComApiError, WeComConfigError, WeComRateLimitError, WeComHttpError, describeWeComError,
-} from './wecom/errors.ts';
+export { WeComError, WeComApiError, WeComConfigError, WeComRateLimitError, WeComHttpError, describeWeComError } from './wecom/errors.ts';
 export type { WeComErrorCode, WeComSetting, WeComHttpErrorKind, WeComErrorDescription } from './wecom/errors.ts';
 export { WeComRequestError } from './wecom/request-error.ts';
 export { WeComRecipientsError } from './wecom/messages.ts';
@@ -40,11 +45,26 @@ export type { JsapiConfig, AgentConfig } from './wecom/jsapi.ts';
 export type { WeComLogger } from './wecom/logger.ts';
 export type { HttpTimeouts } from './wecom/http.ts';
 export type {
-  AppMessage, MessageRecipients, NewsArticle, SendMessageInput, SendMessageOptions, SendMessageResult, TextCard, TextNoticeCard, TruncatedField,
+  AppMessage,
+  MessageRecipients,
+  NewsArticle,
+  SendMessageInput,
+  SendMessageOptions,
+  SendMessageResult,
+  TextCard,
+  TextNoticeCard,
+  TruncatedField,
 } from './wecom/messages.ts';
 export type { MenuButton, MenuGroup, MenuItem } from './wecom/menu.ts';
 export type { AgentSettings, WeComAgent } from './wecom/agent.ts';
 
 // Operations: events through node:diagnostics_channel (docs/operations.md).
 export { channels } from './diagnostics.ts';
-export type { ChannelName, LoginStartedEvent, LoginSucceededEvent, LoginFailedEvent, WeComCallEvent, CredentialEvent } from './diagnostics.ts';
+export type {
+  ChannelName,
+  LoginStartedEvent,
+  LoginSucceededEvent,
+  LoginFailedEvent,
+  WeComCallEvent,
+  CredentialEvent,
+} from './diagnostics.ts';

@@ -44,26 +44,50 @@ const DEFAULT_BUCKETS = {
 export function createMetrics(options: MetricsOptions = {}): WeComAuthMetrics {
   const registry = options.registry ?? client.register;
   const p = options.prefix ?? 'wecom_auth_';
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(p)) throw new TypeError(`createMetrics: prefix must be a Prometheus metric name prefix such as "wecom_auth_", got ${JSON.stringify(p)}`);
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(p))
+    throw new TypeError(`createMetrics: prefix must be a Prometheus metric name prefix such as "wecom_auth_", got ${JSON.stringify(p)}`);
   const buckets = { ...DEFAULT_BUCKETS, ...options.buckets };
   const registers = [registry];
 
-  const started = new client.Counter({ name: `${p}login_started_total`, help: 'Logins started (redirects to WeCom), by flow.', labelNames: ['flow'], registers });
+  const started = new client.Counter({
+    name: `${p}login_started_total`,
+    help: 'Logins started (redirects to WeCom), by flow.',
+    labelNames: ['flow'],
+    registers,
+  });
   const logins = new client.Counter({
     name: `${p}logins_total`,
     help: 'Finished logins by result (success, failure, duplicate: a second delivery of a callback that followed the first) and failure reason.',
     labelNames: ['result', 'reason'],
     registers,
   });
-  const callback = new client.Histogram({ name: `${p}callback_duration_seconds`, help: 'Time to answer a login route, by result.', labelNames: ['result'], buckets: buckets.callback, registers });
-  const login = new client.Histogram({ name: `${p}login_duration_seconds`, help: 'From the redirect to WeCom to the logged-in answer (what the person waits).', labelNames: ['flow'], buckets: buckets.login, registers });
+  const callback = new client.Histogram({
+    name: `${p}callback_duration_seconds`,
+    help: 'Time to answer a login route, by result.',
+    labelNames: ['result'],
+    buckets: buckets.callback,
+    registers,
+  });
+  const login = new client.Histogram({
+    name: `${p}login_duration_seconds`,
+    help: 'From the redirect to WeCom to the logged-in answer (what the person waits).',
+    labelNames: ['flow'],
+    buckets: buckets.login,
+    registers,
+  });
   const calls = new client.Counter({
     name: `${p}wecom_calls_total`,
     help: "WeCom API exchanges by api and errcode (a transport failure's kind, e.g. timeout, when WeCom did not answer).",
     labelNames: ['api', 'errcode'],
     registers,
   });
-  const callTime = new client.Histogram({ name: `${p}wecom_call_duration_seconds`, help: 'Duration of WeCom API exchanges, by api.', labelNames: ['api'], buckets: buckets.wecomCall, registers });
+  const callTime = new client.Histogram({
+    name: `${p}wecom_call_duration_seconds`,
+    help: 'Duration of WeCom API exchanges, by api.',
+    labelNames: ['api'],
+    buckets: buckets.wecomCall,
+    registers,
+  });
   const credentials = new client.Counter({
     name: `${p}credential_events_total`,
     help: 'access_token and JS-SDK ticket events: fetched from WeCom, invalidated (WeCom rejected it), cooldown (a failed fetch is not retried for a while).',
@@ -112,32 +136,44 @@ export function createMetrics(options: MetricsOptions = {}): WeComAuthMetrics {
 
   const listeners: Array<[string, (message: unknown) => void]> = [
     [channels.loginStarted, (m) => child(started, 's', { flow: (m as LoginStartedEvent).flow }).inc()],
-    [channels.loginSucceeded, (m) => {
-      const e = m as LoginSucceededEvent;
-      const result = e.duplicate ? 'duplicate' : 'success';
-      child(logins, 'l', { result, reason: '' }).inc();
-      child(callback, 'c', { result }).observe(e.callbackMs / 1000);
-      if (!e.duplicate) child(login, 'd', { flow: e.flow }).observe(e.loginMs / 1000);
-    }],
-    [channels.loginFailed, (m) => {
-      const e = m as LoginFailedEvent;
-      child(logins, 'l', { result: 'failure', reason: e.reason }).inc();
-      child(callback, 'c', { result: 'failure' }).observe(e.durationMs / 1000);
-    }],
-    [channels.wecomCall, (m) => {
-      const e = m as WeComCallEvent;
-      child(calls, 'w', { api: e.api, errcode: e.errcode === undefined ? (e.failure ?? 'unknown') : String(e.errcode) }).inc();
-      child(callTime, 't', { api: e.api }).observe(e.durationMs / 1000);
-    }],
-    [channels.credential, (m) => {
-      const e = m as CredentialEvent;
-      child(credentials, 'e', { credential: e.credential, action: e.action }).inc();
-      if (e.action === 'fetched') {
-        lastFetch.set(e.credential, e.at);
-        cooldownUntil.delete(e.credential);
-      }
-      if (e.action === 'cooldown' && e.cooldownMs !== undefined) cooldownUntil.set(e.credential, e.at + e.cooldownMs);
-    }],
+    [
+      channels.loginSucceeded,
+      (m) => {
+        const e = m as LoginSucceededEvent;
+        const result = e.duplicate ? 'duplicate' : 'success';
+        child(logins, 'l', { result, reason: '' }).inc();
+        child(callback, 'c', { result }).observe(e.callbackMs / 1000);
+        if (!e.duplicate) child(login, 'd', { flow: e.flow }).observe(e.loginMs / 1000);
+      },
+    ],
+    [
+      channels.loginFailed,
+      (m) => {
+        const e = m as LoginFailedEvent;
+        child(logins, 'l', { result: 'failure', reason: e.reason }).inc();
+        child(callback, 'c', { result: 'failure' }).observe(e.durationMs / 1000);
+      },
+    ],
+    [
+      channels.wecomCall,
+      (m) => {
+        const e = m as WeComCallEvent;
+        child(calls, 'w', { api: e.api, errcode: e.errcode === undefined ? (e.failure ?? 'unknown') : String(e.errcode) }).inc();
+        child(callTime, 't', { api: e.api }).observe(e.durationMs / 1000);
+      },
+    ],
+    [
+      channels.credential,
+      (m) => {
+        const e = m as CredentialEvent;
+        child(credentials, 'e', { credential: e.credential, action: e.action }).inc();
+        if (e.action === 'fetched') {
+          lastFetch.set(e.credential, e.at);
+          cooldownUntil.delete(e.credential);
+        }
+        if (e.action === 'cooldown' && e.cooldownMs !== undefined) cooldownUntil.set(e.credential, e.at + e.cooldownMs);
+      },
+    ],
   ];
   for (const [name, listener] of listeners) diagnostics_channel.subscribe(name, listener);
 

@@ -26,17 +26,37 @@ export function optionsObject(where: string, value: unknown, example: string): R
 }
 
 /** Unknown keys are mistakes: refuse them, suggesting the nearest known name. */
-export function rejectUnknown(where: string, options: object, known: readonly string[], prefix = '', synonyms: Record<string, string> = COMMON_SYNONYMS): void {
+export function rejectUnknown(
+  where: string,
+  options: object,
+  known: readonly string[],
+  prefix = '',
+  synonyms: Record<string, string> = COMMON_SYNONYMS,
+): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const synonym = Object.hasOwn(synonyms, key) ? synonyms[key] : undefined;
-    const guess = synonym !== undefined && known.includes(synonym) ? synonym : known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= Math.min(2, Math.floor(key.length / 3)));
-    throw new WeComOptionsError(where, prefix + key, `is not an option${guess ? `; did you mean \`${prefix}${guess}\`?` : `; the options are ${known.map((k) => prefix + k).join(', ')}.`}`);
+    const guess =
+      synonym !== undefined && known.includes(synonym)
+        ? synonym
+        : known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= Math.min(2, Math.floor(key.length / 3)));
+    throw new WeComOptionsError(
+      where,
+      prefix + key,
+      `is not an option${guess ? `; did you mean \`${prefix}${guess}\`?` : `; the options are ${known.map((k) => prefix + k).join(', ')}.`}`,
+    );
   }
 }
 
 /** Names people reach for that mean one of ours. */
-const COMMON_SYNONYMS: Record<string, string> = { origin: 'baseUrl', redirectUri: 'baseUrl', corpid: 'corpId', agentid: 'agentId', corpSecret: 'secret', corpsecret: 'secret' };
+const COMMON_SYNONYMS: Record<string, string> = {
+  origin: 'baseUrl',
+  redirectUri: 'baseUrl',
+  corpid: 'corpId',
+  agentid: 'agentId',
+  corpSecret: 'secret',
+  corpsecret: 'secret',
+};
 
 /** A non-empty string (trimmed). */
 export function requiredString(where: string, value: unknown, option: string, what: string): string {
@@ -48,8 +68,18 @@ export function requiredString(where: string, value: unknown, option: string, wh
 export const CORP_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function corpIdOption(where: string, value: unknown, option = 'corpId'): string {
-  const corpId = requiredString(where, value, option, 'the corporation ID (企业ID) from the admin console, 我的企业 → 企业信息, e.g. "ww1234567890abcdef"');
-  if (!CORP_ID.test(corpId)) throw new WeComOptionsError(where, option, `"${corpId}" does not look like a corporation ID (letters and digits, e.g. "ww1234567890abcdef").`);
+  const corpId = requiredString(
+    where,
+    value,
+    option,
+    'the corporation ID (企业ID) from the admin console, 我的企业 → 企业信息, e.g. "ww1234567890abcdef"',
+  );
+  if (!CORP_ID.test(corpId))
+    throw new WeComOptionsError(
+      where,
+      option,
+      `"${corpId}" does not look like a corporation ID (letters and digits, e.g. "ww1234567890abcdef").`,
+    );
   return corpId;
 }
 
@@ -57,7 +87,11 @@ export function corpIdOption(where: string, value: unknown, option = 'corpId'): 
 export function agentIdOption(where: string, value: unknown, option = 'agentId'): number {
   const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
-    throw new WeComOptionsError(where, option, "is required: the app's AgentId, a positive whole number such as 1000002 (应用管理 → the app).");
+    throw new WeComOptionsError(
+      where,
+      option,
+      "is required: the app's AgentId, a positive whole number such as 1000002 (应用管理 → the app).",
+    );
   }
   return n;
 }
@@ -67,14 +101,19 @@ export const APP_KEY = /^[A-Za-z0-9_-]{1,32}$/;
 
 export function appKeyOption(where: string, value: unknown, option = 'appKey'): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !APP_KEY.test(value)) throw new WeComOptionsError(where, option, 'must be 1-32 letters, digits, "_" or "-", e.g. "hr" or "finance".');
+  if (typeof value !== 'string' || !APP_KEY.test(value))
+    throw new WeComOptionsError(where, option, 'must be 1-32 letters, digits, "_" or "-", e.g. "hr" or "finance".');
   return value;
 }
 
 export function numberOption(where: string, value: unknown, option: string, rule: { min: number; integer?: boolean }): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || (rule.integer === true && !Number.isInteger(value))) {
-    throw new WeComOptionsError(where, option, `must be ${rule.integer ? 'a whole number' : 'a number'} of at least ${rule.min}, got ${JSON.stringify(value)}.`);
+    throw new WeComOptionsError(
+      where,
+      option,
+      `must be ${rule.integer ? 'a whole number' : 'a number'} of at least ${rule.min}, got ${JSON.stringify(value)}.`,
+    );
   }
   return value;
 }
@@ -115,11 +154,26 @@ export function wecomBaseUrlOption(where: string, value: unknown, option: string
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
-    throw new WeComOptionsError(where, option, `must be an absolute https URL without query or fragment, e.g. "https://qyapi.weixin.qq.com" (or the emulator's), got ${JSON.stringify(value)}.`);
+  if (
+    url === undefined ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    url.password
+  ) {
+    throw new WeComOptionsError(
+      where,
+      option,
+      `must be an absolute https URL without query or fragment, e.g. "https://qyapi.weixin.qq.com" (or the emulator's), got ${JSON.stringify(value)}.`,
+    );
   }
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw new WeComOptionsError(where, option, `must use https (http:// is only for a WeCom emulator on this machine: localhost, 127.0.0.1, [::1]), got ${JSON.stringify(value)}.`);
+    throw new WeComOptionsError(
+      where,
+      option,
+      `must use https (http:// is only for a WeCom emulator on this machine: localhost, 127.0.0.1, [::1]), got ${JSON.stringify(value)}.`,
+    );
   }
   return url.href.replace(/\/+$/, '');
 }

@@ -24,14 +24,35 @@ export function makeCert(): BenchCert {
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
   const san = [...WECOM_HOSTS.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(',');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=qyapi.weixin.qq.com', '-addext', `subjectAltName=${san}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-keyout', keyFile, '-out', certFile,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=qyapi.weixin.qq.com',
+      '-addext',
+      `subjectAltName=${san}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   return {
-    dir, keyFile, certFile,
+    dir,
+    keyFile,
+    certFile,
     key: readFileSync(keyFile, 'utf8'),
     cert: readFileSync(certFile, 'utf8'),
     remove: () => rmSync(dir, { recursive: true, force: true }),

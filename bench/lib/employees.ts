@@ -9,7 +9,11 @@ import type { EmulatorFixture } from '../../src/emulator/index.ts';
 export const EMPLOYEE_COUNT = 50;
 
 /** zhangsan and lisi (the default fixture's members in range), then emp003 … emp050. */
-export const EMPLOYEES: readonly string[] = ['zhangsan', 'lisi', ...Array.from({ length: EMPLOYEE_COUNT - 2 }, (_, i) => `emp${String(i + 3).padStart(3, '0')}`)];
+export const EMPLOYEES: readonly string[] = [
+  'zhangsan',
+  'lisi',
+  ...Array.from({ length: EMPLOYEE_COUNT - 2 }, (_, i) => `emp${String(i + 3).padStart(3, '0')}`),
+];
 
 export function benchFixture(): EmulatorFixture {
   const fixture = defaultFixture();

@@ -16,7 +16,11 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-interface Answer { id: number; body?: unknown; error?: string }
+interface Answer {
+  id: number;
+  body?: unknown;
+  error?: string;
+}
 
 const CLK_TCK = 100;
 const live = new Set<ChildProcess>();

@@ -238,7 +238,11 @@ export function goalsOf(r: BenchResults): Goal[] {
         goal: `≥ ${GOAL.logto30c1}× @logto/connector-wecom (30 ms, c=1)`,
         met: x >= GOAL.logto30c1,
         measured: ratioText(x, GOAL.logto30c1),
-        ...(x >= GOAL.logto30c1 ? {} : { why: `the floor itself reaches ${ratioText(rateOf(r, 30, 1, 'floor').median / rateOf(r, 30, 1, 'logto').median)} of the connector in this run` }),
+        ...(x >= GOAL.logto30c1
+          ? {}
+          : {
+              why: `the floor itself reaches ${ratioText(rateOf(r, 30, 1, 'floor').median / rateOf(r, 30, 1, 'logto').median)} of the connector in this run`,
+            }),
       });
     }
     const d = cpuLib - cpuFloor;
@@ -248,7 +252,13 @@ export function goalsOf(r: BenchResults): Goal[] {
       goal: `CPU per login within ${GOAL.cpuMs} ms of the floor (0 ms, c=16)`,
       met: d <= GOAL.cpuMs,
       measured: `${d >= 0 ? '+' : ''}${fmt(d, 2)} ms (${fmt(cpuLib, 2)} against ${fmt(cpuFloor, 2)})`,
-      ...(d <= GOAL.cpuMs ? {} : { why: Number.isFinite(gotExtra) ? `got's own CPU per WeCom call, over node:https's (table 6, c=16): +${fmt(gotExtra, 2)} ms; the floor calls WeCom with node:https` : 'see table 6 (got against node:https)' }),
+      ...(d <= GOAL.cpuMs
+        ? {}
+        : {
+            why: Number.isFinite(gotExtra)
+              ? `got's own CPU per WeCom call, over node:https's (table 6, c=16): +${fmt(gotExtra, 2)} ms; the floor calls WeCom with node:https`
+              : 'see table 6 (got against node:https)',
+          }),
     });
   }
 
@@ -274,7 +284,13 @@ export function goalsOf(r: BenchResults): Goal[] {
         goal: `RSS flat (≤ ${GOAL.rss.toFixed(2)}×) from ${fmt(firstRow.logins, 0)} to ${fmt(r.params.memTotal, 0)} logins`,
         met,
         measured: `${ratioText(x, GOAL.rss)} at ${fmt(last.logins, 0)} logins`,
-        ...(met ? {} : { why: r.memory.stoppedEarly ? 'the time budget ran out before the last mark' : `heap used ${fmt(firstRow.heapUsed / 2 ** 20, 1)} → ${fmt(last.heapUsed / 2 ** 20, 1)} MB` }),
+        ...(met
+          ? {}
+          : {
+              why: r.memory.stoppedEarly
+                ? 'the time budget ran out before the last mark'
+                : `heap used ${fmt(firstRow.heapUsed / 2 ** 20, 1)} → ${fmt(last.heapUsed / 2 ** 20, 1)} MB`,
+            }),
       });
     }
   }

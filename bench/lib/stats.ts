@@ -18,7 +18,12 @@ export function median(values: readonly number[]): number {
   return quantile(sortNum(values), 0.5);
 }
 
-export interface Spread { median: number; min: number; max: number; n: number }
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
 
 export function spread(values: readonly number[]): Spread {
   const s = sortNum(values);

@@ -62,7 +62,11 @@ const API = 'https://qyapi.weixin.qq.com';
 
 const config = JSON.parse(process.env['BENCH_APP'] ?? '{}') as AppConfig;
 
-interface BenchUser { userId: string; deviceId?: string; loginAt: number }
+interface BenchUser {
+  userId: string;
+  deviceId?: string;
+  loginAt: number;
+}
 declare module 'express-session' {
   interface SessionData {
     user?: BenchUser;
@@ -97,19 +101,23 @@ app.get('/__bench/mem', (_req, res) => {
   res.json({ rss: m.rss, heapUsed: m.heapUsed, external: m.external });
 });
 
-app.use(session({
-  name: 'sid',
-  secret: 'bench-session-secret',
-  resave: false,
-  saveUninitialized: false,
-  ...(store ? { store } : {}),
-  cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 8 * 3600_000 },
-}));
+app.use(
+  session({
+    name: 'sid',
+    secret: 'bench-session-secret',
+    resave: false,
+    saveUninitialized: false,
+    ...(store ? { store } : {}),
+    cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 8 * 3600_000 },
+  }),
+);
 
-const page = (userId: string | undefined) => (_req: Request, res: Response): void => {
-  res.setHeader('Cache-Control', 'no-store');
-  res.json({ page: 'orders', userId });
-};
+const page =
+  (userId: string | undefined) =>
+  (_req: Request, res: Response): void => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ page: 'orders', userId });
+  };
 
 function save(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((err: unknown) => (err ? reject(err) : resolve())));
@@ -120,63 +128,75 @@ function regenerate(req: Request): Promise<void> {
 function isPage(req: Request): boolean {
   return req.method === 'GET' && /text\/html/.test(String(req.headers.accept ?? ''));
 }
-const wrap = (fn: (req: Request, res: Response) => Promise<void>): RequestHandler => (req, res, next) => {
-  fn(req, res).catch(next);
-};
+const wrap =
+  (fn: (req: Request, res: Response) => Promise<void>): RequestHandler =>
+  (req, res, next) => {
+    fn(req, res).catch(next);
+  };
 
 /** GET https://qyapi.weixin.qq.com/... through a keep-alive agent, JSON out. */
 const agent = new https.Agent({ keepAlive: true, maxSockets: 64 });
 function getJson(path: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    https.get(`${API}${path}`, { agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as Record<string, unknown>);
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
-      res.on('error', reject);
-    }).on('error', reject);
+    https
+      .get(`${API}${path}`, { agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as Record<string, unknown>);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
 /** The hand-written guard + login of the floor and of the logto wrapper: state in the session. */
 function handRolled(authorizeUrl: (req: Request, state: string) => Promise<string>, exchange: (code: string) => Promise<BenchUser>): void {
-  app.get('/page', wrap(async (req, res) => {
-    const user = req.session.user;
-    if (user) return page(user.userId)(req, res);
-    if (!isPage(req)) {
-      res.status(401).json({ error: 'unauthenticated' });
-      return;
-    }
-    const state = randomBytes(16).toString('hex');
-    req.session.login = { state, returnTo: req.originalUrl };
-    await save(req);
-    res.redirect(302, await authorizeUrl(req, state));
-  }));
-  app.get('/auth/callback', wrap(async (req, res) => {
-    const { code, state } = req.query;
-    const login = req.session.login;
-    delete req.session.login;
-    if (!login || typeof state !== 'string' || state !== login.state || typeof code !== 'string') {
-      res.status(400).send('bad login');
-      return;
-    }
-    const user = await exchange(code);
-    await regenerate(req);
-    req.session.user = user;
-    await save(req);
-    res.redirect(302, login.returnTo);
-  }));
+  app.get(
+    '/page',
+    wrap(async (req, res) => {
+      const user = req.session.user;
+      if (user) return page(user.userId)(req, res);
+      if (!isPage(req)) {
+        res.status(401).json({ error: 'unauthenticated' });
+        return;
+      }
+      const state = randomBytes(16).toString('hex');
+      req.session.login = { state, returnTo: req.originalUrl };
+      await save(req);
+      res.redirect(302, await authorizeUrl(req, state));
+    }),
+  );
+  app.get(
+    '/auth/callback',
+    wrap(async (req, res) => {
+      const { code, state } = req.query;
+      const login = req.session.login;
+      delete req.session.login;
+      if (!login || typeof state !== 'string' || state !== login.state || typeof code !== 'string') {
+        res.status(400).send('bad login');
+        return;
+      }
+      const user = await exchange(code);
+      await regenerate(req);
+      req.session.user = user;
+      await save(req);
+      res.redirect(302, login.returnTo);
+    }),
+  );
 }
 
 switch (config.kind) {
   case 'lib': {
-    const wecomAuth = config.libSrc ? ((await import(pathToFileURL(`${config.libSrc}/wecom-auth.ts`).href)) as { wecomAuth: typeof ownWecomAuth }).wecomAuth : ownWecomAuth;
+    const wecomAuth = config.libSrc
+      ? ((await import(pathToFileURL(`${config.libSrc}/wecom-auth.ts`).href)) as { wecomAuth: typeof ownWecomAuth }).wecomAuth
+      : ownWecomAuth;
     const wecom = wecomAuth({
       corpId: CORP_ID,
       agentId: AGENT_ID,
@@ -193,7 +213,9 @@ switch (config.kind) {
       ...(redis ? { tokenCache: new RedisTokenCache(redis, { prefix: config.prefix ?? 'bench:' }) } : {}),
     });
     if (config.metrics) {
-      const { createMetrics } = (await import(pathToFileURL(`${config.libSrc ?? join(import.meta.dirname, '../../src')}/metrics.ts`).href)) as { createMetrics: typeof ownCreateMetrics };
+      const { createMetrics } = (await import(
+        pathToFileURL(`${config.libSrc ?? join(import.meta.dirname, '../../src')}/metrics.ts`).href
+      )) as { createMetrics: typeof ownCreateMetrics };
       const { Registry } = await import('prom-client');
       createMetrics({ registry: new Registry() });
     }
@@ -203,11 +225,14 @@ switch (config.kind) {
     break;
   }
   case 'session-only': {
-    app.get('/__bench/seed', wrap(async (req, res) => {
-      req.session.user = { userId: 'zhangsan', loginAt: Date.now() };
-      await save(req);
-      res.json({ ok: true });
-    }));
+    app.get(
+      '/__bench/seed',
+      wrap(async (req, res) => {
+        req.session.user = { userId: 'zhangsan', loginAt: Date.now() };
+        await save(req);
+        res.json({ ok: true });
+      }),
+    );
     app.get('/page', (req, res) => {
       const user = req.session.user;
       if (!user) {
@@ -223,21 +248,28 @@ switch (config.kind) {
     let inflight: Promise<string> | undefined;
     const accessToken = (): Promise<string> => {
       if (token && token.expiresAt > Date.now()) return Promise.resolve(token.value);
-      inflight ??= getJson(`/cgi-bin/gettoken?corpid=${CORP_ID}&corpsecret=${SECRET}`).then((body) => {
-        if (typeof body['access_token'] !== 'string') throw new Error(`gettoken ${String(body['errcode'])}`);
-        token = { value: body['access_token'], expiresAt: Date.now() + (Number(body['expires_in']) - 300) * 1000 };
-        return token.value;
-      }).finally(() => {
-        inflight = undefined;
-      });
+      inflight ??= getJson(`/cgi-bin/gettoken?corpid=${CORP_ID}&corpsecret=${SECRET}`)
+        .then((body) => {
+          if (typeof body['access_token'] !== 'string') throw new Error(`gettoken ${String(body['errcode'])}`);
+          token = { value: body['access_token'], expiresAt: Date.now() + (Number(body['expires_in']) - 300) * 1000 };
+          return token.value;
+        })
+        .finally(() => {
+          inflight = undefined;
+        });
       return inflight;
     };
     handRolled(
-      async (_req, state) => `${AUTHORIZE}?appid=${CORP_ID}&redirect_uri=${encodeURIComponent(callbackUrl)}&response_type=code&scope=snsapi_base&state=${state}&agentid=${AGENT_ID}#wechat_redirect`,
+      async (_req, state) =>
+        `${AUTHORIZE}?appid=${CORP_ID}&redirect_uri=${encodeURIComponent(callbackUrl)}&response_type=code&scope=snsapi_base&state=${state}&agentid=${AGENT_ID}#wechat_redirect`,
       async (code) => {
         const body = await getJson(`/cgi-bin/user/getuserinfo?access_token=${await accessToken()}&code=${encodeURIComponent(code)}`);
         if (typeof body['UserId'] !== 'string') throw new Error(`getuserinfo ${String(body['errcode'])}`);
-        return { userId: body['UserId'], loginAt: Date.now(), ...(typeof body['DeviceId'] === 'string' ? { deviceId: body['DeviceId'] } : {}) };
+        return {
+          userId: body['UserId'],
+          loginAt: Date.now(),
+          ...(typeof body['DeviceId'] === 'string' ? { deviceId: body['DeviceId'] } : {}),
+        };
       },
     );
     break;
@@ -254,20 +286,24 @@ switch (config.kind) {
     type Done = (err: unknown, value?: unknown) => void;
     const passport = require('passport') as PassportLike;
     const Strategy = require('passport-wechat-enterprise') as new (
-      options: Record<string, unknown>, verify: (profile: Record<string, unknown>, done: Done) => void,
-      getAccessToken: (cb: Done) => void, saveAccessToken: (token: unknown, cb?: Done) => void,
+      options: Record<string, unknown>,
+      verify: (profile: Record<string, unknown>, done: Done) => void,
+      getAccessToken: (cb: Done) => void,
+      saveAccessToken: (token: unknown, cb?: Done) => void,
     ) => unknown;
     // The token cache the package's README asks the app to provide: here, one variable.
     let cached: unknown;
-    passport.use(new Strategy(
-      { corpId: CORP_ID, corpSecret: SECRET, callbackURL: callbackUrl, scope: 'snsapi_base', state: 'state' },
-      (profile, done) => done(null, { userId: profile['UserId'], deviceId: profile['DeviceId'], loginAt: Date.now() }),
-      (cb) => cb(null, cached),
-      (tokenValue, cb) => {
-        cached = tokenValue;
-        cb?.(null);
-      },
-    ));
+    passport.use(
+      new Strategy(
+        { corpId: CORP_ID, corpSecret: SECRET, callbackURL: callbackUrl, scope: 'snsapi_base', state: 'state' },
+        (profile, done) => done(null, { userId: profile['UserId'], deviceId: profile['DeviceId'], loginAt: Date.now() }),
+        (cb) => cb(null, cached),
+        (tokenValue, cb) => {
+          cached = tokenValue;
+          cb?.(null);
+        },
+      ),
+    );
     passport.serializeUser((user, done) => done(null, user));
     passport.deserializeUser((user, done) => done(null, user));
     app.use(passport.initialize());
@@ -278,22 +314,43 @@ switch (config.kind) {
       req.session.returnTo = req.originalUrl;
       passport.authenticate('wechat-enterprise')(req, res, next);
     });
-    app.get('/auth/callback', passport.authenticate('wechat-enterprise', { failureRedirect: '/failed', successReturnToOrRedirect: '/page', keepSessionInfo: true }));
+    app.get(
+      '/auth/callback',
+      passport.authenticate('wechat-enterprise', { failureRedirect: '/failed', successReturnToOrRedirect: '/page', keepSessionInfo: true }),
+    );
     break;
   }
   case 'logto': {
     interface Connector {
-      getAuthorizationUri(payload: { state: string; redirectUri: string; connectorId: string; connectorFactoryId: string; jti: string; headers: { userAgent?: string } }, setSession: (s: unknown) => Promise<void>): Promise<string>;
+      getAuthorizationUri(
+        payload: {
+          state: string;
+          redirectUri: string;
+          connectorId: string;
+          connectorFactoryId: string;
+          jti: string;
+          headers: { userAgent?: string };
+        },
+        setSession: (s: unknown) => Promise<void>,
+      ): Promise<string>;
       getUserInfo(data: unknown, getSession: () => Promise<unknown>): Promise<{ id: string }>;
     }
     const name = '@logto/connector-wecom';
     const mod = (await import(name)) as { default: (opts: { getConfig: (id: string) => Promise<unknown> }) => Promise<Connector> };
     const connector = await mod.default({ getConfig: async () => ({ corpId: CORP_ID, appSecret: SECRET, agentId: String(AGENT_ID) }) });
     handRolled(
-      (req, state) => connector.getAuthorizationUri({
-        state, redirectUri: callbackUrl, connectorId: 'wecom', connectorFactoryId: 'wecom-universal', jti: state,
-        headers: { userAgent: req.headers['user-agent'] },
-      }, async () => undefined),
+      (req, state) =>
+        connector.getAuthorizationUri(
+          {
+            state,
+            redirectUri: callbackUrl,
+            connectorId: 'wecom',
+            connectorFactoryId: 'wecom-universal',
+            jti: state,
+            headers: { userAgent: req.headers['user-agent'] },
+          },
+          async () => undefined,
+        ),
       async (code) => {
         const info = await connector.getUserInfo({ code }, async () => ({}));
         return { userId: info.id, loginAt: Date.now() };
@@ -334,7 +391,8 @@ process.on('message', (raw: unknown) => {
   if (msg.action === 'start') {
     profiler ??= new Session();
     profiler.connect();
-    profiler.post('Profiler.enable')
+    profiler
+      .post('Profiler.enable')
       .then(() => profiler?.post('Profiler.setSamplingInterval', { interval: 200 }))
       .then(() => profiler?.post('Profiler.start'))
       .then(() => done({ ok: true }), fail);
@@ -346,11 +404,10 @@ process.on('message', (raw: unknown) => {
     return;
   }
   const file = msg.file;
-  session.post('Profiler.stop')
-    .then(({ profile }) => {
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-      done({ ok: true });
-    }, fail);
+  session.post('Profiler.stop').then(({ profile }) => {
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    done({ ok: true });
+  }, fail);
 });
 process.send?.({ id: 0, body: { port, baseUrl } });

@@ -15,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { quantile, sortNum } from '../lib/stats.ts';
 
 const require = createRequire(import.meta.url);
-const WECOM_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh ColorScheme/Light';
+const WECOM_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh ColorScheme/Light';
 const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const WECOM_HOSTS = new Set(['qyapi.weixin.qq.com', 'open.weixin.qq.com', 'open.work.weixin.qq.com', 'login.work.weixin.qq.com']);
 const CA = process.env['BENCH_TLS_CERT'] ?? '';
@@ -50,7 +51,12 @@ export interface FlowResult {
   flowP50?: number;
 }
 
-interface Reply { status: number; location: string | undefined; setCookie: string[]; body: string }
+interface Reply {
+  status: number;
+  location: string | undefined;
+  setCookie: string[];
+  body: string;
+}
 
 class Jar {
   readonly #cookies = new Map<string, string>();
@@ -66,7 +72,12 @@ class Jar {
   }
 }
 
-interface Target { origin: string; backends: string[]; next: number; agent: http.Agent }
+interface Target {
+  origin: string;
+  backends: string[];
+  next: number;
+  agent: http.Agent;
+}
 
 function send(url: URL, headers: Record<string, string>, target: Target, emuAgent: https.Agent): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -81,10 +92,19 @@ function send(url: URL, headers: Record<string, string>, target: Target, emuAgen
       res.on('error', reject);
     };
     if (WECOM_HOSTS.has(url.hostname)) {
-      https.get({
-        host: '127.0.0.1', port: EMU_PORT, servername: url.hostname, path: url.pathname + url.search,
-        headers: { ...headers, host: url.hostname }, agent: emuAgent,
-      }, onResponse).on('error', reject);
+      https
+        .get(
+          {
+            host: '127.0.0.1',
+            port: EMU_PORT,
+            servername: url.hostname,
+            path: url.pathname + url.search,
+            headers: { ...headers, host: url.hostname },
+            agent: emuAgent,
+          },
+          onResponse,
+        )
+        .on('error', reject);
       return;
     }
     if (url.origin !== target.origin) {
@@ -92,10 +112,18 @@ function send(url: URL, headers: Record<string, string>, target: Target, emuAgen
       return;
     }
     const backend = new URL(target.backends[target.next++ % target.backends.length] ?? target.origin);
-    http.get({
-      host: backend.hostname, port: backend.port, path: url.pathname + url.search,
-      headers: { ...headers, host: url.host }, agent: target.agent,
-    }, onResponse).on('error', reject);
+    http
+      .get(
+        {
+          host: backend.hostname,
+          port: backend.port,
+          path: url.pathname + url.search,
+          headers: { ...headers, host: url.host },
+          agent: target.agent,
+        },
+        onResponse,
+      )
+      .on('error', reject);
   });
 }
 
@@ -104,7 +132,8 @@ async function oneFlow(target: Target, emuAgent: https.Agent, path: string, cb: 
   const base = { 'user-agent': WECOM_UA, accept: HTML };
   const start = await send(new URL(path, target.origin), base, target, emuAgent);
   jar.take(start.setCookie);
-  if (start.status !== 302 || !start.location) throw new Error(`page: expected 302 to WeCom, got ${start.status} ${start.body.slice(0, 120)}`);
+  if (start.status !== 302 || !start.location)
+    throw new Error(`page: expected 302 to WeCom, got ${start.status} ${start.body.slice(0, 120)}`);
   // WeCom's authorize page signs in the member the emulator is told to.
   const wecom = await send(new URL(start.location), { ...base, 'x-wecom-emulator-user': userId }, target, emuAgent);
   if (wecom.status !== 302 || !wecom.location) throw new Error(`authorize: expected 302, got ${wecom.status} ${wecom.body.slice(0, 200)}`);
@@ -114,7 +143,8 @@ async function oneFlow(target: Target, emuAgent: https.Agent, path: string, cb: 
   jar.take(back.setCookie);
   if (back.status !== 302 || !back.location) throw new Error(`callback: expected 302, got ${back.status} ${back.body.slice(0, 200)}`);
   const done = await send(new URL(back.location, target.origin), { ...base, cookie: jar.header() }, target, emuAgent);
-  if (done.status !== 200 || !done.body.includes(`"userId":"${userId}"`)) throw new Error(`page after login: got ${done.status} ${done.body.slice(0, 200)}`);
+  if (done.status !== 200 || !done.body.includes(`"userId":"${userId}"`))
+    throw new Error(`page after login: got ${done.status} ${done.body.slice(0, 200)}`);
   return jar;
 }
 
@@ -161,7 +191,11 @@ async function flows(req: FlowRequest): Promise<FlowResult> {
   const sortedCb = cb ? sortNum(cb) : undefined;
   const sortedFlow = sortNum(flowMs);
   return {
-    flows: done, errors, ...(firstError ? { firstError } : {}), elapsedMs, rate: (done / elapsedMs) * 1000,
+    flows: done,
+    errors,
+    ...(firstError ? { firstError } : {}),
+    elapsedMs,
+    rate: (done / elapsedMs) * 1000,
     ...(sortedCb ? { callbackP50: quantile(sortedCb, 0.5), callbackP99: quantile(sortedCb, 0.99) } : {}),
     flowP50: quantile(sortedFlow, 0.5),
   };
@@ -197,7 +231,12 @@ interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>, cb: (err: unknown, result: AutocannonResult) => void) => unknown;
 const autocannon = require('autocannon') as Autocannon;
 
-function cannon(url: string, cookie: string, connections: number, durationS: number): Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }> {
+function cannon(
+  url: string,
+  cookie: string,
+  connections: number,
+  durationS: number,
+): Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }> {
   return new Promise((resolve, reject) => {
     autocannon({ url, connections, duration: durationS, headers: { cookie, accept: 'application/json' } }, (err, r) => {
       if (err) reject(err instanceof Error ? err : new Error(String(err)));
@@ -206,7 +245,11 @@ function cannon(url: string, cookie: string, connections: number, durationS: num
   });
 }
 
-interface Msg { id: number; type: string; [k: string]: unknown }
+interface Msg {
+  id: number;
+  type: string;
+  [k: string]: unknown;
+}
 
 process.on('message', (raw: unknown) => {
   const msg = raw as Msg;

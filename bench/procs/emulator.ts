@@ -13,7 +13,12 @@ if (!key || !cert) throw new Error('emulator proc: BENCH_TLS_KEY and BENCH_TLS_C
 
 const emulator = await startEmulator({ port: 0, host: '127.0.0.1', tls: { key, cert }, fixture: benchFixture() });
 
-interface Msg { id: number; type: string; host?: string; ms?: number }
+interface Msg {
+  id: number;
+  type: string;
+  host?: string;
+  ms?: number;
+}
 
 function answer(id: number, body: unknown): void {
   process.send?.({ id, body });

@@ -37,19 +37,21 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
 
   // Mini programs keep no cookies: their session token comes as `Authorization: Bearer …`.
   if (wecom.config.miniProgram) app.use(wecom.bearerSession());
-  app.use(session({
-    name: 'wecom.sid',
-    secret: options.sessionSecret,
-    resave: false,
-    saveUninitialized: false,
-    ...(options.store ? { store: options.store } : {}),
-    cookie: {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: wecom.config.secureCookies,
-      maxAge: 8 * 60 * 60 * 1000,
-    },
-  }));
+  app.use(
+    session({
+      name: 'wecom.sid',
+      secret: options.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      ...(options.store ? { store: options.store } : {}),
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: wecom.config.secureCookies,
+        maxAge: 8 * 60 * 60 * 1000,
+      },
+    }),
+  );
   app.use(wecom.router);
 
   app.get('/', wecom.requireUser(), (req, res) => {
@@ -64,17 +66,21 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
     ];
     const profile = Object.entries(user?.profile ?? {});
     const displayName = typeof user?.profile?.name === 'string' ? user.profile.name : (user?.userId ?? user?.openId ?? '');
-    const body = `<dl class="identity">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`
-      + (profile.length
+    const body =
+      `<dl class="identity">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>` +
+      (profile.length
         ? `<h2>${en ? 'Profile (user/get + getuserdetail)' : '成员资料（user/get + getuserdetail）'}</h2><dl class="profile">${profile
-          .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`)
-          .join('')}</dl>`
-        : '')
-      + `<p><a href="/me">/me (JSON)</a> · <a href="/jssdk">${en ? 'JS-SDK signature' : 'JS-SDK 签名'}</a> · <a href="/status">${en ? 'Logins in the last hour' : '最近一小时的登录'}</a> · <a href="/send-card">${en ? 'Send me a message card' : '给我发一张消息卡片'}</a></p>`;
+            .map(
+              ([k, v]) =>
+                `<dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`,
+            )
+            .join('')}</dl>`
+        : '') +
+      `<p><a href="/me">/me (JSON)</a> · <a href="/jssdk">${en ? 'JS-SDK signature' : 'JS-SDK 签名'}</a> · <a href="/status">${en ? 'Logins in the last hour' : '最近一小时的登录'}</a> · <a href="/send-card">${en ? 'Send me a message card' : '给我发一张消息卡片'}</a></p>`;
     const ctx = {
       page: 'signed-out' as const,
       status: 200,
-      lang: en ? 'en' as const : 'zh-CN' as const,
+      lang: en ? ('en' as const) : ('zh-CN' as const),
       heading: en ? `Hello, ${displayName}` : `你好，${displayName}`,
       message: en ? 'You are signed in with WeCom.' : '你已通过企业微信登录。',
       action: { href: wecom.config.routes.logout, label: en ? 'Sign out' : '退出登录' },
@@ -90,14 +96,19 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
       const en = preferredLang(req) === 'en';
       const pageUrl = new URL(req.originalUrl, wecom.config.origin).href;
       const [corp, agent] = await Promise.all([wecom.client.createJsapiConfig(pageUrl), wecom.client.createAgentConfig(pageUrl)]);
-      const body = `<p>URL: <code data-field="url">${escapeHtml(pageUrl)}</code></p>`
-        + `<h2>wx.config / ww.register</h2><pre data-field="config">${escapeHtml(JSON.stringify({ beta: true, ...corp }, null, 2))}</pre>`
-        + `<h2>wx.agentConfig</h2><pre data-field="agentConfig">${escapeHtml(JSON.stringify(agent, null, 2))}</pre>`
-        + `<p><a href="/">${en ? 'Back' : '返回'}</a></p>`;
+      const body =
+        `<p>URL: <code data-field="url">${escapeHtml(pageUrl)}</code></p>` +
+        `<h2>wx.config / ww.register</h2><pre data-field="config">${escapeHtml(JSON.stringify({ beta: true, ...corp }, null, 2))}</pre>` +
+        `<h2>wx.agentConfig</h2><pre data-field="agentConfig">${escapeHtml(JSON.stringify(agent, null, 2))}</pre>` +
+        `<p><a href="/">${en ? 'Back' : '返回'}</a></p>`;
       const ctx = {
-        page: 'signed-out' as const, status: 200, lang: en ? 'en' as const : 'zh-CN' as const,
+        page: 'signed-out' as const,
+        status: 200,
+        lang: en ? ('en' as const) : ('zh-CN' as const),
         heading: en ? 'JS-SDK signature for this page' : '本页面的 JS-SDK 签名',
-        message: en ? 'Signed with the cached jsapi_ticket and agent_config ticket (SHA-1, docs/wecom-api.md §7).' : '使用缓存的 jsapi_ticket 与应用 ticket 计算（SHA-1）。',
+        message: en
+          ? 'Signed with the cached jsapi_ticket and agent_config ticket (SHA-1, docs/wecom-api.md §7).'
+          : '使用缓存的 jsapi_ticket 与应用 ticket 计算（SHA-1）。',
       };
       res.setHeader('Cache-Control', 'no-store');
       res.type('html').send(wecom.views.renderHtml(ctx, body).replace('data-page="signed-out"', 'data-page="jssdk"'));

@@ -55,7 +55,10 @@ const { app, wecom, metrics } = createDemoApp({
     // The silent login (snsapi_base: code + agentid -> UserId/DeviceId) unless WECOM_SCOPE asks
     // for the consent page (snsapi_privateinfo), which the demo then uses to show the merged profile.
     ...(env.WECOM_SCOPE === 'snsapi_privateinfo'
-      ? { scope: 'snsapi_privateinfo' as const, profile: { fields: ['name', 'department', 'position', 'avatar', 'gender', 'mobile', 'email'] } }
+      ? {
+          scope: 'snsapi_privateinfo' as const,
+          profile: { fields: ['name', 'department', 'position', 'avatar', 'gender', 'mobile', 'email'] },
+        }
       : { scope: 'snsapi_base' as const }),
     miniProgram: { sessionSecret, cookieName: 'wecom.sid' },
     ...(wecomUrl('WECOM_API_BASE_URL') ? { apiBaseUrl: wecomUrl('WECOM_API_BASE_URL') } : {}),

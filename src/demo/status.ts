@@ -77,7 +77,11 @@ export function chart(series: Snapshot[], en: boolean): string {
     const [a, b] = [series[i - 1], series[i]];
     if (!a || !b) continue;
     const calls = b.calls - a.calls;
-    minutes.push({ success: b.success - a.success, failure: b.failure - a.failure, latencyMs: calls > 0 ? ((b.callSeconds - a.callSeconds) / calls) * 1000 : undefined });
+    minutes.push({
+      success: b.success - a.success,
+      failure: b.failure - a.failure,
+      latencyMs: calls > 0 ? ((b.callSeconds - a.callSeconds) / calls) * 1000 : undefined,
+    });
   }
   const W = 600;
   const H = 160;
@@ -86,22 +90,32 @@ export function chart(series: Snapshot[], en: boolean): string {
   const maxLogins = Math.max(1, ...shown.map((m) => m.success + m.failure));
   const maxLatency = Math.max(1, ...shown.map((m) => m.latencyMs ?? 0));
   const x0 = W - shown.length * slot;
-  const bars = shown.map((m, i) => {
-    const x = x0 + i * slot;
-    const hs = (m.success / maxLogins) * (H - 20);
-    const hf = (m.failure / maxLogins) * (H - 20);
-    return `<rect x="${x.toFixed(1)}" y="${(H - hs).toFixed(1)}" width="${(slot - 1).toFixed(1)}" height="${hs.toFixed(1)}" fill="#2e7d32"><title>${m.success}</title></rect>`
-      + `<rect x="${x.toFixed(1)}" y="${(H - hs - hf).toFixed(1)}" width="${(slot - 1).toFixed(1)}" height="${hf.toFixed(1)}" fill="#c62828"><title>${m.failure}</title></rect>`;
-  }).join('');
+  const bars = shown
+    .map((m, i) => {
+      const x = x0 + i * slot;
+      const hs = (m.success / maxLogins) * (H - 20);
+      const hf = (m.failure / maxLogins) * (H - 20);
+      return (
+        `<rect x="${x.toFixed(1)}" y="${(H - hs).toFixed(1)}" width="${(slot - 1).toFixed(1)}" height="${hs.toFixed(1)}" fill="#2e7d32"><title>${m.success}</title></rect>` +
+        `<rect x="${x.toFixed(1)}" y="${(H - hs - hf).toFixed(1)}" width="${(slot - 1).toFixed(1)}" height="${hf.toFixed(1)}" fill="#c62828"><title>${m.failure}</title></rect>`
+      );
+    })
+    .join('');
   const points = shown
-    .map((m, i) => (m.latencyMs === undefined ? undefined : `${(x0 + i * slot + slot / 2).toFixed(1)},${(H - (m.latencyMs / maxLatency) * (H - 20)).toFixed(1)}`))
+    .map((m, i) =>
+      m.latencyMs === undefined
+        ? undefined
+        : `${(x0 + i * slot + slot / 2).toFixed(1)},${(H - (m.latencyMs / maxLatency) * (H - 20)).toFixed(1)}`,
+    )
     .filter((p): p is string => p !== undefined);
   const totals = shown.reduce((t, m) => ({ success: t.success + m.success, failure: t.failure + m.failure }), { success: 0, failure: 0 });
   const label = en
     ? `${totals.success} successful, ${totals.failure} failed logins; WeCom mean latency peak ${maxLatency.toFixed(0)} ms`
     : `成功 ${totals.success} 次，失败 ${totals.failure} 次；企业微信接口平均耗时峰值 ${maxLatency.toFixed(0)} 毫秒`;
-  return `<figure class="status-chart"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(label)}">`
-    + `<line x1="0" y1="${H}" x2="${W}" y2="${H}" stroke="#999"/>${bars}`
-    + (points.length > 1 ? `<polyline points="${points.join(' ')}" fill="none" stroke="#1565c0" stroke-width="2"/>` : '')
-    + `</svg><figcaption data-field="status">${escapeHtml(label)}</figcaption></figure>`;
+  return (
+    `<figure class="status-chart"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(label)}">` +
+    `<line x1="0" y1="${H}" x2="${W}" y2="${H}" stroke="#999"/>${bars}` +
+    (points.length > 1 ? `<polyline points="${points.join(' ')}" fill="none" stroke="#1565c0" stroke-width="2"/>` : '') +
+    `</svg><figcaption data-field="status">${escapeHtml(label)}</figcaption></figure>`
+  );
 }

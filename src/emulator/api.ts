@@ -104,13 +104,20 @@ function enabledSensitiveFields(app: FixtureApp): readonly SensitiveField[] {
 
 function sensitiveValue(member: FixtureMember, field: SensitiveField): string {
   switch (field) {
-    case 'gender': return member.gender ?? '0';
-    case 'avatar': return member.avatar ?? '';
-    case 'qr_code': return member.qrCode ?? '';
-    case 'mobile': return member.mobile ?? '';
-    case 'email': return member.email ?? '';
-    case 'biz_mail': return member.bizMail ?? '';
-    case 'address': return member.address ?? '';
+    case 'gender':
+      return member.gender ?? '0';
+    case 'avatar':
+      return member.avatar ?? '';
+    case 'qr_code':
+      return member.qrCode ?? '';
+    case 'mobile':
+      return member.mobile ?? '';
+    case 'email':
+      return member.email ?? '';
+    case 'biz_mail':
+      return member.bizMail ?? '';
+    case 'address':
+      return member.address ?? '';
   }
 }
 

@@ -51,7 +51,13 @@ function parse(): { port: number; host: string; config: string | undefined; stri
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) usageError(`--port must be a number 0-65535, got "${portText}"`);
   const repeat = values['repeat-expires-in'] ?? 'full';
   if (repeat !== 'full' && repeat !== 'remaining') usageError(`--repeat-expires-in must be "full" or "remaining", got "${repeat}"`);
-  return { port: Number(portText), host: values.host ?? '127.0.0.1', config: values.config, strict: values.strict ?? false, repeatExpiresIn: repeat };
+  return {
+    port: Number(portText),
+    host: values.host ?? '127.0.0.1',
+    config: values.config,
+    strict: values.strict ?? false,
+    repeatExpiresIn: repeat,
+  };
 }
 
 function loadFixture(file: string): EmulatorFixture {

@@ -60,7 +60,9 @@ function faults(emulator: Emulator, body: unknown): ControlAnswer {
     const f = asObject(o['html502'], `${what} html502`);
     emulator.faults.html502(optNumber(f, 'count', `${what} html502`) ?? 1, optString(f, 'api', `${what} html502`));
   } else {
-    throw new ControlError(`${what}: send {"failNext":{errcode,count?,api?}}, {"delay":{ms,api?}}, {"html502":{count?,api?}} or {"reset":true}`);
+    throw new ControlError(
+      `${what}: send {"failNext":{errcode,count?,api?}}, {"delay":{ms,api?}}, {"html502":{count?,api?}} or {"reset":true}`,
+    );
   }
   return { status: 200, body: { ok: true } };
 }
@@ -79,7 +81,8 @@ function revoke(emulator: Emulator, body: unknown): ControlAnswer {
 function repeatExpiresIn(emulator: Emulator, body: unknown): ControlAnswer {
   const what = 'POST /__emulator/repeat-expires-in';
   const mode = optString(asObject(body, what), 'mode', what);
-  if (mode !== 'full' && mode !== 'remaining') throw new ControlError(`${what}: send {"mode":"full"} (7200 on every fetch) or {"mode":"remaining"} (the seconds left)`);
+  if (mode !== 'full' && mode !== 'remaining')
+    throw new ControlError(`${what}: send {"mode":"full"} (7200 on every fetch) or {"mode":"remaining"} (the seconds left)`);
   emulator.repeatExpiresIn = mode;
   return { status: 200, body: { mode } };
 }

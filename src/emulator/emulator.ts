@@ -22,20 +22,30 @@ function urlHost(host: string): string {
 }
 
 function checkRepeatExpiresIn(mode: unknown): RepeatExpiresIn {
-  if (mode !== 'full' && mode !== 'remaining') throw new RangeError(`repeatExpiresIn must be 'full' or 'remaining', got ${JSON.stringify(mode)}`);
+  if (mode !== 'full' && mode !== 'remaining')
+    throw new RangeError(`repeatExpiresIn must be 'full' or 'remaining', got ${JSON.stringify(mode)}`);
   return mode;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`startEmulator: port must be an integer 0-65535, got ${String(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`startEmulator: port must be an integer 0-65535, got ${String(port)}`);
   const host = options.host ?? '127.0.0.1';
   const fixture = parseFixture(options.fixture ?? defaultFixture());
   const clock = new Clock();
   const faults = new Faults();
   const messageRateLimit = options.messageRateLimit ?? 'drop';
-  if (messageRateLimit !== 'drop' && messageRateLimit !== 'error') throw new RangeError("startEmulator: messageRateLimit must be 'drop' or 'error'");
-  const state = createState(fixture, clock, options.strict ?? false, options.expiredTokenErrcode ?? 42001, messageRateLimit, checkRepeatExpiresIn(options.repeatExpiresIn ?? 'full'));
+  if (messageRateLimit !== 'drop' && messageRateLimit !== 'error')
+    throw new RangeError("startEmulator: messageRateLimit must be 'drop' or 'error'");
+  const state = createState(
+    fixture,
+    clock,
+    options.strict ?? false,
+    options.expiredTokenErrcode ?? 42001,
+    messageRateLimit,
+    checkRepeatExpiresIn(options.repeatExpiresIn ?? 'full'),
+  );
   const calls: RecordedCall[] = [];
   // Counts per api since the last clearCalls(), kept apart from the (bounded) log of the calls
   // themselves, so that counting stays right and cheap in long runs (benchmarks).
@@ -83,7 +93,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     issueMiniProgramCode(input: { userId: string; corpId?: string; appId?: string }): string {
       const corp = input.corpId === undefined ? fixture.corps[0] : findCorp(state, input.corpId);
       if (!corp) throw new Error(`issueMiniProgramCode: unknown corpId ${JSON.stringify(input.corpId)}`);
-      if (!findMember(corp, input.userId)) throw new Error(`issueMiniProgramCode: ${JSON.stringify(input.userId)} is not a member of ${corp.corpId}`);
+      if (!findMember(corp, input.userId))
+        throw new Error(`issueMiniProgramCode: ${JSON.stringify(input.userId)} is not a member of ${corp.corpId}`);
       const appId = input.appId ?? corp.miniPrograms[0]?.appId;
       if (appId === undefined) throw new Error(`issueMiniProgramCode: ${corp.corpId} has no mini program; pass appId`);
       if (!findMiniProgram(state, appId)) throw new Error(`issueMiniProgramCode: unknown mini program appId ${JSON.stringify(appId)}`);

@@ -96,7 +96,7 @@ export class FixtureError extends Error {
 type Obj = Record<string, unknown>;
 
 function fail(path: string, expected: string, value: unknown): never {
-  const got = value === undefined ? 'nothing' : JSON.stringify(value)?.slice(0, 60) ?? String(value);
+  const got = value === undefined ? 'nothing' : (JSON.stringify(value)?.slice(0, 60) ?? String(value));
   throw new FixtureError(`${path} must be ${expected}, got ${got}`);
 }
 
@@ -154,7 +154,12 @@ function parseApp(value: unknown, path: string): FixtureApp {
     name: o['name'] === undefined ? `应用${agentId}` : str(o['name'], `${path}.name`),
     secret: str(o['secret'], `${path}.secret`),
     enabled: bool(o, 'enabled', path, true),
-    trustedDomains: strList(o['trustedDomains'] ?? [], `${path}.trustedDomains`, HOST_PORT, 'a host[:port] without scheme or path (e.g. "localhost:3000")'),
+    trustedDomains: strList(
+      o['trustedDomains'] ?? [],
+      `${path}.trustedDomains`,
+      HOST_PORT,
+      'a host[:port] without scheme or path (e.g. "localhost:3000")',
+    ),
     visibleUserIds: strList(o['visibleUserIds'] ?? [], `${path}.visibleUserIds`),
     sensitiveFieldsEnabled: sensitive,
     createdAfter20220620: bool(o, 'createdAfter20220620', path, true),
@@ -170,7 +175,10 @@ function parseApp(value: unknown, path: string): FixtureApp {
   if (o['menu'] !== undefined) {
     // The same rules as menu/create, so a fixture cannot hold a menu WeCom would refuse.
     const menu = checkMenu(o['menu']);
-    if ('errcode' in menu) throw new FixtureError(`${path}.menu: ${menu.at.replace(/^button/, 'menu')} breaks WeCom's menu rules (menu/create would answer ${menu.errcode})`);
+    if ('errcode' in menu)
+      throw new FixtureError(
+        `${path}.menu: ${menu.at.replace(/^button/, 'menu')} breaks WeCom's menu rules (menu/create would answer ${menu.errcode})`,
+      );
     app.menu = menu;
   }
   return app;
@@ -190,7 +198,8 @@ function parseDepartment(value: unknown, path: string): FixtureDepartment {
   const department: FixtureDepartment = { id, name: o['name'] === undefined ? `部门${id}` : str(o['name'], `${path}.name`) };
   const parentId = o['parentId'];
   if (parentId !== undefined) {
-    if (typeof parentId !== 'number' || !Number.isSafeInteger(parentId) || parentId <= 0) fail(`${path}.parentId`, 'a department id', parentId);
+    if (typeof parentId !== 'number' || !Number.isSafeInteger(parentId) || parentId <= 0)
+      fail(`${path}.parentId`, 'a department id', parentId);
     department.parentId = parentId;
   }
   return department;
@@ -211,16 +220,30 @@ const GENDERS: readonly string[] = ['0', '1', '2'];
 
 function parseMember(value: unknown, path: string): FixtureMember {
   const o = obj(value, path);
-  const department = o['department'] === undefined ? [1] : arr(o['department'], `${path}.department`).map((d, i) => {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d)) fail(`${path}.department[${i}]`, 'an integer', d);
-    return d;
-  });
+  const department =
+    o['department'] === undefined
+      ? [1]
+      : arr(o['department'], `${path}.department`).map((d, i) => {
+          if (typeof d !== 'number' || !Number.isSafeInteger(d)) fail(`${path}.department[${i}]`, 'an integer', d);
+          return d;
+        });
   const member: FixtureMember = {
     userId: str(o['userId'], `${path}.userId`, ID, 'a userid of letters, digits, _ . @ - (at most 64)'),
     name: str(o['name'], `${path}.name`),
     department,
   };
-  for (const key of ['position', 'mobile', 'email', 'bizMail', 'avatar', 'thumbAvatar', 'qrCode', 'address', 'telephone', 'alias'] as const) {
+  for (const key of [
+    'position',
+    'mobile',
+    'email',
+    'bizMail',
+    'avatar',
+    'thumbAvatar',
+    'qrCode',
+    'address',
+    'telephone',
+    'alias',
+  ] as const) {
     const v = optStr(o, key, path);
     if (v !== undefined) member[key] = v;
   }
@@ -303,7 +326,8 @@ function parseCorp(value: unknown, path: string): FixtureCorp {
   });
   const agentIds = new Set(corp.apps.map((a) => a.agentId));
   corp.miniPrograms.forEach((mp, i) => {
-    if (!agentIds.has(mp.agentId)) throw new FixtureError(`${path}.miniPrograms[${i}].agentId ${mp.agentId} is not an app of ${corp.corpId}`);
+    if (!agentIds.has(mp.agentId))
+      throw new FixtureError(`${path}.miniPrograms[${i}].agentId ${mp.agentId} is not an app of ${corp.corpId}`);
   });
   return corp;
 }
@@ -317,7 +341,8 @@ export function parseFixture(input: unknown): EmulatorFixture {
   const appIds = corps.flatMap((c) => c.miniPrograms.map((m) => m.appId));
   const seenAppIds = new Set<string>();
   for (const appId of appIds) {
-    if (seenAppIds.has(appId)) throw new FixtureError(`mini program appId ${JSON.stringify(appId)} is used twice in fixture.corps[*].miniPrograms`);
+    if (seenAppIds.has(appId))
+      throw new FixtureError(`mini program appId ${JSON.stringify(appId)} is used twice in fixture.corps[*].miniPrograms`);
     seenAppIds.add(appId);
   }
   return { corps };

@@ -56,7 +56,8 @@ function checkButton(raw: unknown, at: string, level: 0 | 1): FixtureMenuButton 
     // Two levels only: a sub-button with sub-buttons of its own is 40022.
     if (level === 1) return { errcode: 40022, at: `${at}.sub_button` };
     const subs = b['sub_button'];
-    if (!Array.isArray(subs) || subs.length < 1 || subs.length > MENU_LIMITS.subButtons) return { errcode: CODES.count[1], at: `${at}.sub_button` };
+    if (!Array.isArray(subs) || subs.length < 1 || subs.length > MENU_LIMITS.subButtons)
+      return { errcode: CODES.count[1], at: `${at}.sub_button` };
     const checked: FixtureMenuButton[] = [];
     for (const [i, sub] of subs.entries()) {
       const result = checkButton(sub, `${at}.sub_button[${i}]`, 1);
@@ -70,19 +71,22 @@ function checkButton(raw: unknown, at: string, level: 0 | 1): FixtureMenuButton 
   const button: FixtureMenuButton = { type, name };
   if (type === 'view') {
     const url = b['url'];
-    if (typeof url !== 'string' || url === '' || byteLength(url) > MENU_LIMITS.urlBytes) return { errcode: CODES.url[level], at: `${at}.url` };
+    if (typeof url !== 'string' || url === '' || byteLength(url) > MENU_LIMITS.urlBytes)
+      return { errcode: CODES.url[level], at: `${at}.url` };
     if (!isHttpUrl(url)) return { errcode: CODES.urlDomain[level], at: `${at}.url` };
     button.url = url;
   } else if (type === 'view_miniprogram') {
     // A bound mini program: appid and pagepath are required [errcode assumed: the type's].
     const appid = b['appid'];
     const pagepath = b['pagepath'];
-    if (typeof appid !== 'string' || appid === '' || typeof pagepath !== 'string' || pagepath === '') return { errcode: CODES.type[level], at };
+    if (typeof appid !== 'string' || appid === '' || typeof pagepath !== 'string' || pagepath === '')
+      return { errcode: CODES.type[level], at };
     button.appid = appid;
     button.pagepath = pagepath;
   } else {
     const key = b['key'];
-    if (typeof key !== 'string' || key === '' || byteLength(key) > MENU_LIMITS.keyBytes) return { errcode: CODES.key[level], at: `${at}.key` };
+    if (typeof key !== 'string' || key === '' || byteLength(key) > MENU_LIMITS.keyBytes)
+      return { errcode: CODES.key[level], at: `${at}.key` };
     button.key = key;
   }
   return button;
@@ -90,7 +94,8 @@ function checkButton(raw: unknown, at: string, level: 0 | 1): FixtureMenuButton 
 
 /** The menu/create body's `button` list checked as WeCom checks it; the first problem wins. */
 export function checkMenu(buttons: unknown): FixtureMenuButton[] | MenuProblem {
-  if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > MENU_LIMITS.buttons) return { errcode: CODES.count[0], at: 'button' };
+  if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > MENU_LIMITS.buttons)
+    return { errcode: CODES.count[0], at: 'button' };
   const checked: FixtureMenuButton[] = [];
   for (const [i, raw] of buttons.entries()) {
     const result = checkButton(raw, `button[${i}]`, 0);

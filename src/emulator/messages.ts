@@ -49,7 +49,13 @@ const BYTE_LIMITS = {
 /** textcard.btntxt: at most 4 characters. */
 const BTNTXT_CHARS = 4;
 
-const TEMPLATE_CARD_TYPES: readonly string[] = ['text_notice', 'news_notice', 'button_interaction', 'vote_interaction', 'multiple_interaction'];
+const TEMPLATE_CARD_TYPES: readonly string[] = [
+  'text_notice',
+  'news_notice',
+  'button_interaction',
+  'vote_interaction',
+  'multiple_interaction',
+];
 
 type Obj = Record<string, unknown>;
 

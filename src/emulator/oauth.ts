@@ -113,7 +113,12 @@ function commonChecks(state: EmulatorState, req: PageRequest): Target | PageAnsw
   if (!corp) return badRequest('参数错误：appid 无效', 'Invalid appid: it must be the corp ID.', corpId ?? '');
   const redirectUri = req.query.get('redirect_uri') ?? '';
   const host = redirectHost(redirectUri);
-  if (host === undefined) return badRequest('参数错误：redirect_uri 无效', 'Invalid redirect_uri: an absolute http(s) URL, URL-encoded, is required.', redirectUri);
+  if (host === undefined)
+    return badRequest(
+      '参数错误：redirect_uri 无效',
+      'Invalid redirect_uri: an absolute http(s) URL, URL-encoded, is required.',
+      redirectUri,
+    );
   return { corp, redirectUri, host };
 }
 
@@ -124,11 +129,13 @@ export function authorize(state: EmulatorState, req: PageRequest): PageAnswer {
   const { corp, redirectUri, host } = target;
   if (req.query.get('response_type') !== 'code') return badRequest('参数错误：response_type 必须为 code', 'response_type must be "code".');
   const scope = req.query.get('scope') ?? '';
-  if (!SCOPES.includes(scope)) return badRequest('参数错误：scope 无效', 'Invalid scope: snsapi_base, snsapi_privateinfo or snsapi_userinfo.', scope);
+  if (!SCOPES.includes(scope))
+    return badRequest('参数错误：scope 无效', 'Invalid scope: snsapi_base, snsapi_privateinfo or snsapi_userinfo.', scope);
   const oauthState = req.query.get('state') ?? '';
   if (!STATE.test(oauthState)) return badRequest('参数错误：state 无效', 'Invalid state: at most 128 letters and digits.', oauthState);
   const agent = parseAgentId(req.query.get('agentid'), corp);
-  if (agent === 'invalid') return badRequest('参数错误：agentid 无效', 'Invalid agentid: not an app of this corp.', req.query.get('agentid') ?? '');
+  if (agent === 'invalid')
+    return badRequest('参数错误：agentid 无效', 'Invalid agentid: not an app of this corp.', req.query.get('agentid') ?? '');
   // §1: the host must equal a trusted domain of one of the corp's apps, port included.
   if (!corp.apps.some((a) => a.trustedDomains.includes(host))) return domainError(redirectUri);
   const app = agent === 'missing' ? undefined : agent;
@@ -172,13 +179,18 @@ export function authorize(state: EmulatorState, req: PageRequest): PageAnswer {
 /** GET /wwlogin/sso/login and the old /wwopen/sso/qrConnect (docs/emulator.md, item 2). */
 export function webLogin(state: EmulatorState, req: PageRequest, legacy: boolean): PageAnswer {
   if (!legacy && req.query.get('login_type') !== 'CorpApp') {
-    return badRequest('参数错误：login_type 必须为 CorpApp', 'login_type must be "CorpApp" (the emulator has no third-party ServiceApp).', req.query.get('login_type') ?? '');
+    return badRequest(
+      '参数错误：login_type 必须为 CorpApp',
+      'login_type must be "CorpApp" (the emulator has no third-party ServiceApp).',
+      req.query.get('login_type') ?? '',
+    );
   }
   const target = commonChecks(state, req);
   if ('kind' in target) return target;
   const { corp, redirectUri, host } = target;
   const app = parseAgentId(req.query.get('agentid'), corp);
-  if (typeof app === 'string') return badRequest('参数错误：agentid 无效', 'agentid is required and must be an app of this corp.', req.query.get('agentid') ?? '');
+  if (typeof app === 'string')
+    return badRequest('参数错误：agentid 无效', 'agentid is required and must be an app of this corp.', req.query.get('agentid') ?? '');
   if (!app.trustedDomains.includes(host)) return domainError(redirectUri);
   const loginState = req.query.get('state') ?? '';
   // §2: refusal redirects with state only.

@@ -32,7 +32,8 @@ const PAGE_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 };
 
-const GATEWAY_PAGE = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n';
+const GATEWAY_PAGE =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n';
 
 /** `::ffff:127.0.0.1` -> `127.0.0.1`, so trusted-IP lists can be written as WeCom shows them. */
 export function normalizeIp(address: string | undefined): string {
@@ -106,7 +107,13 @@ function sendPage(res: ServerResponse, answer: PageAnswer): void {
   res.end(answer.html);
 }
 
-async function handleCgi(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+async function handleCgi(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+): Promise<void> {
   const api = path.slice('/cgi-bin/'.length);
   const method = req.method ?? 'GET';
   // §8: unknown path -> HTTP 404 with an empty body.
@@ -149,11 +156,10 @@ async function handleCgi(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     res.end(GATEWAY_PAGE);
     return;
   }
-  const answer = fault
-    ? { errcode: fault.errcode, body: {} }
-    : handleApi(ctx.state, { api, method, query, body, bodyInvalid, ip });
+  const answer = fault ? { errcode: fault.errcode, body: {} } : handleApi(ctx.state, { api, method, query, body, bodyInvalid, ip });
   const text = 'text' in answer ? answer.text : undefined;
-  const envelope = answer.errcode === 0 ? answer.body : { errcode: answer.errcode, errmsg: errmsgFor(answer.errcode, ip, at, text), ...answer.body };
+  const envelope =
+    answer.errcode === 0 ? answer.body : { errcode: answer.errcode, errmsg: errmsgFor(answer.errcode, ip, at, text), ...answer.body };
   const errmsg = typeof envelope['errmsg'] === 'string' ? envelope['errmsg'] : 'ok';
   ctx.record({ ...call, errcode: answer.errcode });
   await ctx.sleep(ctx.faults.delayFor(api));
@@ -192,7 +198,8 @@ function pageRequest(req: IncomingMessage, path: string, query: URLSearchParams)
 function index(ctx: ServerContext): PageAnswer {
   const lines = [`${ctx.emulator.url}`];
   for (const corp of ctx.state.fixture.corps) {
-    for (const app of corp.apps) lines.push(`corpid=${corp.corpId} agentid=${app.agentId} secret=${app.secret} (${corp.name} / ${app.name})`);
+    for (const app of corp.apps)
+      lines.push(`corpid=${corp.corpId} agentid=${app.agentId} secret=${app.secret} (${corp.name} / ${app.name})`);
   }
   // The client page of each member: the workbench, the custom menu and the messages.
   const clients = ctx.state.fixture.corps.flatMap((corp) =>

@@ -18,9 +18,7 @@ interface TokenRecord {
   revoked: boolean;
 }
 
-export type TokenCheck =
-  | { ok: true; corpId: string; agentId: number }
-  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
+export type TokenCheck = { ok: true; corpId: string; agentId: number } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
 
 /**
  * One token per app (corp + agent). A re-fetch while the token is valid returns the same token
@@ -35,7 +33,8 @@ export class AccessTokens {
     const key = `${corpId}/${agentId}`;
     const current = this.#current.get(key);
     const record = current === undefined ? undefined : this.#byToken.get(current);
-    if (current !== undefined && record && !record.revoked && record.expiresAt > now) return { token: current, expiresAt: record.expiresAt };
+    if (current !== undefined && record && !record.revoked && record.expiresAt > now)
+      return { token: current, expiresAt: record.expiresAt };
     this.#prune(now);
     const token = opaque(96); // 128 characters: long like real tokens, well under 512 bytes
     const expiresAt = now + TOKEN_TTL_MS;

@@ -28,7 +28,11 @@ const MAX_TOKEN_LENGTH = 512;
 export function bearerSession(options: BearerSessionOptions = {}): RequestHandler {
   const cookieName = options.cookieName ?? 'connect.sid';
   if (typeof cookieName !== 'string' || !COOKIE_NAME.test(cookieName)) {
-    throw new WeComOptionsError('bearerSession', 'cookieName', 'must be express-session\'s `name` option, a cookie name such as "connect.sid".');
+    throw new WeComOptionsError(
+      'bearerSession',
+      'cookieName',
+      'must be express-session\'s `name` option, a cookie name such as "connect.sid".',
+    );
   }
   return function wecomBearerSession(req: Request, _res: Response, next: NextFunction): void {
     const header = req.headers.authorization;
@@ -52,4 +56,3 @@ export function bearerSession(options: BearerSessionOptions = {}): RequestHandle
 export function sessionToken(sessionId: string, secret: string): string {
   return sign(sessionId, secret);
 }
-

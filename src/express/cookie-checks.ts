@@ -30,17 +30,29 @@ export class CookieChecks {
     if (this.#done) return;
     this.#done = true;
     if (this.#secureOrigin && req.protocol === 'http') {
-      this.#warn('WECOM_AUTH_HTTP_BEHIND_HTTPS', 'baseUrl is https but this request arrived as http: behind a TLS proxy, set app.set("trust proxy", <number of proxies>) so that secure cookies are set (logins loop otherwise).');
+      this.#warn(
+        'WECOM_AUTH_HTTP_BEHIND_HTTPS',
+        'baseUrl is https but this request arrived as http: behind a TLS proxy, set app.set("trust proxy", <number of proxies>) so that secure cookies are set (logins loop otherwise).',
+      );
     }
     if (req.app?.get('trust proxy') === true) {
-      this.#warn('WECOM_AUTH_TRUST_PROXY_TRUE', 'app "trust proxy" is true: X-Forwarded-For/-Proto/-Host are believed from anyone. Set the number of proxies in front of the app instead, e.g. app.set("trust proxy", 1).');
+      this.#warn(
+        'WECOM_AUTH_TRUST_PROXY_TRUE',
+        'app "trust proxy" is true: X-Forwarded-For/-Proto/-Host are believed from anyone. Set the number of proxies in front of the app instead, e.g. app.set("trust proxy", 1).',
+      );
     }
     const cookie = (req as Request & { session?: { cookie?: { httpOnly?: boolean; sameSite?: unknown } } }).session?.cookie;
     if (cookie?.httpOnly === false) {
-      this.#warn('WECOM_AUTH_SESSION_COOKIE_NOT_HTTPONLY', 'the session cookie is not httpOnly: any script on the page can read the logged-in session. Set cookie: { httpOnly: true } in express-session.');
+      this.#warn(
+        'WECOM_AUTH_SESSION_COOKIE_NOT_HTTPONLY',
+        'the session cookie is not httpOnly: any script on the page can read the logged-in session. Set cookie: { httpOnly: true } in express-session.',
+      );
     }
     if (String(cookie?.sameSite).toLowerCase() === 'none') {
-      this.#warn('WECOM_AUTH_SESSION_COOKIE_SAMESITE_NONE', "the session cookie has sameSite: 'none': it is sent on cross-site requests. Use 'lax' unless the app is embedded in another site (then silence this warning).");
+      this.#warn(
+        'WECOM_AUTH_SESSION_COOKIE_SAMESITE_NONE',
+        "the session cookie has sameSite: 'none': it is sent on cross-site requests. Use 'lax' unless the app is embedded in another site (then silence this warning).",
+      );
     }
   }
 

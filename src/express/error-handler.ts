@@ -26,7 +26,11 @@ import type { Views } from './views.ts';
  * imports nothing from `redis`), so "The queue is full" or a reply timeout is a 503, not a 500.
  */
 export function isSessionStoreUnavailable(err: unknown): boolean {
-  return err instanceof SessionUnavailableError || (!(err instanceof WeComError) && isStoreUnavailableError(err)) || (err instanceof WeComLoginError && err.reason === 'session-store');
+  return (
+    err instanceof SessionUnavailableError ||
+    (!(err instanceof WeComError) && isStoreUnavailableError(err)) ||
+    (err instanceof WeComLoginError && err.reason === 'session-store')
+  );
 }
 
 /** A failed login's page for a page navigation, JSON for anything else. */
@@ -55,7 +59,9 @@ export function createErrorHandler(views: Views, failure: FailureContext): Error
       return;
     }
     if (isPageNavigation(req)) {
-      const choice = storeDown ? { page: 'session-unavailable' as const, input: { headers: { 'Retry-After': '5' } } } : pageForError(err, failure);
+      const choice = storeDown
+        ? { page: 'session-unavailable' as const, input: { headers: { 'Retry-After': '5' } } }
+        : pageForError(err, failure);
       views.show(req, res, choice.page, choice.input);
       return;
     }
@@ -66,6 +72,10 @@ export function createErrorHandler(views: Views, failure: FailureContext): Error
     }
     const answer = jsonForWeComError(err);
     if (answer.retryAfter) res.setHeader('Retry-After', answer.retryAfter);
-    sendJson(res, answer.status, { error: answer.error, message: answer.message, ...(answer.errcode === undefined ? {} : { errcode: answer.errcode }) });
+    sendJson(res, answer.status, {
+      error: answer.error,
+      message: answer.message,
+      ...(answer.errcode === undefined ? {} : { errcode: answer.errcode }),
+    });
   };
 }

@@ -88,8 +88,10 @@ export function loginErrorFor(err: unknown, ctx: FailureContext, statusOf: (page
  * server's egress IP, which the logs may have but a page shown to anyone must not.
  */
 const CONFIG_FIX: Record<WeComConfigError['setting'], string> = {
-  corpId: 'Check the corpId option: the Corp ID under 我的企业 → 企业信息 (My Company → Company Info), usually "ww" followed by 16 characters.',
-  secret: "Check the secret option: the Secret of this app (应用管理 → the app → Secret), and that the app is enabled. Each app has its own secret.",
+  corpId:
+    'Check the corpId option: the Corp ID under 我的企业 → 企业信息 (My Company → Company Info), usually "ww" followed by 16 characters.',
+  secret:
+    'Check the secret option: the Secret of this app (应用管理 → the app → Secret), and that the app is enabled. Each app has its own secret.',
   agentId: "Check the agentId option: the AgentId on the app's page in the admin console (应用管理 → the app).",
 };
 
@@ -114,17 +116,40 @@ export interface JsonFailure {
  */
 export function jsonForWeComError(err: WeComError): JsonFailure {
   if (err instanceof WeComRateLimitError) {
-    return { status: 503, error: 'rate_limited', message: 'WeCom is limiting requests; retry in a minute.', retryAfter: '60', level: 'warn' };
+    return {
+      status: 503,
+      error: 'rate_limited',
+      message: 'WeCom is limiting requests; retry in a minute.',
+      retryAfter: '60',
+      level: 'warn',
+    };
   }
   if (err instanceof WeComConfigError || (err instanceof WeComApiError && [50001, 60020, 48002].includes(err.errcode))) {
-    return { status: 500, error: 'server_misconfigured', message: "The server's WeCom settings are wrong; the administrator has been told in the server log.", level: 'error' };
+    return {
+      status: 500,
+      error: 'server_misconfigured',
+      message: "The server's WeCom settings are wrong; the administrator has been told in the server log.",
+      level: 'error',
+    };
   }
   if (err instanceof WeComApiError) {
     if ([60011, 60111, 50002].includes(err.errcode)) {
-      return { status: 403, error: 'no_access', message: "You are not in this app's visible range; ask the administrator for access.", level: 'warn' };
+      return {
+        status: 403,
+        error: 'no_access',
+        message: "You are not in this app's visible range; ask the administrator for access.",
+        level: 'warn',
+      };
     }
-    if (err.errcode === -1) return { status: 503, error: 'wecom_unavailable', message: 'WeCom is busy; retry shortly.', retryAfter: '5', level: 'warn' };
-    return { status: 502, error: 'wecom_unavailable', message: 'WeCom refused the request; retry later.', errcode: err.errcode, level: 'warn' };
+    if (err.errcode === -1)
+      return { status: 503, error: 'wecom_unavailable', message: 'WeCom is busy; retry shortly.', retryAfter: '5', level: 'warn' };
+    return {
+      status: 502,
+      error: 'wecom_unavailable',
+      message: 'WeCom refused the request; retry later.',
+      errcode: err.errcode,
+      level: 'warn',
+    };
   }
   if (err instanceof WeComHttpError && err.kind === 'timeout') {
     return { status: 504, error: 'wecom_timeout', message: 'WeCom did not answer in time; retry.', level: 'warn' };

@@ -83,7 +83,10 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
     const types = params.getAll('type');
     const renews = params.getAll('renew');
     if (urls.length !== 1 || types.length > 1 || renews.length > 1 || (renews.length === 1 && renews[0] !== '1')) {
-      sendJson(res, 400, { error: 'invalid_request', message: 'Send exactly one url parameter (and at most one type, and renew=1 at most once).' });
+      sendJson(res, 400, {
+        error: 'invalid_request',
+        message: 'Send exactly one url parameter (and at most one type, and renew=1 at most once).',
+      });
       return;
     }
     const type = types[0] ?? 'corp';
@@ -124,7 +127,11 @@ export function createJsapiConfigHandler(options: JsapiConfigHandlerOptions): Re
     const failure = jsonForWeComError(err);
     logger[failure.level]('wecom jssdk config: WeCom failure', { ...logFields(err), hint: describeWeComError(err).hint });
     if (failure.retryAfter) res.setHeader('Retry-After', failure.retryAfter);
-    sendJson(res, failure.status, { error: failure.error, message: failure.message, ...(failure.errcode === undefined ? {} : { errcode: failure.errcode }) });
+    sendJson(res, failure.status, {
+      error: failure.error,
+      message: failure.message,
+      ...(failure.errcode === undefined ? {} : { errcode: failure.errcode }),
+    });
   }
 }
 
@@ -169,22 +176,36 @@ const WHERE = 'createJsapiConfigHandler';
 function validateOptions(value: JsapiConfigHandlerOptions): Settings {
   const options = optionsObject(WHERE, value, '{ client, baseUrl }') as unknown as JsapiConfigHandlerOptions;
   rejectUnknown(WHERE, options, KNOWN_OPTIONS);
-  if (!(options.client instanceof WeComClient)) throw new WeComOptionsError(WHERE, 'client', 'is required: the WeComClient of the app (wecomAuth(...).client).');
+  if (!(options.client instanceof WeComClient))
+    throw new WeComOptionsError(WHERE, 'client', 'is required: the WeComClient of the app (wecomAuth(...).client).');
   let url: URL | undefined;
   try {
     url = typeof options.baseUrl === 'string' ? new URL(options.baseUrl) : undefined;
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search || url.hash || url.username) {
-    throw new WeComOptionsError(WHERE, 'baseUrl', 'must be the app\'s public origin, e.g. "https://app.example.com" (the `baseUrl` of wecomAuth).');
+  if (
+    url === undefined ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.hash ||
+    url.username
+  ) {
+    throw new WeComOptionsError(
+      WHERE,
+      'baseUrl',
+      'must be the app\'s public origin, e.g. "https://app.example.com" (the `baseUrl` of wecomAuth).',
+    );
   }
   const client = options.client;
   return {
     client,
     origin: url.origin,
     requireUser: booleanOption(WHERE, options.requireUser, 'requireUser') ?? true,
-    currentUser: functionOption<(req: Request) => unknown>(WHERE, options.currentUser, 'currentUser', '(req) => user | undefined') ?? ((req) => defaultCurrentUser(req, client)),
+    currentUser:
+      functionOption<(req: Request) => unknown>(WHERE, options.currentUser, 'currentUser', '(req) => user | undefined') ??
+      ((req) => defaultCurrentUser(req, client)),
     logger: createLog(options.logger, 'jssdk'),
   };
 }
@@ -196,4 +217,3 @@ function defaultCurrentUser(req: Request, client: WeComClient): unknown {
   if (client.agentId !== undefined && user.agentId !== client.agentId) return undefined;
   return user;
 }
-

@@ -17,7 +17,17 @@ import type { LoginFailureReason } from './login-error.ts';
 export type LoginOutcome =
   | { kind: 'user'; user: WeComUser; returnTo: string; at: number }
   | { kind: 'restart'; at: number }
-  | { kind: 'failure'; reason: LoginFailureReason; page: PageId; status: number; input: ShowPageInput; at: number; userId?: string; errcode?: number; api?: string };
+  | {
+      kind: 'failure';
+      reason: LoginFailureReason;
+      page: PageId;
+      status: number;
+      input: ShowPageInput;
+      at: number;
+      userId?: string;
+      errcode?: number;
+      api?: string;
+    };
 
 const PENDING = 'pending';
 /** A follower adopts a winner's login only this soon after it: a true duplicate, not a replay. */
@@ -66,7 +76,9 @@ function keyOf(state: string): string {
 function parseOutcome(raw: string): LoginOutcome | undefined {
   try {
     const value = JSON.parse(raw) as { kind?: unknown };
-    return value !== null && typeof value === 'object' && ['user', 'restart', 'failure'].includes(String(value.kind)) ? (value as LoginOutcome) : undefined;
+    return value !== null && typeof value === 'object' && ['user', 'restart', 'failure'].includes(String(value.kind))
+      ? (value as LoginOutcome)
+      : undefined;
   } catch {
     return undefined;
   }

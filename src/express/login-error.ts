@@ -31,7 +31,13 @@ export class WeComLoginError extends Error {
   /** Who, when WeCom had named the person before the login failed (visible range, the onLogin hook). */
   userId: string | undefined;
 
-  constructor(reason: LoginFailureReason, page: PageId, status: number, input: ShowPageInput = {}, options?: { cause?: unknown; userId?: string }) {
+  constructor(
+    reason: LoginFailureReason,
+    page: PageId,
+    status: number,
+    input: ShowPageInput = {},
+    options?: { cause?: unknown; userId?: string },
+  ) {
     super(`WeCom login failed (${reason}): ${page}`, options);
     this.name = 'WeComLoginError';
     this.reason = reason;

@@ -21,7 +21,7 @@ import { loginErrorFor } from './error-pages.ts';
 import { WeComLoginError } from './login-error.ts';
 import type { LoginFailure, LoginFailureReason } from './login-error.ts';
 import { OUTCOME_FRESH_MS } from './login-claims.ts';
-import type { LoginOutcome , LoginClaims} from './login-claims.ts';
+import type { LoginOutcome, LoginClaims } from './login-claims.ts';
 import { logFields, queryOf } from './request-parts.ts';
 import { safeReturnTo } from './return-to.ts';
 import { STATE_FORMAT } from './transactions.ts';
@@ -114,23 +114,24 @@ export class LoginFlow {
     });
     const redirectUri = new URL(this.config.callbackUrl);
     if (attempt > 0) redirectUri.searchParams.set(ATTEMPT_PARAM, String(attempt));
-    const location = flow === 'web-login'
-      ? buildWebLoginUrl({
-        loginBaseUrl: this.config.loginBaseUrl,
-        corpId: this.config.corpId,
-        agentId: this.config.agentId,
-        redirectUri: redirectUri.href,
-        state,
-        lang: preferredLang(req) === 'en' ? 'en' : 'zh',
-      })
-      : buildAuthorizeUrl({
-        oauthBaseUrl: this.config.oauthBaseUrl,
-        corpId: this.config.corpId,
-        agentId: this.config.agentId,
-        redirectUri: redirectUri.href,
-        scope: this.config.scope,
-        state,
-      });
+    const location =
+      flow === 'web-login'
+        ? buildWebLoginUrl({
+            loginBaseUrl: this.config.loginBaseUrl,
+            corpId: this.config.corpId,
+            agentId: this.config.agentId,
+            redirectUri: redirectUri.href,
+            state,
+            lang: preferredLang(req) === 'en' ? 'en' : 'zh',
+          })
+        : buildAuthorizeUrl({
+            oauthBaseUrl: this.config.oauthBaseUrl,
+            corpId: this.config.corpId,
+            agentId: this.config.agentId,
+            redirectUri: redirectUri.href,
+            scope: this.config.scope,
+            state,
+          });
     redirect(res, location);
   }
 
@@ -195,9 +196,8 @@ export class LoginFlow {
       const user = await this.authenticate(req, tx, code);
       outcome = { kind: 'user', user, returnTo: tx.returnTo, at: Date.now() };
     } catch (err) {
-      outcome = err instanceof WeComApiError && err.errcode === 40029
-        ? { kind: 'restart', at: Date.now() }
-        : this.failedOutcome(err, tx.returnTo);
+      outcome =
+        err instanceof WeComApiError && err.errcode === 40029 ? { kind: 'restart', at: Date.now() } : this.failedOutcome(err, tx.returnTo);
       if (outcome.kind === 'failure') this.log.warn('wecom login failed', { reason: outcome.reason, ...logFields(err) });
     }
     // Published before the session write, so a duplicate waiting on it is not kept waiting longer.
@@ -221,7 +221,11 @@ export class LoginFlow {
     const tx = this.transactions.read(req, state);
     if (!tx) return;
     this.transactions.clear(res, tx.state);
-    await this.claims.settle(tx.state, { kind: 'restart', at: 0 }, Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now()));
+    await this.claims.settle(
+      tx.state,
+      { kind: 'restart', at: 0 },
+      Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now()),
+    );
   }
 
   /** The failed-login event and the app's audit hook (`hooks.onLoginFailed`): the same facts, never a secret. */
@@ -237,7 +241,11 @@ export class LoginFlow {
       ...(api === undefined ? {} : { api }),
       ...(loginError.userId === undefined ? {} : { userId: loginError.userId }),
     };
-    publish(channels.loginFailed, { ...facts, durationMs: performance.now() - began, ...(this.config.appKey ? { appKey: this.config.appKey } : {}) });
+    publish(channels.loginFailed, {
+      ...facts,
+      durationMs: performance.now() - began,
+      ...(this.config.appKey ? { appKey: this.config.appKey } : {}),
+    });
     if (onFailed) {
       const failure: LoginFailure = { ...facts, at: Date.now() };
       // An audit trail must never turn a failed login into a crash or a hung request.
@@ -248,7 +256,14 @@ export class LoginFlow {
   }
 
   /** A second delivery of a callback whose state another request claimed: end where that one ends. */
-  private async follow(req: Request, res: Response, session: RequestSession, tx: LoginTransaction, attempt: number, began: number): Promise<void> {
+  private async follow(
+    req: Request,
+    res: Response,
+    session: RequestSession,
+    tx: LoginTransaction,
+    attempt: number,
+    began: number,
+  ): Promise<void> {
     const outcome = await this.claims.outcome(tx.state);
     if (outcome === undefined || Date.now() - outcome.at > OUTCOME_FRESH_MS) {
       // The winner did not finish in time, or this is a late replay rather than a duplicate: go
@@ -261,7 +276,12 @@ export class LoginFlow {
 
   /** Carry out an outcome: the winner's own, or a follower's copy of it. */
   private async apply(
-    req: Request, res: Response, session: RequestSession, tx: LoginTransaction, outcome: LoginOutcome, attempt: number,
+    req: Request,
+    res: Response,
+    session: RequestSession,
+    tx: LoginTransaction,
+    outcome: LoginOutcome,
+    attempt: number,
     timing: { began: number; duplicate: boolean },
   ): Promise<void> {
     if (outcome.kind === 'user') {
@@ -315,7 +335,8 @@ export class LoginFlow {
       if (identity.type === 'member') {
         if (this.config.profileFields) user.profile = await this.fetchProfile(identity, this.config.profileFields);
         // WeCom hands codes to members outside the visible range too: user/get answers 60011 for them.
-        else if (this.config.checkVisibility) await this.client.assertVisible(identity.userId, { rememberMs: this.config.visibilityCacheMs });
+        else if (this.config.checkVisibility)
+          await this.client.assertVisible(identity.userId, { rememberMs: this.config.visibilityCacheMs });
       }
       if (this.config.hooks.onLogin) {
         try {
@@ -327,7 +348,8 @@ export class LoginFlow {
       }
     } catch (err) {
       // WeCom has named the person: failures from here on say who (logs, events, audit).
-      const failure = err instanceof WeComLoginError ? err : loginErrorFor(err, this.failureContext(tx.returnTo), (page) => this.views.statusOf(page));
+      const failure =
+        err instanceof WeComLoginError ? err : loginErrorFor(err, this.failureContext(tx.returnTo), (page) => this.views.statusOf(page));
       failure.userId = user.userId ?? user.openId;
       throw failure;
     }
@@ -344,7 +366,10 @@ export class LoginFlow {
    */
   private async establish(req: Request, session: RequestSession, user: WeComUser): Promise<void> {
     const samePerson = (other: WeComUser | undefined): other is WeComUser =>
-      other !== undefined && other.type === user.type && other.corpId === user.corpId && (other.userId ?? other.openId) === (user.userId ?? user.openId);
+      other !== undefined &&
+      other.type === user.type &&
+      other.corpId === user.corpId &&
+      (other.userId ?? other.openId) === (user.userId ?? user.openId);
     if (!broughtByBrowser(req) || samePerson(sessionUser(session, this.config.appKey))) {
       setSessionUser(session, this.config.appKey, user);
       await saveSession(req);
@@ -364,7 +389,10 @@ export class LoginFlow {
    * user_ticket from privateinfo consent, auth/getuserdetail (avatar, mobile, email…), in
    * parallel. Only the chosen fields are kept; the user_ticket itself is dropped here.
    */
-  private async fetchProfile(identity: Extract<WeComIdentity, { type: 'member' }>, fields: readonly string[]): Promise<Record<string, unknown>> {
+  private async fetchProfile(
+    identity: Extract<WeComIdentity, { type: 'member' }>,
+    fields: readonly string[],
+  ): Promise<Record<string, unknown>> {
     const [member, detail] = await Promise.all([
       this.client.getUser(identity.userId),
       identity.userTicket ? this.client.getUserDetail(identity.userTicket) : Promise.resolve(undefined),
@@ -379,10 +407,16 @@ export class LoginFlow {
   }
 
   private failedOutcome(err: unknown, returnTo: string): Extract<LoginOutcome, { kind: 'failure' }> {
-    const failure = err instanceof WeComLoginError ? err : loginErrorFor(err, this.failureContext(returnTo), (page) => this.views.statusOf(page));
+    const failure =
+      err instanceof WeComLoginError ? err : loginErrorFor(err, this.failureContext(returnTo), (page) => this.views.statusOf(page));
     const { errcode, api } = wecomFacts(failure.cause);
     return {
-      kind: 'failure', reason: failure.reason, page: failure.page, status: failure.status, input: failure.input, at: Date.now(),
+      kind: 'failure',
+      reason: failure.reason,
+      page: failure.page,
+      status: failure.status,
+      input: failure.input,
+      at: Date.now(),
       ...(failure.userId === undefined ? {} : { userId: failure.userId }),
       ...(errcode === undefined ? {} : { errcode, api }),
     };

@@ -33,7 +33,16 @@ import { logFields } from './request-parts.ts';
 import { jsonForWeComError } from './error-pages.ts';
 import { sessionToken } from './bearer-session.ts';
 import {
-  CORP_ID, WeComOptionsError, agentIdOption, appKeyOption, booleanOption, functionOption, numberOption, optionsObject, rejectUnknown, secretsOption,
+  CORP_ID,
+  WeComOptionsError,
+  agentIdOption,
+  appKeyOption,
+  booleanOption,
+  functionOption,
+  numberOption,
+  optionsObject,
+  rejectUnknown,
+  secretsOption,
 } from '../options.ts';
 
 /** A session user that logged in through the mini program. Assignable to `WeComUser`. */
@@ -203,7 +212,10 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       // A member of another linked corp, exchanged with this corp's token: the userid is not
       // usable here (older WeCom returns it encrypted). The code is spent; a new one exchanged
       // with that corp's token is needed (docs/wecom-api.md §6).
-      logger.warn('wecom mini-program login: member of another corp, asking for a new code', { corpId: mp.corpId, tokenCorpId: client.corpId });
+      logger.warn('wecom mini-program login: member of another corp, asking for a new code', {
+        corpId: mp.corpId,
+        tokenCorpId: client.corpId,
+      });
       sendJson(res, 409, {
         error: 'wrong_corp',
         message: 'Call wx.qy.login again and send {"code", "corpId"} with this corpId.',
@@ -280,7 +292,7 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
     }
     if (err instanceof WeComApiError && err.errcode === 92002) {
       logger.warn('wecom mini-program login: cross-corp', logFields(err));
-      sendError(res, 403, 'cross_corp', 'This mini program is not associated with this corporation\'s app.');
+      sendError(res, 403, 'cross_corp', "This mini program is not associated with this corporation's app.");
       return;
     }
     if (!(err instanceof WeComError)) {
@@ -319,8 +331,18 @@ interface Settings {
 }
 
 const KNOWN_OPTIONS = [
-  'client', 'allowedCorpIds', 'agentId', 'checkVisibility', 'visibilityCacheMs', 'sessionSecret', 'keepSessionKey', 'onLogin', 'appKey',
-  'maxBodyBytes', 'logger', 'now',
+  'client',
+  'allowedCorpIds',
+  'agentId',
+  'checkVisibility',
+  'visibilityCacheMs',
+  'sessionSecret',
+  'keepSessionKey',
+  'onLogin',
+  'appKey',
+  'maxBodyBytes',
+  'logger',
+  'now',
 ] as const;
 
 const WHERE = 'createMiniProgramLogin';
@@ -336,7 +358,11 @@ function validateOptions(value: MiniProgramLoginOptions): Settings {
     clientFor = (corpId) => (corpId === client.corpId ? client : undefined);
   } else if (typeof client === 'function') {
     if (options.allowedCorpIds === undefined) {
-      throw new WeComOptionsError(WHERE, 'allowedCorpIds', 'is required when client is a function: list the corporations (corp IDs) whose members may log in.');
+      throw new WeComOptionsError(
+        WHERE,
+        'allowedCorpIds',
+        'is required when client is a function: list the corporations (corp IDs) whose members may log in.',
+      );
     }
     allowed = options.allowedCorpIds;
     clientFor = (corpId) => {
@@ -344,7 +370,11 @@ function validateOptions(value: MiniProgramLoginOptions): Settings {
       return found instanceof WeComClient && found.corpId === corpId ? found : undefined;
     };
   } else {
-    throw new WeComOptionsError(WHERE, 'client', 'is required: the WeComClient of the app the mini program is associated with (wecomAuth(...).client), or a function corpId => WeComClient.');
+    throw new WeComOptionsError(
+      WHERE,
+      'client',
+      'is required: the WeComClient of the app the mini program is associated with (wecomAuth(...).client), or a function corpId => WeComClient.',
+    );
   }
   if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((id) => typeof id === 'string' && CORP_ID.test(id))) {
     throw new WeComOptionsError(WHERE, 'allowedCorpIds', 'must be a non-empty array of corp IDs, e.g. ["ww1234567890abcdef"].');
@@ -352,13 +382,25 @@ function validateOptions(value: MiniProgramLoginOptions): Settings {
   const defaultCorpId = client instanceof WeComClient ? client.corpId : (allowed[0] as string);
   if (client instanceof WeComClient && !allowed.includes(client.corpId)) {
     // Logins are exchanged with this client's token; a corp list without its corp refuses everyone.
-    createLog(options.logger, 'miniprogram').warn("createMiniProgramLogin: allowedCorpIds does not contain the client's corp; only members of listed corps can log in", { corpId: client.corpId });
+    createLog(options.logger, 'miniprogram').warn(
+      "createMiniProgramLogin: allowedCorpIds does not contain the client's corp; only members of listed corps can log in",
+      { corpId: client.corpId },
+    );
   }
   const agentId = options.agentId === undefined ? undefined : agentIdOption(WHERE, options.agentId);
   if (client instanceof WeComClient && client.agentId === undefined && agentId === undefined) {
-    throw new WeComOptionsError(WHERE, 'agentId', "is required when the WeComClient has none: the session records which app the member logged into.");
+    throw new WeComOptionsError(
+      WHERE,
+      'agentId',
+      'is required when the WeComClient has none: the session records which app the member logged into.',
+    );
   }
-  const [signingSecret = ''] = secretsOption(WHERE, options.sessionSecret, 'sessionSecret', "the same value as express-session's `secret` option (the token is the signed session cookie)");
+  const [signingSecret = ''] = secretsOption(
+    WHERE,
+    options.sessionSecret,
+    'sessionSecret',
+    "the same value as express-session's `secret` option (the token is the signed session cookie)",
+  );
   return {
     clientFor,
     defaultCorpId,
@@ -385,7 +427,11 @@ type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; me
  * attacker (login CSRF); a cross-site JSON POST needs a CORS preflight this route never grants.
  */
 function readJsonBody(req: Request, res: Response, parse: RequestHandler): Promise<BodyResult> {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const type =
+    String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim()
+      .toLowerCase() ?? '';
   if (type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
     return Promise.resolve({ ok: false, status: 415, message: 'Send the code as JSON (Content-Type: application/json).' });
   }
@@ -398,13 +444,19 @@ function readJsonBody(req: Request, res: Response, parse: RequestHandler): Promi
       }
       const kind = (err as { type?: unknown }).type;
       if (kind === 'entity.too.large') resolve({ ok: false, status: 413, message: 'The body is too large.' });
-      else if (kind === 'encoding.unsupported' || kind === 'charset.unsupported') resolve({ ok: false, status: 415, message: 'Send UTF-8 JSON.' });
+      else if (kind === 'encoding.unsupported' || kind === 'charset.unsupported')
+        resolve({ ok: false, status: 415, message: 'Send UTF-8 JSON.' });
       else resolve({ ok: false, status: 400, message: 'The body is not valid JSON.' });
     });
   });
 }
 
-function sendError(res: Response, status: number, error: MiniProgramLoginError, message: string, extra: Record<string, unknown> = {}): void {
+function sendError(
+  res: Response,
+  status: number,
+  error: MiniProgramLoginError,
+  message: string,
+  extra: Record<string, unknown> = {},
+): void {
   sendJson(res, status, { error, message, ...extra });
 }
-

@@ -25,7 +25,13 @@ export interface RouterWiring {
   cookieChecks: CookieChecks;
 }
 
-export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Views, jsonRoutes: JsonRoutes, wiring: RouterWiring): RequestHandler {
+export function createRouter(
+  config: ResolvedConfig,
+  flow: LoginFlow,
+  views: Views,
+  jsonRoutes: JsonRoutes,
+  wiring: RouterWiring,
+): RequestHandler {
   const routes: Record<string, { methods: string[]; handle: (req: Request, res: Response) => Promise<void> }> = {
     [config.routes.login]: { methods: ['GET', 'HEAD'], handle: (req, res) => flow.login(req, res) },
     // GET only: a HEAD (a link checker, a preview) must not consume the state and the code.
@@ -49,7 +55,10 @@ export function createRouter(config: ResolvedConfig, flow: LoginFlow, views: Vie
     }
     if (!warned) {
       warned = true;
-      log.warn('wecom auth: mount app.use(wecom.errorHandler()) after your routes so that your error middleware sees failed logins; rendering them here meanwhile', {});
+      log.warn(
+        'wecom auth: mount app.use(wecom.errorHandler()) after your routes so that your error middleware sees failed logins; rendering them here meanwhile',
+        {},
+      );
     }
     showLoginError(views, req, res, loginError);
   }

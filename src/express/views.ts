@@ -13,10 +13,25 @@ import { createLog } from '../wecom/logger.ts';
 import type { Log, WeComLogger } from '../wecom/logger.ts';
 
 export type PageId =
-  | 'open-in-wecom' | 'non-member' | 'no-access' | 'cookies-needed' | 'signed-out' | 'login-expired'
-  | 'login-cancelled' | 'bad-request' | 'session-unavailable' | 'rate-limited' | 'wecom-trusted-domain'
-  | 'wecom-trusted-ip' | 'wecom-agentid' | 'wecom-config' | 'wecom-timeout' | 'wecom-unavailable'
-  | 'wecom-error' | 'login-refused' | 'server-error';
+  | 'open-in-wecom'
+  | 'non-member'
+  | 'no-access'
+  | 'cookies-needed'
+  | 'signed-out'
+  | 'login-expired'
+  | 'login-cancelled'
+  | 'bad-request'
+  | 'session-unavailable'
+  | 'rate-limited'
+  | 'wecom-trusted-domain'
+  | 'wecom-trusted-ip'
+  | 'wecom-agentid'
+  | 'wecom-config'
+  | 'wecom-timeout'
+  | 'wecom-unavailable'
+  | 'wecom-error'
+  | 'login-refused'
+  | 'server-error';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -35,8 +50,16 @@ export interface PageContext {
 
 export type PageRenderer = (page: PageContext, req: Request, res: Response) => void;
 
-interface PageText { status: number; heading: string; message: string; hint?: string }
-interface Messages { common: Record<string, string>; pages: Record<PageId, PageText> }
+interface PageText {
+  status: number;
+  heading: string;
+  message: string;
+  hint?: string;
+}
+interface Messages {
+  common: Record<string, string>;
+  pages: Record<PageId, PageText>;
+}
 
 export const PACKAGE_VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
@@ -74,7 +97,8 @@ export class Views {
     const lang = preferredLang(req);
     const messages = this.messages[lang];
     const text = messages.pages[page];
-    const fill = (s: string): string => s.replace(/\{(\w+)\}/g, (m, name: string) => (input.values && name in input.values ? String(input.values[name]) : m));
+    const fill = (s: string): string =>
+      s.replace(/\{(\w+)\}/g, (m, name: string) => (input.values && name in input.values ? String(input.values[name]) : m));
     const ctx: PageContext = { page, status: input.status ?? text.status, lang, heading: fill(text.heading), message: fill(text.message) };
     if (input.action) ctx.action = { href: input.action.href, label: messages.common[input.action.labelKey ?? 'retry'] ?? '' };
     if (text.hint || input.details) {
@@ -94,7 +118,10 @@ export class Views {
         return;
       } catch (err) {
         // The app's renderer failed: a plain built-in page rather than a crash or a hung request.
-        this.logger.error('wecom auth: renderPage threw; showing the built-in page', { page, error: err instanceof Error ? err.name : typeof err });
+        this.logger.error('wecom auth: renderPage threw; showing the built-in page', {
+          page,
+          error: err instanceof Error ? err.name : typeof err,
+        });
         if (res.headersSent) {
           res.end();
           return;
@@ -118,13 +145,18 @@ export class Views {
     let details = '';
     if (ctx.details && (ctx.details.hint || ctx.details.errcode !== undefined || ctx.details.api)) {
       const rows: string[] = [];
-      if (ctx.details.errcode !== undefined) rows.push(`<dt>${escapeHtml(common.errcode ?? '')}</dt><dd>${escapeHtml(String(ctx.details.errcode))}</dd>`);
+      if (ctx.details.errcode !== undefined)
+        rows.push(`<dt>${escapeHtml(common.errcode ?? '')}</dt><dd>${escapeHtml(String(ctx.details.errcode))}</dd>`);
       if (ctx.details.api) rows.push(`<dt>${escapeHtml(common.api ?? '')}</dt><dd>${escapeHtml(ctx.details.api)}</dd>`);
       if (ctx.details.hint) rows.push(`<dd>${escapeHtml(ctx.details.hint)}</dd>`);
       details = `<details><summary>${escapeHtml(common.adminDetails ?? '')}</summary><dl>${rows.join('')}</dl></details>`;
     }
     const slots: Record<string, string> = {
-      lang: ctx.lang, page: ctx.page, heading: ctx.heading, message: ctx.message, footer: common.footer ?? '',
+      lang: ctx.lang,
+      page: ctx.page,
+      heading: ctx.heading,
+      message: ctx.message,
+      footer: common.footer ?? '',
     };
     const raw: Record<string, string> = { body: bodyHtml, action, details };
     return this.layout
@@ -136,7 +168,9 @@ export class Views {
   private sendPlain(res: Response, ctx: PageContext): void {
     res.statusCode = ctx.status;
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.end(`<!doctype html><html lang="${ctx.lang}"><meta charset="utf-8"><title>${escapeHtml(ctx.heading)}</title><h1>${escapeHtml(ctx.heading)}</h1><p>${escapeHtml(ctx.message)}</p></html>`);
+    res.end(
+      `<!doctype html><html lang="${ctx.lang}"><meta charset="utf-8"><title>${escapeHtml(ctx.heading)}</title><h1>${escapeHtml(ctx.heading)}</h1><p>${escapeHtml(ctx.message)}</p></html>`,
+    );
   }
 
   private send(res: Response, ctx: PageContext): void {
@@ -187,7 +221,10 @@ function readMessages(lang: Lang, customDir: string | undefined): Messages {
   const base = JSON.parse(readFileSync(path.join(PACKAGE_VIEWS_DIR, `messages.${lang}.json`), 'utf8')) as Messages;
   const file = customDir ? path.join(customDir, `messages.${lang}.json`) : undefined;
   if (!file || !existsSync(file)) return base;
-  const custom = JSON.parse(readFileSync(file, 'utf8')) as Partial<{ common: Record<string, string>; pages: Record<string, Partial<PageText>> }>;
+  const custom = JSON.parse(readFileSync(file, 'utf8')) as Partial<{
+    common: Record<string, string>;
+    pages: Record<string, Partial<PageText>>;
+  }>;
   const pages = { ...base.pages };
   for (const [id, text] of Object.entries(custom.pages ?? {})) {
     if (Object.hasOwn(pages, id)) pages[id as PageId] = { ...pages[id as PageId], ...text };

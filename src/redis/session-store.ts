@@ -99,11 +99,19 @@ export function createRedisSessionStore(given: RedisSessionStoreOptions): RedisS
   rejectUnknown(WHERE, options, STORE_OPTIONS);
   const { client, ttl } = options;
   if (typeof client?.get !== 'function' || typeof client.on !== 'function') {
-    throw new WeComOptionsError(WHERE, 'client', 'must be a node-redis client (createClient(), createSentinel() or createCluster() from "redis").');
+    throw new WeComOptionsError(
+      WHERE,
+      'client',
+      'must be a node-redis client (createClient(), createSentinel() or createCluster() from "redis").',
+    );
   }
   const prefix = requiredString(WHERE, options.prefix ?? 'sess:', 'prefix', 'a key prefix such as "myapp:sess:"');
   if (ttl !== undefined && typeof ttl !== 'function' && !(Number.isInteger(ttl) && ttl > 0)) {
-    throw new WeComOptionsError(WHERE, 'ttl', `is in seconds and must be a whole number of at least 1 (or a function of the session), got ${JSON.stringify(ttl)}.`);
+    throw new WeComOptionsError(
+      WHERE,
+      'ttl',
+      `is in seconds and must be a whole number of at least 1 (or a function of the session), got ${JSON.stringify(ttl)}.`,
+    );
   }
   const disableTouch = booleanOption(WHERE, options.disableTouch, 'disableTouch') ?? false;
   const commandTimeoutMs = numberOption(WHERE, options.commandTimeoutMs, 'commandTimeoutMs', { min: 0, integer: true }) ?? 2000;

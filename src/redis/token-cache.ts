@@ -56,13 +56,7 @@ import type { Log } from '../wecom/logger.ts';
 import type { CachedCredential, CredentialFetch, FreshCredential, TokenCache } from '../wecom/token-cache.ts';
 import { checkFresh, wasNotFetched } from '../wecom/token-cache.ts';
 import { MemoryEntries } from '../wecom/shared-entries.ts';
-import {
-  describeRedisError,
-  ensureErrorListener,
-  RedisTokenCacheError,
-  type RedisEventSource,
-  type RedisLogger,
-} from './errors.ts';
+import { describeRedisError, ensureErrorListener, RedisTokenCacheError, type RedisEventSource, type RedisLogger } from './errors.ts';
 
 /**
  * The node-redis commands the cache uses, typed structurally so that a `createClient()`,
@@ -71,11 +65,7 @@ import {
 export interface RedisTokenCacheClient extends RedisEventSource {
   get(key: string): Promise<unknown>;
   pTTL(key: string): Promise<unknown>;
-  set(
-    key: string,
-    value: string,
-    options: { expiration: { type: 'PX'; value: number }; condition?: 'NX' },
-  ): Promise<unknown>;
+  set(key: string, value: string, options: { expiration: { type: 'PX'; value: number }; condition?: 'NX' }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   /** node-redis clients expose it; when it is `false` the cache does not even try Redis. */
   readonly isReady?: boolean;
@@ -202,7 +192,11 @@ export class RedisTokenCache implements TokenCache {
     const options = optionsObject(where, given, '{ prefix: "myapp:wecom:" }') as RedisTokenCacheOptions;
     rejectUnknown(where, options, ['prefix', 'lockTtlMs', 'waitTimeoutMs', 'commandTimeoutMs', 'logger']);
     if (typeof client?.get !== 'function' || typeof client.eval !== 'function' || typeof client.pTTL !== 'function') {
-      throw new WeComOptionsError(where, 'client', 'must be a node-redis client (createClient(), createSentinel() or createCluster() from "redis").');
+      throw new WeComOptionsError(
+        where,
+        'client',
+        'must be a node-redis client (createClient(), createSentinel() or createCluster() from "redis").',
+      );
     }
     const prefix = options.prefix ?? 'wecom:';
     if (typeof prefix !== 'string') throw new WeComOptionsError(where, 'prefix', 'must be a string such as "myapp:wecom:".');
@@ -210,7 +204,11 @@ export class RedisTokenCache implements TokenCache {
     const commandTimeoutMs = numberOption(where, options.commandTimeoutMs, 'commandTimeoutMs', { min: 1, integer: true }) ?? 1000;
     const waitTimeoutMs = numberOption(where, options.waitTimeoutMs, 'waitTimeoutMs', { min: 1, integer: true }) ?? lockTtlMs + 2000;
     if (lockTtlMs <= 2 * commandTimeoutMs) {
-      throw new WeComOptionsError(where, 'lockTtlMs', `(${lockTtlMs}) must leave a fetch time beyond two command timeouts (${commandTimeoutMs} ms each).`);
+      throw new WeComOptionsError(
+        where,
+        'lockTtlMs',
+        `(${lockTtlMs}) must leave a fetch time beyond two command timeouts (${commandTimeoutMs} ms each).`,
+      );
     }
     this.#client = client;
     this.#prefix = prefix;
@@ -256,7 +254,12 @@ export class RedisTokenCache implements TokenCache {
     if (!this.#redisUsable()) return;
     const names = this.#names(key);
     try {
-      await this.#cmd(this.#client.eval.bind(this.#client, INVALIDATE, { keys: [names.value, names.gen, names.revoked], arguments: [value, String(GEN_TTL_MS)] }));
+      await this.#cmd(
+        this.#client.eval.bind(this.#client, INVALIDATE, {
+          keys: [names.value, names.gen, names.revoked],
+          arguments: [value, String(GEN_TTL_MS)],
+        }),
+      );
     } catch (err) {
       if (!(err instanceof RedisDown)) throw err;
     }
@@ -408,10 +411,12 @@ export class RedisTokenCache implements TokenCache {
     const result: CachedCredential = { value: fresh.value, ttlMs: fresh.ttlMs, ageMs: 0 };
     let written: unknown;
     try {
-      written = await this.#cmd(this.#client.eval.bind(this.#client, WRITE, {
-        keys: [names.value, names.lock, names.gen, names.revoked],
-        arguments: [lock.owner, lock.gen, payload, String(fresh.ttlMs), fresh.value],
-      }));
+      written = await this.#cmd(
+        this.#client.eval.bind(this.#client, WRITE, {
+          keys: [names.value, names.lock, names.gen, names.revoked],
+          arguments: [lock.owner, lock.gen, payload, String(fresh.ttlMs), fresh.value],
+        }),
+      );
     } catch (err) {
       // From here on the value is ours whatever Redis does (the script still runs if it was only late).
       if (err instanceof RedisDown) return result;
@@ -530,7 +535,11 @@ export class RedisTokenCache implements TokenCache {
       throw new RedisDown();
     }
     try {
-      const result = await withTimeout(run(), this.#commandTimeoutMs, () => new Error(`no answer from Redis within ${this.#commandTimeoutMs} ms`));
+      const result = await withTimeout(
+        run(),
+        this.#commandTimeoutMs,
+        () => new Error(`no answer from Redis within ${this.#commandTimeoutMs} ms`),
+      );
       this.#markUp();
       return result;
     } catch (err) {
@@ -543,9 +552,7 @@ export class RedisTokenCache implements TokenCache {
     this.#retryAt = performance.now() + RETRY_REDIS_AFTER_MS;
     if (this.#down) return;
     this.#down = true;
-    this.#logger.warn(
-      `RedisTokenCache: Redis unreachable (${describeRedisError(err)}); using the in-process cache until it answers again`,
-    );
+    this.#logger.warn(`RedisTokenCache: Redis unreachable (${describeRedisError(err)}); using the in-process cache until it answers again`);
   }
 
   #markUp(): void {

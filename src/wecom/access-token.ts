@@ -43,8 +43,7 @@ export function accessTokenKey(corpId: string, agentId: number | undefined, secr
  * or half of it when it is too short for the margin to leave at least as much again.
  */
 export function credentialLifetimeMs(expiresInSeconds: number, safetyMarginSeconds: number): number {
-  const lifetime =
-    expiresInSeconds > 2 * safetyMarginSeconds ? expiresInSeconds - safetyMarginSeconds : expiresInSeconds / 2;
+  const lifetime = expiresInSeconds > 2 * safetyMarginSeconds ? expiresInSeconds - safetyMarginSeconds : expiresInSeconds / 2;
   return Math.max(0, Math.floor(lifetime * 1000));
 }
 

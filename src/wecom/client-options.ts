@@ -9,7 +9,15 @@ import type { HttpTimeouts } from './http.ts';
 import type { BusyRetryOptions } from './retry.ts';
 import type { WeComLogger } from './logger.ts';
 import {
-  WeComOptionsError, agentIdOption, corpIdOption, functionOption, numberOption, optionsObject, rejectUnknown, requiredString, wecomBaseUrlOption,
+  WeComOptionsError,
+  agentIdOption,
+  corpIdOption,
+  functionOption,
+  numberOption,
+  optionsObject,
+  rejectUnknown,
+  requiredString,
+  wecomBaseUrlOption,
 } from '../options.ts';
 
 export interface WeComClientOptions {
@@ -45,8 +53,19 @@ export type ResolvedClientOptions = Omit<WeComClientOptions, 'agentId'> & { agen
 
 const WHERE = 'WeComClient';
 const KNOWN_OPTIONS = [
-  'corpId', 'secret', 'agentId', 'apiBaseUrl', 'oauthBaseUrl', 'loginBaseUrl', 'timeouts', 'tokenCache', 'tokenSafetyMarginSeconds',
-  'busyRetry', 'configErrorCooldownMs', 'logger', 'now',
+  'corpId',
+  'secret',
+  'agentId',
+  'apiBaseUrl',
+  'oauthBaseUrl',
+  'loginBaseUrl',
+  'timeouts',
+  'tokenCache',
+  'tokenSafetyMarginSeconds',
+  'busyRetry',
+  'configErrorCooldownMs',
+  'logger',
+  'now',
 ] as const;
 const TIMEOUTS = ['connect', 'secureConnect', 'response', 'read', 'total'] as const;
 const TOKEN_CACHE_METHODS = ['get', 'obtain', 'invalidate', 'addEntry', 'setEntry', 'getEntry'] as const;
@@ -55,9 +74,16 @@ export function resolveClientOptions(given: WeComClientOptions): ResolvedClientO
   const options = optionsObject(WHERE, given, 'new WeComClient({ corpId, secret, agentId })') as unknown as WeComClientOptions;
   rejectUnknown(WHERE, options, KNOWN_OPTIONS);
   const corpId = corpIdOption(WHERE, options.corpId);
-  if (corpId !== options.corpId) throw new WeComOptionsError(WHERE, 'corpId', 'contains whitespace: copy the Corp ID again without spaces or line breaks.');
-  const secret = requiredString(WHERE, options.secret, 'secret', "the app's Secret from 应用管理 → the app → Secret (read it from the environment, never commit it)");
-  if (secret !== options.secret) throw new WeComOptionsError(WHERE, 'secret', 'has leading or trailing whitespace: copy it again without spaces or line breaks.');
+  if (corpId !== options.corpId)
+    throw new WeComOptionsError(WHERE, 'corpId', 'contains whitespace: copy the Corp ID again without spaces or line breaks.');
+  const secret = requiredString(
+    WHERE,
+    options.secret,
+    'secret',
+    "the app's Secret from 应用管理 → the app → Secret (read it from the environment, never commit it)",
+  );
+  if (secret !== options.secret)
+    throw new WeComOptionsError(WHERE, 'secret', 'has leading or trailing whitespace: copy it again without spaces or line breaks.');
   if (options.timeouts !== undefined) {
     rejectUnknown(WHERE, optionsObject(WHERE, options.timeouts, '{ response: 5000 }'), TIMEOUTS, 'timeouts.');
     for (const [name, value] of Object.entries(options.timeouts)) numberOption(WHERE, value, `timeouts.${name}`, { min: 1 });
@@ -71,7 +97,11 @@ export function resolveClientOptions(given: WeComClientOptions): ResolvedClientO
   }
   const cache = options.tokenCache as Partial<TokenCache> | undefined | null;
   if (cache !== undefined && (cache === null || TOKEN_CACHE_METHODS.some((name) => typeof cache[name] !== 'function'))) {
-    throw new WeComOptionsError(WHERE, 'tokenCache', `must implement ${TOKEN_CACHE_METHODS.join(', ')} (the TokenCache interface), e.g. new MemoryTokenCache() or RedisTokenCache.`);
+    throw new WeComOptionsError(
+      WHERE,
+      'tokenCache',
+      `must implement ${TOKEN_CACHE_METHODS.join(', ')} (the TokenCache interface), e.g. new MemoryTokenCache() or RedisTokenCache.`,
+    );
   }
   functionOption(WHERE, options.now, 'now', 'returning ms since the epoch');
   const resolved: ResolvedClientOptions = {

@@ -21,13 +21,7 @@ import {
   freshCredential,
 } from './access-token.ts';
 import type { FreshCredential, TokenCache } from './token-cache.ts';
-import {
-  SYSTEM_BUSY_ERRCODE,
-  TOKEN_ERRCODES,
-  WeComApiError,
-  WeComHttpError,
-  errorFromEnvelope,
-} from './errors.ts';
+import { SYSTEM_BUSY_ERRCODE, TOKEN_ERRCODES, WeComApiError, WeComHttpError, errorFromEnvelope } from './errors.ts';
 import { HttpTransport } from './http.ts';
 import { resolveClientOptions } from './client-options.ts';
 import type { WeComClientOptions } from './client-options.ts';
@@ -269,12 +263,14 @@ export class WeComClient {
     if (rememberMs > 0) {
       const verdict = await this.#cache.getEntry(key);
       if (verdict === IN_RANGE) return;
-      if (verdict === OUT_OF_RANGE) throw errorFromEnvelope('user/get', 60011, 'no privilege to access/modify contact/party/agent (remembered verdict)');
+      if (verdict === OUT_OF_RANGE)
+        throw errorFromEnvelope('user/get', 60011, 'no privilege to access/modify contact/party/agent (remembered verdict)');
     }
     try {
       await this.getUser(userId);
     } catch (err) {
-      if (rememberMs > 0 && err instanceof WeComApiError && err.errcode === 60011) await this.#cache.setEntry(key, OUT_OF_RANGE, rememberMs);
+      if (rememberMs > 0 && err instanceof WeComApiError && err.errcode === 60011)
+        await this.#cache.setEntry(key, OUT_OF_RANGE, rememberMs);
       throw err;
     }
     if (rememberMs > 0) await this.#cache.setEntry(key, IN_RANGE, rememberMs);
@@ -420,7 +416,11 @@ export class WeComClient {
   async #fetchAccessToken(replacing: string | undefined): Promise<FreshCredential> {
     const api = 'gettoken';
     return withBusyRetry(api, this.#busy, this.#logger, async () => {
-      const body = await this.#send(api, { method: 'GET', query: { corpid: this.corpId, corpsecret: this.#secret }, idempotent: true }, undefined);
+      const body = await this.#send(
+        api,
+        { method: 'GET', query: { corpid: this.corpId, corpsecret: this.#secret }, idempotent: true },
+        undefined,
+      );
       const token = stringField(body, 'access_token');
       if (token === undefined) throw new WeComHttpError(api, 'unexpected-body', 'the answer has no access_token');
       return freshCredential(token, numberField(body, 'expires_in') ?? 7200, replacing, this.#marginSeconds);

@@ -11,11 +11,7 @@ export const WECOM_CONFIG_ERROR = 'WECOM_CONFIG_ERROR';
 export const WECOM_RATE_LIMITED = 'WECOM_RATE_LIMITED';
 export const WECOM_HTTP_ERROR = 'WECOM_HTTP_ERROR';
 
-export type WeComErrorCode =
-  | typeof WECOM_API_ERROR
-  | typeof WECOM_CONFIG_ERROR
-  | typeof WECOM_RATE_LIMITED
-  | typeof WECOM_HTTP_ERROR;
+export type WeComErrorCode = typeof WECOM_API_ERROR | typeof WECOM_CONFIG_ERROR | typeof WECOM_RATE_LIMITED | typeof WECOM_HTTP_ERROR;
 
 /** Which client option a configuration error asks to fix. */
 export type WeComSetting = 'corpId' | 'secret' | 'agentId';
@@ -94,12 +90,7 @@ export class WeComHttpError extends WeComError {
   /** The HTTP status, when a response arrived. */
   readonly status: number | undefined;
 
-  constructor(
-    api: string,
-    kind: WeComHttpErrorKind,
-    detail: string,
-    options?: { status?: number | undefined; cause?: Error },
-  ) {
+  constructor(api: string, kind: WeComHttpErrorKind, detail: string, options?: { status?: number | undefined; cause?: Error }) {
     super(WECOM_HTTP_ERROR, api, `WeCom ${api} failed: ${detail}`, options?.cause ? { cause: options.cause } : undefined);
     this.name = 'WeComHttpError';
     this.kind = kind;
@@ -149,7 +140,7 @@ function configRule(api: string, errcode: number): ConfigRule | undefined {
     case 40056:
       return {
         setting: 'agentId',
-        fix: 'use the AgentId shown on the app\'s page in the admin console (应用管理 → the app), the app whose secret you configured.',
+        fix: "use the AgentId shown on the app's page in the admin console (应用管理 → the app), the app whose secret you configured.",
       };
     default:
       return undefined;
@@ -183,7 +174,8 @@ const HINTS: Readonly<Record<number, string>> = {
   40001:
     'The secret is wrong (on gettoken) or the access_token was rejected: check the `secret` option; the client refreshes rejected tokens by itself.',
   40013: 'The corp ID is wrong: check the `corpId` option (我的企业 → 企业信息).',
-  40014: 'The access_token is invalid: the client refreshes it by itself; if this persists, check that the token cache is not shared between different apps.',
+  40014:
+    'The access_token is invalid: the client refreshes it by itself; if this persists, check that the token cache is not shared between different apps.',
   40029:
     'The login code is invalid, already used, or older than 5 minutes: start the login again; never exchange a code twice (e.g. a refreshed callback).',
   40056: 'The agent ID is wrong: check the `agentId` option against the app page in the admin console.',
@@ -194,22 +186,22 @@ const HINTS: Readonly<Record<number, string>> = {
   45009:
     'WeCom rate limit reached: share one token cache (e.g. Redis) across all instances instead of fetching a token per request, and retry later (blocks last one minute to one hour).',
   45033: 'Too many concurrent calls to WeCom: reduce concurrency and retry later.',
-  48002: 'This API is not permitted for the app: check the app\'s API permissions in the admin console.',
+  48002: "This API is not permitted for the app: check the app's API permissions in the admin console.",
   50001:
     'The redirect_uri host (with its port) must exactly match a trusted domain of the app (网页授权及JS-SDK → 可信域名), and the code must be exchanged with the token of that same app.',
-  50002: 'The member is outside the app\'s permission range.',
+  50002: "The member is outside the app's permission range.",
   50003: 'The app is disabled: enable it in the admin console (应用管理).',
-  60011:
-    'The member is outside the app\'s visible range (可见范围): add the member or their department to the app in the admin console.',
+  60011: "The member is outside the app's visible range (可见范围): add the member or their department to the app in the admin console.",
   60020:
-    'This server\'s IP is not in the app\'s trusted IP list (企业可信IP): add the public egress IP in the admin console; it becomes effective after about a minute.',
+    "This server's IP is not in the app's trusted IP list (企业可信IP): add the public egress IP in the admin console; it becomes effective after about a minute.",
   60111: 'No member has this userid.',
   84015: 'The user_ticket is invalid or expired (30 minutes): log in again with scope snsapi_privateinfo and an agentid.',
   84090: 'The user_ticket is missing: log in with scope snsapi_privateinfo and an agentid to get one.',
   92002: 'Cross-corp access: the mini program login belongs to another corp; log in again with the right corp.',
   // App messages and the app's settings (docs/wecom-api.md §11-13).
-  81013: 'Every recipient of the message is invalid (unknown, or outside the app\'s visible range): check touser/toparty/totag; nothing was delivered.',
-  301002: 'The agentid does not belong to the access_token\'s app: send with the token of the app named by agentid.',
+  81013:
+    "Every recipient of the message is invalid (unknown, or outside the app's visible range): check touser/toparty/totag; nothing was delivered.",
+  301002: "The agentid does not belong to the access_token's app: send with the token of the app named by agentid.",
   40008: 'The message type is not one WeCom knows (text, textcard, news, markdown, template_card…).',
   41011: 'The agentid is missing: set the `agentId` option of the client.',
   44004: 'The message text is empty.',
@@ -226,8 +218,7 @@ const HTTP_HINTS: Readonly<Record<WeComHttpErrorKind, string>> = {
   'http-status': 'WeCom answered with an unexpected HTTP status: check the `apiBaseUrl` option (https, no extra path).',
   'not-json':
     'Something other than WeCom answered (the body is not JSON, e.g. a proxy error page): check the `apiBaseUrl` option and any outbound proxy.',
-  'too-large':
-    'The answer was larger than any WeCom answer (over 1 MiB): check the `apiBaseUrl` option and any outbound proxy.',
+  'too-large': 'The answer was larger than any WeCom answer (over 1 MiB): check the `apiBaseUrl` option and any outbound proxy.',
   'unexpected-body': 'WeCom answered without the expected fields: report this with the api name and errcode.',
 };
 

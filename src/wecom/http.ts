@@ -174,7 +174,12 @@ export class HttpTransport {
    * that destroy closes a healthy keep-alive connection and the next WeCom call pays a new TLS
    * handshake (bench/run.ts measured about one per three code exchanges).
    */
-  #send(url: URL, req: HttpRequest, fresh: boolean, totalMs: number): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }> {
+  #send(
+    url: URL,
+    req: HttpRequest,
+    fresh: boolean,
+    totalMs: number,
+  ): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }> {
     return new Promise((resolve, reject) => {
       // The usual call passes only its URL; a resend gets a new connection and what is left of the deadline.
       const instance = fresh ? this.#gotFresh : this.#got;
@@ -200,7 +205,14 @@ export class HttpTransport {
         size += chunk.length;
         if (size > MAX_RESPONSE_BYTES) {
           stream.destroy();
-          reject(new WeComHttpError(req.api, 'too-large', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes; is something other than WeCom answering?`, meta ? { status: meta.statusCode } : undefined));
+          reject(
+            new WeComHttpError(
+              req.api,
+              'too-large',
+              `the answer is larger than ${MAX_RESPONSE_BYTES} bytes; is something other than WeCom answering?`,
+              meta ? { status: meta.statusCode } : undefined,
+            ),
+          );
           return;
         }
         chunks.push(chunk);

@@ -1,12 +1,6 @@
 /** The WeCom API client: public API. No Express in here. */
 export { WeComClient, DEFAULT_API_BASE_URL } from './client.ts';
-export type {
-  WeComClientOptions,
-  WeComMember,
-  WeComUserDetail,
-  MiniProgramSession,
-  GetIdentityOptions,
-} from './client.ts';
+export type { WeComClientOptions, WeComMember, WeComUserDetail, MiniProgramSession, GetIdentityOptions } from './client.ts';
 export {
   WeComError,
   WeComApiError,

@@ -33,7 +33,10 @@ export interface Log {
 /** pino and bunyan take the fields first; they are recognised by their own API. */
 function fieldsFirst(logger: WeComLogger): boolean {
   const l = logger as { bindings?: unknown; levels?: unknown; addStream?: unknown; fields?: unknown };
-  return (typeof l.bindings === 'function' && typeof l.levels === 'object') || (typeof l.addStream === 'function' && typeof l.fields === 'object');
+  return (
+    (typeof l.bindings === 'function' && typeof l.levels === 'object') ||
+    (typeof l.addStream === 'function' && typeof l.fields === 'object')
+  );
 }
 
 export function createLog(logger: WeComLogger | undefined, part: string): Log {

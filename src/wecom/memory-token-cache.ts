@@ -56,7 +56,12 @@ export class MemoryTokenCache implements TokenCache {
     if (current !== undefined && current.value !== stale) {
       const now = this.#now();
       const lastTry = this.#renewedAt.get(key) ?? Number.NEGATIVE_INFINITY;
-      if (current.refreshAt !== undefined && now >= current.refreshAt && now - lastTry >= RENEW_AGAIN_AFTER_MS && !this.#inflight.has(key)) {
+      if (
+        current.refreshAt !== undefined &&
+        now >= current.refreshAt &&
+        now - lastTry >= RENEW_AGAIN_AFTER_MS &&
+        !this.#inflight.has(key)
+      ) {
         // Renew ahead of expiry: callers keep the current value; the fetch's own failure is
         // reported by the fetch (the client logs it) and a due call a second later tries again.
         this.#renewedAt.set(key, now);

@@ -15,13 +15,7 @@ import { WeComHttpError } from './errors.ts';
 import { WeComRequestError } from './request-error.ts';
 
 export type MenuKeyType =
-  | 'click'
-  | 'scancode_push'
-  | 'scancode_waitmsg'
-  | 'pic_sysphoto'
-  | 'pic_photo_or_album'
-  | 'pic_weixin'
-  | 'location_select';
+  'click' | 'scancode_push' | 'scancode_waitmsg' | 'pic_sysphoto' | 'pic_photo_or_album' | 'pic_weixin' | 'location_select';
 
 /** A button that does something: opens a page (view), a mini program, or sends an event with a key. */
 export type MenuButton =
@@ -39,7 +33,15 @@ export type MenuItem = MenuButton | MenuGroup;
 
 export const MENU_LIMITS = { buttons: 3, subButtons: 5, nameBytes: 16, subNameBytes: 40, keyBytes: 128, urlBytes: 1024 } as const;
 
-const KEY_TYPES: readonly string[] = ['click', 'scancode_push', 'scancode_waitmsg', 'pic_sysphoto', 'pic_photo_or_album', 'pic_weixin', 'location_select'];
+const KEY_TYPES: readonly string[] = [
+  'click',
+  'scancode_push',
+  'scancode_waitmsg',
+  'pic_sysphoto',
+  'pic_photo_or_album',
+  'pic_weixin',
+  'location_select',
+];
 
 /** Errcodes for [top level, sub-button] (90313). */
 const CODES = {
@@ -108,7 +110,8 @@ function checkButton(raw: unknown, at: string, level: 0 | 1): MenuItem {
   }
   if (typeof type === 'string' && KEY_TYPES.includes(type)) {
     const key = raw['key'];
-    if (typeof key !== 'string' || key === '' || bytes(key) > MENU_LIMITS.keyBytes) refuse(`${at}.key`, 'is required, at most 128 bytes.', CODES.key[level]);
+    if (typeof key !== 'string' || key === '' || bytes(key) > MENU_LIMITS.keyBytes)
+      refuse(`${at}.key`, 'is required, at most 128 bytes.', CODES.key[level]);
     return { type: type as MenuKeyType, name, key };
   }
   return refuse(`${at}.type`, `must be view, view_miniprogram, ${KEY_TYPES.join(', ')}; got ${JSON.stringify(type)}.`, CODES.type[level]);
@@ -117,7 +120,11 @@ function checkButton(raw: unknown, at: string, level: 0 | 1): MenuItem {
 /** The menu/create body's `button` list, checked; a WeComRequestError for the first problem. No I/O. */
 export function prepareMenu(buttons: readonly MenuItem[]): MenuItem[] {
   if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > MENU_LIMITS.buttons) {
-    refuse('button', `must list 1 to 3 top-level buttons, got ${Array.isArray(buttons) ? buttons.length : typeof buttons}.`, CODES.count[0]);
+    refuse(
+      'button',
+      `must list 1 to 3 top-level buttons, got ${Array.isArray(buttons) ? buttons.length : typeof buttons}.`,
+      CODES.count[0],
+    );
   }
   return buttons.map((raw: unknown, i) => checkButton(raw, `button[${i}]`, 0));
 }

@@ -132,7 +132,11 @@ export class WeComRecipientsError extends WeComApiError {
   readonly invalidTags: string[];
   readonly unlicensedUsers: string[];
 
-  constructor(errcode: number, errmsg: string, lists: Pick<SendMessageResult, 'invalidUsers' | 'invalidParties' | 'invalidTags' | 'unlicensedUsers'>) {
+  constructor(
+    errcode: number,
+    errmsg: string,
+    lists: Pick<SendMessageResult, 'invalidUsers' | 'invalidParties' | 'invalidTags' | 'unlicensedUsers'>,
+  ) {
     const named = [
       lists.invalidUsers.length ? `users ${lists.invalidUsers.join(', ')}` : '',
       lists.invalidParties.length ? `departments ${lists.invalidParties.join(', ')}` : '',
@@ -288,7 +292,11 @@ function prepareContent(input: SendMessageInput, lengths: Lengths): Record<strin
       const card: unknown = input.textcard;
       if (!isObject(card)) refuse('textcard', 'is required: { title, description, url }.');
       const out: Record<string, unknown> = {
-        title: lengths.bytes(requireText(card['title'], 'textcard.title', 41016, 'the card title'), MESSAGE_LIMITS.titleBytes, 'textcard.title'),
+        title: lengths.bytes(
+          requireText(card['title'], 'textcard.title', 41016, 'the card title'),
+          MESSAGE_LIMITS.titleBytes,
+          'textcard.title',
+        ),
         description: lengths.bytes(
           requireText(card['description'], 'textcard.description', 41033, 'the card text'),
           MESSAGE_LIMITS.descriptionBytes,
@@ -297,7 +305,8 @@ function prepareContent(input: SendMessageInput, lengths: Lengths): Record<strin
         url: requireHttpUrl(card['url'], 'textcard.url', 41010),
       };
       if (card['btntxt'] !== undefined) {
-        if (typeof card['btntxt'] !== 'string' || card['btntxt'] === '') refuse('textcard.btntxt', 'must be a non-empty string (or left out for 详情).');
+        if (typeof card['btntxt'] !== 'string' || card['btntxt'] === '')
+          refuse('textcard.btntxt', 'must be a non-empty string (or left out for 详情).');
         out['btntxt'] = lengths.chars(card['btntxt'], MESSAGE_LIMITS.btntxtChars, 'textcard.btntxt');
       }
       return out;
@@ -306,19 +315,25 @@ function prepareContent(input: SendMessageInput, lengths: Lengths): Record<strin
       const news: unknown = input.news;
       const articles = isObject(news) ? news['articles'] : undefined;
       if (!Array.isArray(articles) || articles.length === 0) refuse('news.articles', 'must list 1 to 8 articles.');
-      if (articles.length > MESSAGE_LIMITS.articles) refuse('news.articles', `lists ${articles.length} articles; WeCom takes at most 8.`, 45008);
+      if (articles.length > MESSAGE_LIMITS.articles)
+        refuse('news.articles', `lists ${articles.length} articles; WeCom takes at most 8.`, 45008);
       return {
         articles: articles.map((raw: unknown, i) => {
           const at = `news.articles[${i}]`;
           if (!isObject(raw)) refuse(at, 'must be an object { title, url, ... }.');
           const article: Record<string, unknown> = {
-            title: lengths.bytes(requireText(raw['title'], `${at}.title`, 41016, 'the article title'), MESSAGE_LIMITS.titleBytes, `${at}.title`),
+            title: lengths.bytes(
+              requireText(raw['title'], `${at}.title`, 41016, 'the article title'),
+              MESSAGE_LIMITS.titleBytes,
+              `${at}.title`,
+            ),
           };
           if (raw['description'] !== undefined) {
             if (typeof raw['description'] !== 'string') refuse(`${at}.description`, 'must be a string.');
             article['description'] = lengths.bytes(raw['description'], MESSAGE_LIMITS.descriptionBytes, `${at}.description`);
           }
-          const miniProgram = typeof raw['appid'] === 'string' && raw['appid'] !== '' && typeof raw['pagepath'] === 'string' && raw['pagepath'] !== '';
+          const miniProgram =
+            typeof raw['appid'] === 'string' && raw['appid'] !== '' && typeof raw['pagepath'] === 'string' && raw['pagepath'] !== '';
           if (miniProgram) {
             article['appid'] = raw['appid'];
             article['pagepath'] = raw['pagepath'];
@@ -340,10 +355,16 @@ function prepareContent(input: SendMessageInput, lengths: Lengths): Record<strin
       const hasSub = typeof card['sub_title_text'] === 'string' && card['sub_title_text'].trim() !== '';
       if (!hasTitle && !hasSub) refuse('template_card.main_title.title', 'or template_card.sub_title_text is required.');
       const action = card['card_action'];
-      if (!isObject(action)) refuse('template_card.card_action', 'is required for a text_notice card: { type: 1, url } or { type: 2, appid }.');
+      if (!isObject(action))
+        refuse('template_card.card_action', 'is required for a text_notice card: { type: 1, url } or { type: 2, appid }.');
       if (action['type'] === 1) requireHttpUrl(action['url'], 'template_card.card_action.url');
       else if (action['type'] === 2) requireText(action['appid'], 'template_card.card_action.appid', undefined, 'the mini program appid');
-      else refuse('template_card.card_action.type', `must be 1 (open a URL) or 2 (open a mini program), got ${JSON.stringify(action['type'])}.`, 42045);
+      else
+        refuse(
+          'template_card.card_action.type',
+          `must be 1 (open a URL) or 2 (open a mini program), got ${JSON.stringify(action['type'])}.`,
+          42045,
+        );
       for (const [i, item] of (Array.isArray(card['horizontal_content_list']) ? card['horizontal_content_list'] : []).entries()) {
         if (isObject(item) && item['type'] === 1) requireHttpUrl(item['url'], `template_card.horizontal_content_list[${i}].url`);
       }
@@ -353,13 +374,18 @@ function prepareContent(input: SendMessageInput, lengths: Lengths): Record<strin
       return structuredClone(card);
     }
     default:
-      return refuse('msgtype', `must be 'text', 'markdown', 'textcard', 'news' or 'template_card', got ${JSON.stringify((input as { msgtype?: unknown }).msgtype)}.`, 40008);
+      return refuse(
+        'msgtype',
+        `must be 'text', 'markdown', 'textcard', 'news' or 'template_card', got ${JSON.stringify((input as { msgtype?: unknown }).msgtype)}.`,
+        40008,
+      );
   }
 }
 
 /** The message/send body for `input`, or a WeComRequestError saying what to fix. No I/O. */
 export function prepareMessage(agentId: number, input: SendMessageInput): Prepared {
-  if (!isObject(input)) refuse('input', "must be an object such as { toUser: 'zhangsan', msgtype: 'textcard', textcard: { title, description, url } }.");
+  if (!isObject(input))
+    refuse('input', "must be an object such as { toUser: 'zhangsan', msgtype: 'textcard', textcard: { title, description, url } }.");
   const mode = input.onTooLong ?? 'error';
   if (mode !== 'error' && mode !== 'truncate') refuse('onTooLong', `must be 'error' or 'truncate', got ${JSON.stringify(mode)}.`);
 
@@ -368,7 +394,8 @@ export function prepareMessage(agentId: number, input: SendMessageInput): Prepar
   const parties = all ? [] : recipientList(input.toParty, 'toParty', true);
   const tags = all ? [] : recipientList(input.toTag, 'toTag', true);
   if (users.includes('@all')) refuse('toUser', "is '@all' alone or a list of userids, not both.");
-  if (users.length > MESSAGE_LIMITS.users) refuse('toUser', `lists ${users.length} users; WeCom takes at most 1,000 a message: split the list.`, 40032);
+  if (users.length > MESSAGE_LIMITS.users)
+    refuse('toUser', `lists ${users.length} users; WeCom takes at most 1,000 a message: split the list.`, 40032);
   if (parties.length > MESSAGE_LIMITS.parties) refuse('toParty', `lists ${parties.length} departments; WeCom takes at most 100.`, 82002);
   if (tags.length > MESSAGE_LIMITS.tags) refuse('toTag', `lists ${tags.length} tags; WeCom takes at most 100.`, 82003);
   if (!all && users.length + parties.length + tags.length === 0) {
@@ -404,7 +431,11 @@ export function prepareMessage(agentId: number, input: SendMessageInput): Prepar
 
 function listField(body: Record<string, unknown>, name: string): string[] {
   const value = body[name];
-  if (typeof value === 'string') return value.split('|').map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof value === 'string')
+    return value
+      .split('|')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   if (Array.isArray(value)) return value.map(String).filter((s) => s !== '');
   return [];
 }

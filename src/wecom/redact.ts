@@ -42,9 +42,7 @@ const JSON_PAIR = new RegExp(`"(${NAMES})"(\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi
 export function redact(input: string | URL, knownSecrets: readonly (string | undefined)[] = []): string {
   let text = typeof input === 'string' ? input : input.href;
   // Longest first, so that a secret containing another secret is removed whole.
-  const values = knownSecrets
-    .filter((v): v is string => typeof v === 'string' && v.length > 0)
-    .sort((a, b) => b.length - a.length);
+  const values = knownSecrets.filter((v): v is string => typeof v === 'string' && v.length > 0).sort((a, b) => b.length - a.length);
   for (const value of values) {
     text = text.split(value).join(REDACTED);
     // The value may also appear URL-encoded (a query string) or JSON-escaped.

@@ -21,8 +21,7 @@ export function classifyUserAgent(ua?: string): UserAgentInfo {
   const wxwork = WXWORK.exec(ua) ?? (/\bwxwork\//i.test(ua) ? ['', ''] : null);
   if (wxwork !== null) {
     const version = wxwork[1];
-    const info = (kind: UserAgentKind): UserAgentInfo =>
-      version ? { kind, wecomVersion: version } : { kind };
+    const info = (kind: UserAgentKind): UserAgentInfo => (version ? { kind, wecomVersion: version } : { kind });
     // WindowsWechat / Macintosh, or neither marker (the Linux or a future desktop client): not a phone.
     return info(MOBILE.test(ua) ? 'wecom-mobile' : 'wecom-desktop');
   }

@@ -55,29 +55,51 @@ describe('npm start (the demo with its emulator, default settings)', () => {
     assert.equal(authorize.origin + authorize.pathname, `${emulatorUrl}/connect/oauth2/authorize`);
     assert.equal(authorize.searchParams.get('scope'), 'snsapi_base');
     assert.equal(authorize.searchParams.get('agentid'), '1000002');
-    const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = start.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
 
     const wecom = await fetch(authorize, { redirect: 'manual', headers: { 'user-agent': WECOM_UA, 'x-wecom-emulator-user': 'zhangsan' } });
     assert.equal(wecom.status, 302);
     const callback = new URL(wecom.headers.get('location') ?? '');
-    const back = await fetch(`${appUrl}${callback.pathname}${callback.search}`, { redirect: 'manual', headers: { 'user-agent': WECOM_UA, accept: 'text/html', cookie } });
+    const back = await fetch(`${appUrl}${callback.pathname}${callback.search}`, {
+      redirect: 'manual',
+      headers: { 'user-agent': WECOM_UA, accept: 'text/html', cookie },
+    });
     assert.equal(back.status, 302);
     assert.equal(back.headers.get('location'), '/');
-    const session = back.headers.getSetCookie().find((c) => c.startsWith('wecom.sid='))?.split(';')[0] ?? '';
+    const session =
+      back.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('wecom.sid='))
+        ?.split(';')[0] ?? '';
     const me = await fetch(`${appUrl}/me`, { headers: { cookie: session, accept: 'application/json' } });
     const user = ((await me.json()) as { user: { userId: string; deviceId?: string; profile?: unknown } }).user;
     assert.equal(user.userId, 'zhangsan');
     assert.ok(user.deviceId, 'DeviceId from user/getuserinfo');
     assert.equal(user.profile, undefined, 'no private profile without consent');
 
-    const { calls } = (await (await fetch(`${emulatorUrl}/__emulator/calls`)).json()) as { calls: Array<{ api: string; query: Record<string, string> }> };
+    const { calls } = (await (await fetch(`${emulatorUrl}/__emulator/calls`)).json()) as {
+      calls: Array<{ api: string; query: Record<string, string> }>;
+    };
     const exchanges = calls.filter((c) => c.api.endsWith('getuserinfo'));
-    assert.deepEqual(exchanges.map((c) => [c.api, c.query['agentid']]), [['user/getuserinfo', '1000002']]);
+    assert.deepEqual(
+      exchanges.map((c) => [c.api, c.query['agentid']]),
+      [['user/getuserinfo', '1000002']],
+    );
     assert.equal(calls.filter((c) => c.api === 'auth/getuserdetail').length, 0);
 
     // curl /metrics after the login: the counters and histograms with the right values.
     const metrics = await (await fetch(`${appUrl}/metrics`)).text();
-    const value = (line: string) => Number(metrics.split('\n').find((l) => l.startsWith(line))?.slice(line.length).trim());
+    const value = (line: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((l) => l.startsWith(line))
+          ?.slice(line.length)
+          .trim(),
+      );
     assert.equal(value('wecom_auth_logins_total{result="success",reason=""}'), 1);
     assert.equal(value('wecom_auth_login_started_total{flow="oauth"}'), 1);
     assert.equal(value('wecom_auth_wecom_calls_total{api="gettoken",errcode="0"}'), 1);

@@ -48,8 +48,13 @@ describe('browser', { skip: existsSync(CHROMIUM) || UNDER_CI ? false : `${NO_CHR
     for (const app of emulator.fixture.corps[0]?.apps ?? []) app.trustedDomains.push(`127.0.0.1:${port}`);
     const demo = createDemoApp({
       wecom: {
-        corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl,
-        apiBaseUrl: emulator.url, oauthBaseUrl: emulator.url, loginBaseUrl: emulator.url,
+        corpId: 'wwdemocorp0000001',
+        agentId: 1000002,
+        secret: 'demo-secret',
+        baseUrl,
+        apiBaseUrl: emulator.url,
+        oauthBaseUrl: emulator.url,
+        loginBaseUrl: emulator.url,
         // As `npm start` does: consent (privateinfo) and the merged profile.
         scope: 'snsapi_privateinfo',
         profile: { fields: ['name', 'department', 'position', 'avatar', 'gender', 'mobile', 'email'] },
@@ -108,10 +113,18 @@ describe('browser', { skip: existsSync(CHROMIUM) || UNDER_CI ? false : `${NO_CHR
     // The JS-SDK page signs its own URL; the signature checks out against the cached ticket.
     await page.goto(`${baseUrl}/jssdk?x=1#frag`);
     assert.equal(await page.locator('main').getAttribute('data-page'), 'jssdk');
-    const config = JSON.parse(await page.locator('pre[data-field="config"]').innerText()) as { appId: string; timestamp: number; nonceStr: string; signature: string };
+    const config = JSON.parse(await page.locator('pre[data-field="config"]').innerText()) as {
+      appId: string;
+      timestamp: number;
+      nonceStr: string;
+      signature: string;
+    };
     assert.equal(config.appId, 'wwdemocorp0000001');
     const ticket = await wecom.client.getJsapiTicket();
-    assert.equal(config.signature, jsapiSignature({ ticket, nonceStr: config.nonceStr, timestamp: config.timestamp, url: `${baseUrl}/jssdk?x=1` }));
+    assert.equal(
+      config.signature,
+      jsapiSignature({ ticket, nonceStr: config.nonceStr, timestamp: config.timestamp, url: `${baseUrl}/jssdk?x=1` }),
+    );
     const agentConfig = JSON.parse(await page.locator('pre[data-field="agentConfig"]').innerText()) as { agentid: number };
     assert.equal(agentConfig.agentid, 1000002);
     await shot(page, '11-jssdk');
@@ -126,11 +139,11 @@ describe('browser', { skip: existsSync(CHROMIUM) || UNDER_CI ? false : `${NO_CHR
     assert.equal(await page.locator('main').getAttribute('data-page'), 'signed-out');
     assert.equal(await page.locator('h1').innerText(), '你已退出登录');
     await shot(page, '02-signed-out');
-    assert.deepEqual(cspViolations, [], 'the pages work under helmet\'s default CSP');
+    assert.deepEqual(cspViolations, [], "the pages work under helmet's default CSP");
     await context.close();
   });
 
-  it('in a desktop browser: WeCom\'s web (QR) login at the emulator, then the app in English', async () => {
+  it("in a desktop browser: WeCom's web (QR) login at the emulator, then the app in English", async () => {
     const { context, page } = await open({ ua: DESKTOP_UA, lang: 'en-US' });
     await page.goto(`${baseUrl}/`);
     const at = new URL(page.url());
@@ -206,7 +219,10 @@ describe('browser', { skip: existsSync(CHROMIUM) || UNDER_CI ? false : `${NO_CHR
     // A real Chromium profile with cookies blocked (content setting 2), as in a locked-down webview.
     const dir = mkdtempSync(path.join(tmpdir(), 'wecom-nocookies-'));
     mkdirSync(path.join(dir, 'Default'));
-    writeFileSync(path.join(dir, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+    writeFileSync(
+      path.join(dir, 'Default', 'Preferences'),
+      JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }),
+    );
     const context = await chromium.launchPersistentContext(dir, {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

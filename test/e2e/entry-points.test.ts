@@ -37,9 +37,14 @@ describe('the three entry points', { skip: existsSync(CHROMIUM) ? false : `no Ch
   function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(WECOM_|PUBLIC_URL$|EMULATOR_PORT$|PORT$)/.test(k)));
     return new Promise((resolve) => {
-      execFile(process.execPath, [CLI, ...args], { env: { ...env, EMULATOR_PORT: new URL(emulator.url).port, PUBLIC_URL: baseUrl } }, (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { env: { ...env, EMULATOR_PORT: new URL(emulator.url).port, PUBLIC_URL: baseUrl } },
+        (err, stdout, stderr) => {
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        },
+      );
     });
   }
 
@@ -52,8 +57,13 @@ describe('the three entry points', { skip: existsSync(CHROMIUM) ? false : `no Ch
     for (const app of emulator.fixture.corps[0]?.apps ?? []) app.trustedDomains.push(new URL(baseUrl).host);
     const demo = createDemoApp({
       wecom: {
-        corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 'demo-secret', baseUrl,
-        apiBaseUrl: emulator.url, oauthBaseUrl: emulator.url, loginBaseUrl: emulator.url,
+        corpId: 'wwdemocorp0000001',
+        agentId: 1000002,
+        secret: 'demo-secret',
+        baseUrl,
+        apiBaseUrl: emulator.url,
+        oauthBaseUrl: emulator.url,
+        loginBaseUrl: emulator.url,
         scope: 'snsapi_privateinfo',
         profile: { fields: ['name', 'department', 'position'] },
       },
@@ -97,7 +107,19 @@ describe('the three entry points', { skip: existsSync(CHROMIUM) ? false : `no Ch
   }
 
   it('a message card sent with the CLI: 张三 taps it in WeCom and lands logged in on the deep page', async () => {
-    const sent = await cli(['send-card', '--to', 'zhangsan', '--title', '订单 42 待审批', '--description', '<div class="gray">今天</div><div class="highlight">请在下班前处理</div>', '--url', '/orders/42?tab=items&from=card', '--button', '去审批']);
+    const sent = await cli([
+      'send-card',
+      '--to',
+      'zhangsan',
+      '--title',
+      '订单 42 待审批',
+      '--description',
+      '<div class="gray">今天</div><div class="highlight">请在下班前处理</div>',
+      '--url',
+      '/orders/42?tab=items&from=card',
+      '--button',
+      '去审批',
+    ]);
     assert.equal(sent.code, 0, sent.stderr);
     const msgid = /msgid (\S+)\)/.exec(sent.stdout)?.[1];
     assert.ok(msgid, sent.stdout);
@@ -125,7 +147,14 @@ describe('the three entry points', { skip: existsSync(CHROMIUM) ? false : `no Ch
   });
 
   it('a custom-menu item set with the CLI: a top-level item and one in a group, each lands logged in', async () => {
-    const set = await cli(['menu', 'set', '--item', '我的订单=/orders/7?tab=history', '--item', '更多>待审批=/orders/8?tab=approval&src=menu']);
+    const set = await cli([
+      'menu',
+      'set',
+      '--item',
+      '我的订单=/orders/7?tab=history',
+      '--item',
+      '更多>待审批=/orders/8?tab=approval&src=menu',
+    ]);
     assert.equal(set.code, 0, set.stderr);
 
     const { context, page } = await phone();
@@ -168,7 +197,7 @@ describe('the three entry points', { skip: existsSync(CHROMIUM) ? false : `no Ch
     assert.equal(sent.code, 0, sent.stderr);
     const { context, page } = await phone();
     await page.goto(`${emulator.url}/client?user=lisi`);
-    assert.equal(await page.locator('a[data-entry="card"]').count(), 1, "李四 sees only his own card");
+    assert.equal(await page.locator('a[data-entry="card"]').count(), 1, '李四 sees only his own card');
     await page.locator('a[data-entry="card"]').click();
     await page.waitForURL((url) => url.origin === baseUrl && url.pathname === '/orders/99');
     assert.equal(await page.locator('dd[data-field="userId"]').innerText(), 'lisi');
@@ -198,7 +227,17 @@ describe('the three entry points', { skip: existsSync(CHROMIUM) ? false : `no Ch
   });
 
   it('in a desktop browser the same card opens the web (QR) login, then the deep page', async () => {
-    const sent = await cli(['send-card', '--to', 'zhangsan', '--title', '桌面端', '--description', '电脑上打开', '--url', '/orders/5?tab=history']);
+    const sent = await cli([
+      'send-card',
+      '--to',
+      'zhangsan',
+      '--title',
+      '桌面端',
+      '--description',
+      '电脑上打开',
+      '--url',
+      '/orders/5?tab=history',
+    ]);
     const msgid = /msgid (\S+)\)/.exec(sent.stdout)?.[1];
     assert.ok(msgid, sent.stdout + sent.stderr);
     const { context, page } = await phone(DESKTOP_UA);

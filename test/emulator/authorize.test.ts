@@ -2,13 +2,31 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultFixture } from '../../src/emulator/index.ts';
-import { AGENT, CORP, REDIRECT, UA, appOf, authorize, authorizeUrl, corpOf, getJson, issueCode, start, token } from '../helpers/emulator.ts';
+import {
+  AGENT,
+  CORP,
+  REDIRECT,
+  UA,
+  appOf,
+  authorize,
+  authorizeUrl,
+  corpOf,
+  getJson,
+  issueCode,
+  start,
+  token,
+} from '../helpers/emulator.ts';
 
 async function whoIs(emu: Parameters<typeof token>[0], code: string): Promise<Record<string, unknown>> {
   return getJson(emu, '/cgi-bin/auth/getuserinfo', { access_token: await token(emu), code });
 }
 
-for (const [name, ua] of [['iOS', UA.wecomIos], ['Android', UA.wecomAndroid], ['Windows', UA.wecomWindows], ['Mac', UA.wecomMac]] as const) {
+for (const [name, ua] of [
+  ['iOS', UA.wecomIos],
+  ['Android', UA.wecomAndroid],
+  ['Windows', UA.wecomWindows],
+  ['Mac', UA.wecomMac],
+] as const) {
   test(`WeCom ${name} user agent is redirected at once for the first member`, async (t) => {
     const emu = await start(t);
     const res = await authorize(emu, { userAgent: ua, state: 'xyz789' });
@@ -155,7 +173,15 @@ test('malformed percent-encoding does not crash the emulator', async (t) => {
 // ---- desktop web login (docs/wecom-api.md §2) ----
 
 function loginUrl(emu: { url: string }, params: Record<string, string> = {}, path = '/wwlogin/sso/login'): string {
-  const q = new URLSearchParams({ login_type: 'CorpApp', appid: CORP, agentid: String(AGENT), redirect_uri: REDIRECT, state: 'w1', lang: 'zh', ...params });
+  const q = new URLSearchParams({
+    login_type: 'CorpApp',
+    appid: CORP,
+    agentid: String(AGENT),
+    redirect_uri: REDIRECT,
+    state: 'w1',
+    lang: 'zh',
+    ...params,
+  });
   if (path !== '/wwlogin/sso/login') q.delete('login_type');
   return `${emu.url}${path}?${q.toString()}`;
 }
@@ -190,7 +216,7 @@ for (const strict of [false, true]) {
   });
 }
 
-test('web login checks login_type, agentid, the agent\'s trusted domain and the visible range', async (t) => {
+test("web login checks login_type, agentid, the agent's trusted domain and the visible range", async (t) => {
   const emu = await start(t);
   const user = { 'x-wecom-emulator-user': 'zhangsan' };
   assert.equal((await fetch(loginUrl(emu, { login_type: 'ServiceApp' }), { redirect: 'manual', headers: user })).status, 400);
@@ -203,7 +229,10 @@ test('web login checks login_type, agentid, the agent\'s trusted domain and the 
 
 test('the old qrConnect URL works like wwlogin', async (t) => {
   const emu = await start(t);
-  const res = await fetch(loginUrl(emu, {}, '/wwopen/sso/qrConnect'), { redirect: 'manual', headers: { 'x-wecom-emulator-user': 'zhangsan' } });
+  const res = await fetch(loginUrl(emu, {}, '/wwopen/sso/qrConnect'), {
+    redirect: 'manual',
+    headers: { 'x-wecom-emulator-user': 'zhangsan' },
+  });
   assert.equal(res.status, 302);
   const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
   const legacy = await getJson(emu, '/cgi-bin/user/getuserinfo', { access_token: await token(emu), code });

@@ -49,7 +49,10 @@ function run(args: string[], onListening?: (url: string) => Promise<void>, stopW
 
 test('the CLI starts, prints URL and credentials, answers gettoken and exits 0 on SIGTERM', async () => {
   const result = await run(['--port', '0', '--repeat-expires-in', 'remaining'], async (url) => {
-    const body = (await (await fetch(`${url}/cgi-bin/gettoken?corpid=wwdemocorp0000001&corpsecret=demo-secret`)).json()) as Record<string, unknown>;
+    const body = (await (await fetch(`${url}/cgi-bin/gettoken?corpid=wwdemocorp0000001&corpsecret=demo-secret`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(body['errcode'], 0);
     const mode = (await (await fetch(`${url}/__emulator/repeat-expires-in`)).json()) as Record<string, unknown>;
     assert.equal(mode['mode'], 'remaining');
@@ -61,13 +64,29 @@ test('the CLI starts, prints URL and credentials, answers gettoken and exits 0 o
 test('the CLI exits 0 on SIGINT and honours --strict and --config', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wecom-emu-'));
   const config = join(dir, 'fixture.json');
-  writeFileSync(config, JSON.stringify({
-    corps: [{ corpId: 'wwcliTest', name: 'CLI', apps: [{ agentId: 7, secret: 's7', trustedDomains: ['localhost:4000'], visibleUserIds: ['u1'] }], members: [{ userId: 'u1', name: '甲' }] }],
-  }));
-  const result = await run(['--port', '0', '--strict', '--config', config], async (url) => {
-    const res = await fetch(`${url}/connect/oauth2/authorize?appid=wwcliTest&redirect_uri=${encodeURIComponent('http://localhost:4000/cb')}&response_type=code&scope=snsapi_base&state=a`);
-    assert.match(await res.text(), /请在企业微信客户端打开链接/);
-  }, 'SIGINT');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      corps: [
+        {
+          corpId: 'wwcliTest',
+          name: 'CLI',
+          apps: [{ agentId: 7, secret: 's7', trustedDomains: ['localhost:4000'], visibleUserIds: ['u1'] }],
+          members: [{ userId: 'u1', name: '甲' }],
+        },
+      ],
+    }),
+  );
+  const result = await run(
+    ['--port', '0', '--strict', '--config', config],
+    async (url) => {
+      const res = await fetch(
+        `${url}/connect/oauth2/authorize?appid=wwcliTest&redirect_uri=${encodeURIComponent('http://localhost:4000/cb')}&response_type=code&scope=snsapi_base&state=a`,
+      );
+      assert.match(await res.text(), /请在企业微信客户端打开链接/);
+    },
+    'SIGINT',
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /\(strict\)/);
   assert.match(result.stdout, /corpId=wwcliTest agentId=7 secret=s7/);

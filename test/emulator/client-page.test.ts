@@ -12,12 +12,12 @@ async function page(url: string, headers: Record<string, string> = {}): Promise<
 
 /** The href of every <a> carrying data-entry="<kind>". */
 function entries(html: string, kind: string): string[] {
-  return [...html.matchAll(new RegExp(`<a [^>]*data-entry="${kind}"[^>]*href="([^"]*)"|<a [^>]*href="([^"]*)"[^>]*data-entry="${kind}"`, 'g'))].map((m) =>
-    (m[1] ?? m[2] ?? '').replaceAll('&#38;', '&'),
-  );
+  return [
+    ...html.matchAll(new RegExp(`<a [^>]*data-entry="${kind}"[^>]*href="([^"]*)"|<a [^>]*href="([^"]*)"[^>]*data-entry="${kind}"`, 'g')),
+  ].map((m) => (m[1] ?? m[2] ?? '').replaceAll('&#38;', '&'));
 }
 
-test('the start page links to each member\'s client page; /client alone asks whose phone it is', async (t) => {
+test("the start page links to each member's client page; /client alone asks whose phone it is", async (t) => {
   const emu = await start(t);
   const index = await page(`${emu.url}/`);
   assert.match(index.html, /href="\/client\?user=zhangsan"/);
@@ -34,7 +34,8 @@ test('the start page links to each member\'s client page; /client alone asks who
 test('workbench, menu and messages of one member, links to the app, text escaped', async (t) => {
   const emu = await start(t);
   const at = await token(emu);
-  const send = (body: Json): Promise<Json> => postJson(emu, '/cgi-bin/message/send', { access_token: at }, { agentid: AGENT, touser: 'zhangsan', ...body });
+  const send = (body: Json): Promise<Json> =>
+    postJson(emu, '/cgi-bin/message/send', { access_token: at }, { agentid: AGENT, touser: 'zhangsan', ...body });
 
   let zhangsan = await page(`${emu.url}/client?user=zhangsan`);
   assert.equal(zhangsan.status, 200);
@@ -45,16 +46,54 @@ test('workbench, menu and messages of one member, links to the app, text escaped
   assert.match(zhangsan.html, /暂无消息/);
 
   await postJson(emu, '/cgi-bin/agent/set', { access_token: at }, { agentid: AGENT, home_url: 'http://localhost:3000/?from=workbench' });
-  await postJson(emu, '/cgi-bin/menu/create', { access_token: at, agentid: String(AGENT) }, {
-    button: [
-      { type: 'view', name: '我的订单', url: 'http://localhost:3000/orders?tab=open' },
-      { name: '更多', sub_button: [{ type: 'view', name: '帮助', url: 'http://localhost:3000/help' }, { type: 'click', name: '签到', key: 'CHECK_IN' }] },
-    ],
+  await postJson(
+    emu,
+    '/cgi-bin/menu/create',
+    { access_token: at, agentid: String(AGENT) },
+    {
+      button: [
+        { type: 'view', name: '我的订单', url: 'http://localhost:3000/orders?tab=open' },
+        {
+          name: '更多',
+          sub_button: [
+            { type: 'view', name: '帮助', url: 'http://localhost:3000/help' },
+            { type: 'click', name: '签到', key: 'CHECK_IN' },
+          ],
+        },
+      ],
+    },
+  );
+  await send({
+    msgtype: 'textcard',
+    textcard: {
+      title: '<script>alert(1)</script>订单',
+      description: '<div class="gray">今天</div><div class="highlight">待审批</div><b>x</b>',
+      url: 'http://localhost:3000/orders/42?tab=items&x=1',
+      btntxt: '去审批',
+    },
   });
-  await send({ msgtype: 'textcard', textcard: { title: '<script>alert(1)</script>订单', description: '<div class="gray">今天</div><div class="highlight">待审批</div><b>x</b>', url: 'http://localhost:3000/orders/42?tab=items&x=1', btntxt: '去审批' } });
-  await send({ msgtype: 'news', news: { articles: [{ title: '月报', url: 'http://localhost:3000/reports/3' }, { title: '周报', url: 'http://localhost:3000/reports/w1' }] } });
-  await send({ msgtype: 'template_card', template_card: { card_type: 'text_notice', main_title: { title: '报销单' }, card_action: { type: 1, url: 'http://localhost:3000/claims/9' }, jump_list: [{ type: 1, title: '全部', url: 'http://localhost:3000/claims' }] } });
-  await send({ msgtype: 'text', text: { content: '请看 <a href="http://localhost:3000/t">这里</a> 和 <a href="javascript:alert(1)">那里</a>' } });
+  await send({
+    msgtype: 'news',
+    news: {
+      articles: [
+        { title: '月报', url: 'http://localhost:3000/reports/3' },
+        { title: '周报', url: 'http://localhost:3000/reports/w1' },
+      ],
+    },
+  });
+  await send({
+    msgtype: 'template_card',
+    template_card: {
+      card_type: 'text_notice',
+      main_title: { title: '报销单' },
+      card_action: { type: 1, url: 'http://localhost:3000/claims/9' },
+      jump_list: [{ type: 1, title: '全部', url: 'http://localhost:3000/claims' }],
+    },
+  });
+  await send({
+    msgtype: 'text',
+    text: { content: '请看 <a href="http://localhost:3000/t">这里</a> 和 <a href="javascript:alert(1)">那里</a>' },
+  });
   const recalled = await send({ msgtype: 'markdown', markdown: { content: '[详情](http://localhost:3000/md)' } });
   await postJson(emu, '/cgi-bin/message/recall', { access_token: at }, { msgid: recalled['msgid'] });
 
@@ -87,7 +126,7 @@ test('workbench, menu and messages of one member, links to the app, text escaped
   assert.match(wangwu.html, /王五 不在这些应用的可见范围内/);
 });
 
-test('the client page\'s member is who the in-app authorize logs in; the header still wins', async (t) => {
+test("the client page's member is who the in-app authorize logs in; the header still wins", async (t) => {
   const emu = await start(t);
   const at = await token(emu);
   const who = async (headers: Record<string, string>): Promise<unknown> => {

@@ -28,7 +28,14 @@ test('message/send: checks in order, each with its errcode', async (t) => {
     [{ touser: 'zhangsan', msgtype: 'textcard', textcard: { description: 'd', url: CARD.url } }, 41016],
     [{ touser: 'zhangsan', msgtype: 'news', news: { articles: Array.from({ length: 9 }, () => ({ title: 't', url: CARD.url })) } }, 45008],
     [{ touser: 'zhangsan', msgtype: 'news', safe: 1, news: { articles: [{ title: 't', url: CARD.url }] } }, 40074],
-    [{ touser: 'zhangsan', msgtype: 'template_card', template_card: { card_type: 'text_notice', main_title: { title: 't' }, card_action: { type: 3 } } }, 42045],
+    [
+      {
+        touser: 'zhangsan',
+        msgtype: 'template_card',
+        template_card: { card_type: 'text_notice', main_title: { title: 't' }, card_action: { type: 3 } },
+      },
+      42045,
+    ],
     [{ touser: 'ghost|wangwu', msgtype: 'textcard', textcard: CARD }, 81013],
   ];
   for (const [body, errcode] of cases) {
@@ -42,7 +49,14 @@ test('message/send: checks in order, each with its errcode', async (t) => {
   // Another app of the same corp: 301002.
   const corp = emu.fixture.corps[0];
   assert.ok(corp);
-  corp.apps.push({ ...appOf(emu.fixture), agentId: 1000003, name: '另一个应用', secret: 'other-secret', trustedDomains: [], visibleUserIds: ['zhangsan'] });
+  corp.apps.push({
+    ...appOf(emu.fixture),
+    agentId: 1000003,
+    name: '另一个应用',
+    secret: 'other-secret',
+    trustedDomains: [],
+    visibleUserIds: ['zhangsan'],
+  });
   const other = await send(emu, at, { agentid: 1000003, touser: 'zhangsan', msgtype: 'textcard', textcard: CARD });
   assert.equal(other['errcode'], 301002);
   assert.equal((await getJson(emu, '/cgi-bin/message/send', { access_token: at }))['errcode'], 43002);
@@ -64,7 +78,9 @@ test('message/send: over-long text is cut by bytes at a character boundary and s
 test("message/send 'drop' mode (the default): a member's 31st message in a minute is accepted but not delivered", async (t) => {
   const emu = await start(t);
   const at = await token(emu);
-  const answers = await Promise.all(Array.from({ length: 31 }, (_, i) => send(emu, at, { touser: 'zhangsan|lisi', msgtype: 'text', text: { content: `${i}` } })));
+  const answers = await Promise.all(
+    Array.from({ length: 31 }, (_, i) => send(emu, at, { touser: 'zhangsan|lisi', msgtype: 'text', text: { content: `${i}` } })),
+  );
   assert.ok(answers.every((a) => a['errcode'] === 0));
   assert.equal(emu.inbox('zhangsan').length, 30);
   assert.equal(emu.messages.filter((m) => m.dropped.includes('zhangsan')).length, 1);
@@ -128,10 +144,15 @@ test('fixture: menus, homepages, departments and tags are checked like the API c
     Object.assign(f.corps[0]?.apps[0] ?? {}, extra);
     return f;
   };
-  assert.throws(() => parseFixture(withApp({ menu: [{ type: 'view', name: 'x', url: 'nope' }] })), (e: unknown) => e instanceof FixtureError && /menu\[0\]\.url .*40055/.test(e.message));
+  assert.throws(
+    () => parseFixture(withApp({ menu: [{ type: 'view', name: 'x', url: 'nope' }] })),
+    (e: unknown) => e instanceof FixtureError && /menu\[0\]\.url .*40055/.test(e.message),
+  );
   assert.throws(() => parseFixture(withApp({ homeUrl: '/x' })), /homeUrl must be an http\(s\) URL/);
   assert.throws(() => parseFixture(withApp({ visiblePartyIds: ['1'] })), /visiblePartyIds\[0\] must be a non-negative integer/);
-  const ok = parseFixture(withApp({ homeUrl: 'http://localhost:3000/', menu: [{ type: 'view', name: '首页', url: 'http://localhost:3000/' }] }));
+  const ok = parseFixture(
+    withApp({ homeUrl: 'http://localhost:3000/', menu: [{ type: 'view', name: '首页', url: 'http://localhost:3000/' }] }),
+  );
   assert.equal(ok.corps[0]?.apps[0]?.homeUrl, 'http://localhost:3000/');
   const badTag = defaultFixture();
   badTag.corps[0]?.tags?.push({ tagId: 9, name: 't', userIds: ['ghost'] });

@@ -5,7 +5,12 @@ import { test } from 'node:test';
 import { AGENT, CORP, SECRET, getJson, start, token } from '../helpers/emulator.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
 
-async function control(emu: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function control(
+  emu: Emulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const init: RequestInit = { method };
   if (body !== undefined) init.body = JSON.stringify(body);
   const res = await fetch(`${emu.url}/__emulator/${path}`, init);
@@ -105,7 +110,11 @@ test('control paths: calls, clock, faults, revoke-tokens, fixture, miniprogram c
   assert.equal((fixture.json['corps'] as { corpId: string }[])[0]?.corpId, CORP);
 
   const mp = await control(emu, 'POST', 'miniprogram/code', { userId: 'zhangsan' });
-  const session = await getJson(emu, '/cgi-bin/miniprogram/jscode2session', { access_token: await token(emu), js_code: String(mp.json['code']), grant_type: 'authorization_code' });
+  const session = await getJson(emu, '/cgi-bin/miniprogram/jscode2session', {
+    access_token: await token(emu),
+    js_code: String(mp.json['code']),
+    grant_type: 'authorization_code',
+  });
   assert.equal(session['userid'], 'zhangsan');
 });
 

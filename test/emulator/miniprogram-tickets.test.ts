@@ -22,10 +22,18 @@ test('jscode2session: grant_type required, 5-minute code, missing js_code', asyn
   const at = await token(emu);
   const code = emu.issueMiniProgramCode({ userId: 'zhangsan', appId: 'wxdemominiprogram1', corpId: CORP });
   assert.equal((await getJson(emu, '/cgi-bin/miniprogram/jscode2session', { access_token: at, js_code: code }))['errcode'], 40002);
-  assert.equal((await getJson(emu, '/cgi-bin/miniprogram/jscode2session', { access_token: at, grant_type: 'authorization_code' }))['errcode'], 41008);
+  assert.equal(
+    (await getJson(emu, '/cgi-bin/miniprogram/jscode2session', { access_token: at, grant_type: 'authorization_code' }))['errcode'],
+    41008,
+  );
   const late = emu.issueMiniProgramCode({ userId: 'zhangsan' });
   emu.clock.advance(300_000);
-  assert.equal((await getJson(emu, '/cgi-bin/miniprogram/jscode2session', { access_token: at, js_code: late, grant_type: 'authorization_code' }))['errcode'], 40029);
+  assert.equal(
+    (await getJson(emu, '/cgi-bin/miniprogram/jscode2session', { access_token: at, js_code: late, grant_type: 'authorization_code' }))[
+      'errcode'
+    ],
+    40029,
+  );
 });
 
 test('jscode2session with a token of an app the mini program is not associated with answers 92002', async (t) => {
@@ -33,7 +41,11 @@ test('jscode2session with a token of an app the mini program is not associated w
   corpOf(fixture).apps.push({ ...appOf(fixture), agentId: 1000009, secret: 'other', name: 'B' });
   const emu = await start(t, { fixture });
   const code = emu.issueMiniProgramCode({ userId: 'zhangsan' });
-  const res = await getJson(emu, '/cgi-bin/miniprogram/jscode2session', { access_token: await token(emu, CORP, 'other'), js_code: code, grant_type: 'authorization_code' });
+  const res = await getJson(emu, '/cgi-bin/miniprogram/jscode2session', {
+    access_token: await token(emu, CORP, 'other'),
+    js_code: code,
+    grant_type: 'authorization_code',
+  });
   assert.equal(res['errcode'], 92002);
   assert.match(String(res['errmsg']), /^not allow to cross corp/);
 });

@@ -52,7 +52,11 @@ test('getuserdetail errors: 84090 missing, 84015 unknown or after 1800 s, 60011 
   assert.equal((await postJson(emu, '/cgi-bin/auth/getuserdetail', { access_token: at }, { user_ticket: 'nope' }))['errcode'], 84015);
   const ticket = await userTicket(emu, at);
   emu.clock.advance(1799_000);
-  assert.equal((await postJson(emu, '/cgi-bin/auth/getuserdetail', { access_token: at }, { user_ticket: ticket }))['errcode'], 0, 'reusable while valid');
+  assert.equal(
+    (await postJson(emu, '/cgi-bin/auth/getuserdetail', { access_token: at }, { user_ticket: ticket }))['errcode'],
+    0,
+    'reusable while valid',
+  );
   emu.clock.advance(1_000);
   assert.equal((await postJson(emu, '/cgi-bin/auth/getuserdetail', { access_token: at }, { user_ticket: ticket }))['errcode'], 84015);
   const at2 = await token(emu);

@@ -70,9 +70,14 @@ test('a revoked token answers 40014 and gettoken issues a new one', async (t) =>
 test('access_token is read only from the query string: header or body -> 41001', async (t) => {
   const emu = await start(t);
   const at = await token(emu);
-  const viaHeader = await fetch(`${emu.url}/cgi-bin/user/get?userid=zhangsan`, { headers: { access_token: at, authorization: `Bearer ${at}` } });
+  const viaHeader = await fetch(`${emu.url}/cgi-bin/user/get?userid=zhangsan`, {
+    headers: { access_token: at, authorization: `Bearer ${at}` },
+  });
   assert.equal(((await viaHeader.json()) as Record<string, unknown>)['errcode'], 41001);
-  const viaBody = await fetch(`${emu.url}/cgi-bin/auth/getuserdetail`, { method: 'POST', body: JSON.stringify({ access_token: at, user_ticket: 'x' }) });
+  const viaBody = await fetch(`${emu.url}/cgi-bin/auth/getuserdetail`, {
+    method: 'POST',
+    body: JSON.stringify({ access_token: at, user_ticket: 'x' }),
+  });
   assert.equal(((await viaBody.json()) as Record<string, unknown>)['errcode'], 41001);
 });
 

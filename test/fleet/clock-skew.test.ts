@@ -37,7 +37,11 @@ interface Instance {
 }
 
 function spawnInstance(env: Record<string, string>): Instance {
-  const child = spawn(process.execPath, [SCRIPT], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SCRIPT], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   let markReady: () => void = () => {};

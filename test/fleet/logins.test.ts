@@ -9,7 +9,16 @@ import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
 import {
-  CookieJar, isHomePage, pick, publicPath, request, spawnFleet, visitWeCom, walkLogin, whoAmI, type AppProcess,
+  CookieJar,
+  isHomePage,
+  pick,
+  publicPath,
+  request,
+  spawnFleet,
+  visitWeCom,
+  walkLogin,
+  whoAmI,
+  type AppProcess,
 } from '../helpers/fleet.ts';
 
 const LOGINS = 200;
@@ -50,9 +59,7 @@ async function loginRound(em: Emulator, instances: AppProcess[], label: string):
     assert.ok(start.location?.startsWith(`${em.url}/connect/oauth2/authorize?`), `login ${i}: to the emulator`);
   }
   const callbacks = await Promise.all(starts.map((start, i) => visitWeCom(start.location ?? '', pick(users, i))));
-  const backs = await Promise.all(
-    callbacks.map((location, i) => request(pick(instances, i + 1), publicPath(location), pick(jars, i))),
-  );
+  const backs = await Promise.all(callbacks.map((location, i) => request(pick(instances, i + 1), publicPath(location), pick(jars, i))));
   for (const [i, back] of backs.entries()) {
     assert.equal(back.status, 302, `login ${i}: callback answered ${back.status} ${back.body.slice(0, 300)}`);
     assert.equal(back.location, pick(paths, i), `login ${i}: back to its own page`);
@@ -114,7 +121,10 @@ describe('a fleet of four app processes on one Redis', () => {
     assert.match(logout.body, /data-page="signed-out"/);
 
     // A, with the cookie the browser now holds and with the old one (a copy kept elsewhere).
-    for (const [name, cookies] of [['current cookie', jar], ['pre-logout cookie', oldCookie]] as const) {
+    for (const [name, cookies] of [
+      ['current cookie', jar],
+      ['pre-logout cookie', oldCookie],
+    ] as const) {
       const page = await request(a, '/', cookies.clone());
       assert.equal(page.status, 302, `${name}: A starts a new login`);
       assert.ok(page.location?.startsWith(`${em.url}/connect/oauth2/authorize?`), name);

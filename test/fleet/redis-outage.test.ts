@@ -8,7 +8,15 @@ import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
 import {
-  CookieJar, publicPath, request, spawnFleet, visitWeCom, waitFor, walkLogin, type Answer, type AppProcess,
+  CookieJar,
+  publicPath,
+  request,
+  spawnFleet,
+  visitWeCom,
+  waitFor,
+  walkLogin,
+  type Answer,
+  type AppProcess,
 } from '../helpers/fleet.ts';
 
 let emulator: Emulator | undefined;
@@ -59,17 +67,17 @@ describe('the session Redis stopped and restarted under a running fleet', () => 
     // The very first requests after the stop, on both instances, in parallel: whatever the
     // node-redis client is doing right then (socket closing, reconnecting), each must be a 503.
     const burst = await Promise.all(
-      [a, b].flatMap((app) => [
-        request(app, '/', jar.clone()),
-        request(app, '/me', jar.clone(), { accept: 'application/json' }),
-      ]),
+      [a, b].flatMap((app) => [request(app, '/', jar.clone()), request(app, '/me', jar.clone(), { accept: 'application/json' })]),
     );
     for (const [i, res] of burst.entries()) {
       if (i % 2 === 0) assertUnavailablePage(res, `burst ${i}: page`);
       else assertUnavailableJson(res, `burst ${i}: /me`);
     }
 
-    for (const [name, app] of [['A', a], ['B', b]] as const) {
+    for (const [name, app] of [
+      ['A', a],
+      ['B', b],
+    ] as const) {
       assertUnavailablePage(await request(app, '/', jar.clone()), `${name}: logged-in page navigation`);
       assertUnavailableJson(await request(app, '/me', jar.clone(), { accept: 'application/json' }), `${name}: logged-in /me`);
       // No cookie: a navigation starts a login, which writes nothing on the server (the login in

@@ -52,41 +52,39 @@ async function waitUnpaused(): Promise<void> {
 }
 
 describe('the session Redis stalls (CLIENT PAUSE) under a running app', () => {
-  test(
-    'a request needing the session answers 503 within a bounded time, not when Redis answers again',
-    async () => {
-      const { app: instance, jar, pause } = await setup();
-      await pause();
-      try {
-        const t0 = Date.now();
-        const res = await request(instance, '/me', jar.clone(), { accept: 'application/json' });
-        const ms = Date.now() - t0;
-        assert.equal(res.status, 503, `answered ${res.status} after ${ms} ms`);
-        assert.ok(ms < PAUSE_MS - 500, `answered after ${ms} ms, i.e. when Redis came back`);
-      } finally {
-        await waitUnpaused();
-      }
-    },
-  );
+  test('a request needing the session answers 503 within a bounded time, not when Redis answers again', async () => {
+    const { app: instance, jar, pause } = await setup();
+    await pause();
+    try {
+      const t0 = Date.now();
+      const res = await request(instance, '/me', jar.clone(), { accept: 'application/json' });
+      const ms = Date.now() - t0;
+      assert.equal(res.status, 503, `answered ${res.status} after ${ms} ms`);
+      assert.ok(ms < PAUSE_MS - 500, `answered after ${ms} ms, i.e. when Redis came back`);
+    } finally {
+      await waitUnpaused();
+    }
+  });
 
-  test(
-    'more requests than commandsQueueMaxLength while Redis stalls: the overflow answers 503, never 500',
-    async () => {
-      const { app: instance, jar, pause } = await setup();
-      await pause();
-      let statuses: Map<number, number>;
-      try {
-        // recommendedRedisClientOptions() caps the queue at 1000 commands.
-        const answers = await Promise.all(
-          Array.from({ length: 1100 }, () => request(instance, '/me', jar.clone(), { accept: 'application/json' })),
-        );
-        statuses = new Map();
-        for (const res of answers) statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      } finally {
-        await waitUnpaused();
-      }
-      assert.ok(instance.alive());
-      assert.deepEqual([...statuses.keys()].filter((s) => s !== 200 && s !== 503), [], `statuses: ${JSON.stringify([...statuses])}`);
-    },
-  );
+  test('more requests than commandsQueueMaxLength while Redis stalls: the overflow answers 503, never 500', async () => {
+    const { app: instance, jar, pause } = await setup();
+    await pause();
+    let statuses: Map<number, number>;
+    try {
+      // recommendedRedisClientOptions() caps the queue at 1000 commands.
+      const answers = await Promise.all(
+        Array.from({ length: 1100 }, () => request(instance, '/me', jar.clone(), { accept: 'application/json' })),
+      );
+      statuses = new Map();
+      for (const res of answers) statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    } finally {
+      await waitUnpaused();
+    }
+    assert.ok(instance.alive());
+    assert.deepEqual(
+      [...statuses.keys()].filter((s) => s !== 200 && s !== 503),
+      [],
+      `statuses: ${JSON.stringify([...statuses])}`,
+    );
+  });
 });

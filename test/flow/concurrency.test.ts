@@ -77,10 +77,9 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
 
     it('2 tabs x 20 browsers, all at once: every tab ends logged in on its own page after one OAuth round', async () => {
       const browsers = Array.from({ length: 20 }, () => flow.agent());
-      const results = await Promise.all(browsers.flatMap((agent, b) => [
-        tab(agent, `/orders/${b}-A?tab=1`),
-        tab(agent, `/orders/${b}-B?tab=2`),
-      ]));
+      const results = await Promise.all(
+        browsers.flatMap((agent, b) => [tab(agent, `/orders/${b}-A?tab=1`), tab(agent, `/orders/${b}-B?tab=2`)]),
+      );
       for (const r of results) {
         assert.equal(r.rounds, 1, `${r.page}: one OAuth round`);
         assert.equal(r.errorPage, false, `${r.page}: no error page`);
@@ -92,16 +91,28 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
     it(`as many tabs as maxTransactions (5) in one browser at once all log in with one round each`, async () => {
       const agent = flow.agent();
       const results = await Promise.all([1, 2, 3, 4, 5].map((i) => tab(agent, `/orders/many-${i}`)));
-      assert.deepEqual(results.map((r) => [r.rounds, r.finalStatus, r.errorPage]), results.map(() => [1, 200, false]));
+      assert.deepEqual(
+        results.map((r) => [r.rounds, r.finalStatus, r.errorPage]),
+        results.map(() => [1, 200, false]),
+      );
     });
 
     it("a second tab's login finishing does not log the first tab out while its page loads", async () => {
       const agent = flow.agent();
-      const [startA, startB] = await Promise.all([agent.get('/orders/first').set('Accept', HTML), agent.get('/orders/second').set('Accept', HTML)]);
-      const [wecomA, wecomB] = await Promise.all([visitWeCom(startA.headers.location as string), visitWeCom(startB.headers.location as string)]);
+      const [startA, startB] = await Promise.all([
+        agent.get('/orders/first').set('Accept', HTML),
+        agent.get('/orders/second').set('Accept', HTML),
+      ]);
+      const [wecomA, wecomB] = await Promise.all([
+        visitWeCom(startA.headers.location as string),
+        visitWeCom(startB.headers.location as string),
+      ]);
       assert.equal((await agent.get(appPath(wecomA.location)).set('Accept', HTML)).headers.location, '/orders/first');
       // Tab B's callback carries tab A's fresh session; tab A loads its page while B's store writes are under way.
-      const callbackB = agent.get(appPath(wecomB.location)).set('Accept', HTML).then((res) => res);
+      const callbackB = agent
+        .get(appPath(wecomB.location))
+        .set('Accept', HTML)
+        .then((res) => res);
       await new Promise((resolve) => setTimeout(resolve, store.delayMs + 10));
       const pageA = await agent.get('/orders/first').set('Accept', HTML);
       assert.equal(pageA.status, 200, 'tab A stays logged in');
@@ -146,16 +157,17 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       assert.equal(flow.emulator.callCount('user/getuserinfo'), before);
     });
 
-    it('session fixation: a session id known to an attacker is replaced at the victim\'s login', async () => {
+    it("session fixation: a session id known to an attacker is replaced at the victim's login", async () => {
       // An app that writes the session of anonymous visitors (a cart, a preference) hands out stored ids.
       const fixation = await setupFlow({
         variant,
         store,
         emulator: flow.emulator,
-        mount: (app) => app.get('/visit', (req, res) => {
-          (req.session as unknown as { visits: number }).visits = 1;
-          res.end('ok');
-        }),
+        mount: (app) =>
+          app.get('/visit', (req, res) => {
+            (req.session as unknown as { visits: number }).visits = 1;
+            res.end('ok');
+          }),
       });
       try {
         const visit = await supertest(fixation.app).get('/visit');

@@ -47,14 +47,17 @@ describe('diagnostics channels', () => {
 
   it('a login publishes: started, the WeCom calls (gettoken, exchange, range check), succeeded', async () => {
     await login(flow.agent(), '/orders/1', { user: 'zhangsan' });
-    assert.deepEqual(publishedEvents.map((e) => e.channel === channels.wecomCall ? `call ${(e.payload as WeComCallEvent).api}` : e.channel), [
-      channels.loginStarted,
-      'call gettoken',
-      channels.credential, // access_token fetched
-      'call user/getuserinfo',
-      'call user/get',
-      channels.loginSucceeded,
-    ]);
+    assert.deepEqual(
+      publishedEvents.map((e) => (e.channel === channels.wecomCall ? `call ${(e.payload as WeComCallEvent).api}` : e.channel)),
+      [
+        channels.loginStarted,
+        'call gettoken',
+        channels.credential, // access_token fetched
+        'call user/getuserinfo',
+        'call user/get',
+        channels.loginSucceeded,
+      ],
+    );
     const success = events(channels.loginSucceeded)[0] as LoginSucceededEvent;
     assert.equal(success.userId, 'zhangsan');
     assert.equal(success.userType, 'member');
@@ -72,14 +75,20 @@ describe('diagnostics channels', () => {
       ['state', () => supertest(flow.app).get('/auth/wecom/callback?code=abc&state=unknown1&attempt=1').set('Accept', HTML)],
       ['open-in-wecom', () => supertest(flow.app).get('/orders/1').set('Accept', HTML).set('User-Agent', WECHAT_UA)],
       ['visibility', () => login(flow.agent(), '/orders/1', { user: 'wangwu' })],
-      ['wecom', async () => {
-        flow.emulator.faults.failNext(60020, 1, 'user/getuserinfo');
-        return login(flow.agent(), '/orders/1', { user: 'zhangsan' });
-      }],
-      ['hook', () => {
-        refuseLisi = true;
-        return login(flow.agent(), '/orders/1', { user: 'lisi' });
-      }],
+      [
+        'wecom',
+        async () => {
+          flow.emulator.faults.failNext(60020, 1, 'user/getuserinfo');
+          return login(flow.agent(), '/orders/1', { user: 'zhangsan' });
+        },
+      ],
+      [
+        'hook',
+        () => {
+          refuseLisi = true;
+          return login(flow.agent(), '/orders/1', { user: 'lisi' });
+        },
+      ],
     ];
     for (const [reason, run] of cases) {
       publishedEvents.length = 0;
@@ -112,7 +121,10 @@ describe('diagnostics channels', () => {
       publishedEvents.length = 0;
       const res = await login(down.agent(), '/orders/1');
       assert.equal(res.status, 503);
-      assert.deepEqual((events(channels.loginFailed) as LoginFailedEvent[]).map((e) => e.reason), ['session-store']);
+      assert.deepEqual(
+        (events(channels.loginFailed) as LoginFailedEvent[]).map((e) => e.reason),
+        ['session-store'],
+      );
     } finally {
       await down.close();
     }
@@ -124,12 +136,19 @@ describe('diagnostics channels', () => {
     flow.emulator.revokeTokens();
     await login(flow.agent(), '/orders/1', { user: 'zhangsan' });
     const credentials = events(channels.credential) as CredentialEvent[];
-    assert.deepEqual(credentials.map((e) => `${e.credential} ${e.action}`), ['access_token invalidated', 'access_token fetched']);
+    assert.deepEqual(
+      credentials.map((e) => `${e.credential} ${e.action}`),
+      ['access_token invalidated', 'access_token fetched'],
+    );
     assert.equal(credentials[1]?.corpId, 'wwdemocorp0000001');
     assert.match(credentials[1]?.app ?? '', /^1000002:[0-9a-f]{16}$/);
     assert.ok((credentials[1]?.lifetimeMs ?? 0) > 60_000);
     const calls = (events(channels.wecomCall) as WeComCallEvent[]).map((e) => `${e.api} ${e.errcode} ${e.retried}`);
-    assert.deepEqual(calls.slice(0, 3), ['user/getuserinfo 40014 false', 'gettoken 0 false', 'user/getuserinfo 0 true'], 'a revoked token: 40014, refreshed, replayed');
+    assert.deepEqual(
+      calls.slice(0, 3),
+      ['user/getuserinfo 40014 false', 'gettoken 0 false', 'user/getuserinfo 0 true'],
+      'a revoked token: 40014, refreshed, replayed',
+    );
 
     const wrong = await setupFlow({ emulator: flow.emulator, wecom: { secret: 'wrong-secret' } });
     try {
@@ -167,7 +186,14 @@ describe('Prometheus metrics (express-wecom-auth/metrics)', () => {
       const res = await supertest(flow.app).get('/metrics').buffer(true);
       assert.equal(res.status, 404, 'the test app has no /metrics route: the handler is mounted by the app');
       const text = await registry.metrics();
-      const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(line))?.slice(line.length).trim());
+      const value = (line: string) =>
+        Number(
+          text
+            .split('\n')
+            .find((l) => l.startsWith(line))
+            ?.slice(line.length)
+            .trim(),
+        );
       assert.equal(value('wecom_auth_logins_total{result="success",reason=""}'), 3);
       assert.equal(value('wecom_auth_logins_total{result="failure",reason="visibility"}'), 1);
       assert.equal(value('wecom_auth_logins_total{result="failure",reason="bad-request"}'), 1);

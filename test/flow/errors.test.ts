@@ -129,7 +129,11 @@ describe('sessions', () => {
       const wecom = await visitWeCom(start.headers.location as string);
       const callback = new URL(wecom.location ?? '');
       // The cookie jar keeps Secure cookies from a plain-http test server: hand the login cookie over as the browser would.
-      const back = await agent.get(callback.pathname + callback.search).set('Accept', HTML).set('X-Forwarded-Proto', 'https').set('Cookie', `${tx.name}=${tx.value}`);
+      const back = await agent
+        .get(callback.pathname + callback.search)
+        .set('Accept', HTML)
+        .set('X-Forwarded-Proto', 'https')
+        .set('Cookie', `${tx.name}=${tx.value}`);
       assert.equal(back.status, 302);
       const cookie = sessionCookie(back) ?? '';
       const parts = cookie.split(';').map((p) => p.trim());
@@ -147,7 +151,12 @@ describe('sessions', () => {
   it('redirect_uri never comes from Host or X-Forwarded-Host', async () => {
     const flow = await setupFlow({ trustProxy: 1 });
     try {
-      const start = await flow.agent().get('/orders/1').set('Accept', HTML).set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example');
+      const start = await flow
+        .agent()
+        .get('/orders/1')
+        .set('Accept', HTML)
+        .set('Host', 'evil.example')
+        .set('X-Forwarded-Host', 'evil.example');
       const redirectUri = new URL(start.headers.location as string).searchParams.get('redirect_uri');
       assert.equal(redirectUri, 'http://localhost:3000/auth/wecom/callback');
     } finally {
@@ -243,7 +252,10 @@ describe('cookie rules the library cannot set itself', () => {
       for (let i = 0; i < 3; i++) await supertest(app).get('/');
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(warnings.map((w) => w.code).sort(), [
-        'WECOM_AUTH_HTTP_BEHIND_HTTPS', 'WECOM_AUTH_SESSION_COOKIE_NOT_HTTPONLY', 'WECOM_AUTH_SESSION_COOKIE_SAMESITE_NONE', 'WECOM_AUTH_TRUST_PROXY_TRUE',
+        'WECOM_AUTH_HTTP_BEHIND_HTTPS',
+        'WECOM_AUTH_SESSION_COOKIE_NOT_HTTPONLY',
+        'WECOM_AUTH_SESSION_COOKIE_SAMESITE_NONE',
+        'WECOM_AUTH_TRUST_PROXY_TRUE',
       ]);
       assert.ok(warnings.every((w) => !w.message.includes('demo-secret')));
     } finally {

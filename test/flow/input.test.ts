@@ -68,11 +68,21 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       const agent = flow.agent();
       await login(agent, '/orders/1');
       const before = storedSessions(store);
-      const jssdk = NASTY.flatMap((v) => [`url=${v}`, `url=${v}&url=${v}`, `url[]=${v}`, `url=http://localhost:3000/&type=${v}`, `url=http://localhost:3000/&renew=${v}`]);
+      const jssdk = NASTY.flatMap((v) => [
+        `url=${v}`,
+        `url=${v}&url=${v}`,
+        `url[]=${v}`,
+        `url=http://localhost:3000/&type=${v}`,
+        `url=http://localhost:3000/&renew=${v}`,
+      ]);
       for (const query of jssdk) {
         const res = await agent.get(`/auth/wecom/jssdk/config?${query}`);
         assert.ok(res.status >= 400 && res.status < 500, `jssdk ${query.slice(0, 60)} -> ${res.status}`);
-        assert.match(String(res.headers['content-type']), /json/, `jssdk ${query.slice(0, 60)} -> ${res.status} ${res.headers['content-type']}`);
+        assert.match(
+          String(res.headers['content-type']),
+          /json/,
+          `jssdk ${query.slice(0, 60)} -> ${res.status} ${res.headers['content-type']}`,
+        );
       }
       const bodies: Array<[string, string]> = [
         ['application/json', '{"code":'],
@@ -88,7 +98,11 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       for (const [type, body] of bodies) {
         const res = await supertest(flow.app).post('/auth/wecom/miniprogram/login').set('Content-Type', type).send(body);
         assert.ok(res.status >= 400 && res.status < 500, `miniprogram ${body.slice(0, 30)} -> ${res.status}`);
-        assert.match(String(res.headers['content-type']), /json/, `miniprogram ${body.slice(0, 30)} -> ${res.status} ${res.headers['content-type']}`);
+        assert.match(
+          String(res.headers['content-type']),
+          /json/,
+          `miniprogram ${body.slice(0, 30)} -> ${res.status} ${res.headers['content-type']}`,
+        );
       }
       assert.equal(storedSessions(store), before, 'no session written');
     });

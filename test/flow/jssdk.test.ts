@@ -27,7 +27,11 @@ const CONFIG = '/auth/wecom/jssdk/config';
 const SESSION_SECRET = 'test-session-secret';
 
 // docs/wecom-api.md §7 vectors.
-const VECTOR = { ticket: 'sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg', nonceStr: 'Wm3WZYTPz0wzccnW', timestamp: 1414587457 };
+const VECTOR = {
+  ticket: 'sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg',
+  nonceStr: 'Wm3WZYTPz0wzccnW',
+  timestamp: 1414587457,
+};
 
 describe('JS-SDK config', () => {
   let emulator: Emulator;
@@ -50,7 +54,9 @@ describe('JS-SDK config', () => {
   }
 
   async function tokenFor(app: Express, userId = 'zhangsan'): Promise<string> {
-    const res = await supertest(app).post('/mp/login').set('Content-Type', 'application/json')
+    const res = await supertest(app)
+      .post('/mp/login')
+      .set('Content-Type', 'application/json')
       .send(JSON.stringify({ code: emulator.issueMiniProgramCode({ userId }) }));
     assert.equal(res.status, 200, res.text);
     return res.body.token as string;
@@ -74,8 +80,15 @@ describe('JS-SDK config', () => {
   it('both docs/wecom-api.md §7 vectors reproduce through jsapiSignature', () => {
     assert.equal(jsapiSignature({ ...VECTOR, url: 'http://mp.weixin.qq.com?params=value' }), '0f9de62fce790f9a083d5c99e95740ceb90c27ed');
     assert.equal(jsapiSignature({ ...VECTOR, url: 'http://mp.weixin.qq.com' }), 'f4d90daf4b3bca3078ab155816175ba34c443a7b');
-    assert.equal(jsapiSignature({ ...VECTOR, url: 'http://mp.weixin.qq.com?params=value#/tab' }), '0f9de62fce790f9a083d5c99e95740ceb90c27ed', 'the fragment is not signed');
-    assert.equal(jsapiSignature({ ...VECTOR, timestamp: String(VECTOR.timestamp), url: 'http://mp.weixin.qq.com' }), 'f4d90daf4b3bca3078ab155816175ba34c443a7b');
+    assert.equal(
+      jsapiSignature({ ...VECTOR, url: 'http://mp.weixin.qq.com?params=value#/tab' }),
+      '0f9de62fce790f9a083d5c99e95740ceb90c27ed',
+      'the fragment is not signed',
+    );
+    assert.equal(
+      jsapiSignature({ ...VECTOR, timestamp: String(VECTOR.timestamp), url: 'http://mp.weixin.qq.com' }),
+      'f4d90daf4b3bca3078ab155816175ba34c443a7b',
+    );
   });
 
   it('wx.config: a logged-in page gets {appId, timestamp, nonceStr, signature} that verifies against the corp ticket', async () => {
@@ -105,7 +118,10 @@ describe('JS-SDK config', () => {
     const res = await config(app, token, q(`${BASE_URL}/spa/?x=1#/orders/7`));
     assert.equal(res.status, 200);
     const ticket = await client.getJsapiTicket();
-    assert.equal(res.body.signature, jsapiSignature({ ticket, nonceStr: res.body.nonceStr, timestamp: res.body.timestamp, url: `${BASE_URL}/spa/?x=1` }));
+    assert.equal(
+      res.body.signature,
+      jsapiSignature({ ticket, nonceStr: res.body.nonceStr, timestamp: res.body.timestamp, url: `${BASE_URL}/spa/?x=1` }),
+    );
   });
 
   it('the ticket is fetched once across many requests, concurrent or not', async () => {
@@ -155,7 +171,7 @@ describe('JS-SDK config', () => {
     assert.equal((await config(app, undefined, q(`${BASE_URL}/`, '&renew=1&renew=1'))).status, 400);
   });
 
-  it('wx.agentConfig (type=agent): {corpid, agentid, …} signed with the app\'s agent_config ticket', async () => {
+  it("wx.agentConfig (type=agent): {corpid, agentid, …} signed with the app's agent_config ticket", async () => {
     emulator.clearCalls();
     const client = newClient();
     const app = appWith(client);
@@ -227,12 +243,19 @@ describe('JS-SDK config', () => {
     assert.equal((await supertest(app).post(CONFIG).set('Authorization', `Bearer ${token}`)).status, 404, 'only GET is routed');
   });
 
-  it('checkPageUrl accepts the app\'s own pages as sent', () => {
+  it("checkPageUrl accepts the app's own pages as sent", () => {
     assert.equal(checkPageUrl('http://localhost:3000', BASE_URL), 'http://localhost:3000');
     assert.equal(checkPageUrl('http://localhost:3000/', BASE_URL), 'http://localhost:3000/');
     assert.equal(checkPageUrl('http://localhost:3000?a=1', BASE_URL), 'http://localhost:3000?a=1');
-    assert.equal(checkPageUrl('http://LOCALHOST:3000/x#y', BASE_URL), 'http://LOCALHOST:3000/x', 'kept as sent: the browser signs its own spelling');
-    assert.equal(checkPageUrl('https://app.example.com/p/%E4%B8%AD?q=1&r=2', 'https://app.example.com'), 'https://app.example.com/p/%E4%B8%AD?q=1&r=2');
+    assert.equal(
+      checkPageUrl('http://LOCALHOST:3000/x#y', BASE_URL),
+      'http://LOCALHOST:3000/x',
+      'kept as sent: the browser signs its own spelling',
+    );
+    assert.equal(
+      checkPageUrl('https://app.example.com/p/%E4%B8%AD?q=1&r=2', 'https://app.example.com'),
+      'https://app.example.com/p/%E4%B8%AD?q=1&r=2',
+    );
     assert.equal(checkPageUrl('https://app.example.com:443/', 'https://app.example.com'), undefined);
   });
 
@@ -246,7 +269,13 @@ describe('JS-SDK config', () => {
     assert.equal(limited.body.error, 'rate_limited');
     assert.equal(limited.headers['retry-after'], '60');
 
-    const slow = new WeComClient({ corpId: CORP, agentId: 1000002, secret: 'demo-secret', apiBaseUrl: emulator.url, timeouts: { response: 300 } });
+    const slow = new WeComClient({
+      corpId: CORP,
+      agentId: 1000002,
+      secret: 'demo-secret',
+      apiBaseUrl: emulator.url,
+      timeouts: { response: 300 },
+    });
     clients.push(slow);
     await slow.getAccessToken();
     emulator.faults.delay(1500, 'get_jsapi_ticket');
@@ -261,8 +290,14 @@ describe('JS-SDK config', () => {
 
   it('the factory refuses a bad baseUrl or an unknown option, naming the fix', () => {
     const client = newClient();
-    assert.throws(() => createJsapiConfigHandler({ client, baseUrl: 'https://app.example.com/app' }), /`baseUrl`: must be the app's public origin/);
-    assert.throws(() => createJsapiConfigHandler({ client, origin: BASE_URL } as unknown as JsapiConfigHandlerOptions), /did you mean `baseUrl`/);
+    assert.throws(
+      () => createJsapiConfigHandler({ client, baseUrl: 'https://app.example.com/app' }),
+      /`baseUrl`: must be the app's public origin/,
+    );
+    assert.throws(
+      () => createJsapiConfigHandler({ client, origin: BASE_URL } as unknown as JsapiConfigHandlerOptions),
+      /did you mean `baseUrl`/,
+    );
   });
 
   describe('with Redis as the token cache', () => {

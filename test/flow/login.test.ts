@@ -57,7 +57,11 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       assert.equal(page.body.user.type, 'member');
       assert.ok(page.body.user.deviceId, 'DeviceId from the legacy exchange is kept');
       assert.ok(Math.abs(page.body.user.loginAt - Date.now()) < 60_000);
-      assert.equal(flow.emulator.calls.filter((c) => c.api === 'user/getuserinfo').at(-1)?.query.agentid, '1000002', 'code exchanged with agentid');
+      assert.equal(
+        flow.emulator.calls.filter((c) => c.api === 'user/getuserinfo').at(-1)?.query.agentid,
+        '1000002',
+        'code exchanged with agentid',
+      );
     });
 
     it('two tabs logging in at once both land on their own page', async () => {
@@ -192,9 +196,20 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
 
     it('open-redirect payloads never leave the origin', async () => {
       const payloads = [
-        '//evil.example', '/\\evil.example', 'https://evil.example', '/%2F%2Fevil.example', '%2F%2Fevil.example',
-        '/%5Cevil.example', 'http:evil.example', '/\tevil', '\\\\evil.example', 'javascript:alert(1)', '//evil.example/%2e%2e',
-        '/%2fevil.example', ' //evil.example', '/.//evil.example',
+        '//evil.example',
+        '/\\evil.example',
+        'https://evil.example',
+        '/%2F%2Fevil.example',
+        '%2F%2Fevil.example',
+        '/%5Cevil.example',
+        'http:evil.example',
+        '/\tevil',
+        '\\\\evil.example',
+        'javascript:alert(1)',
+        '//evil.example/%2e%2e',
+        '/%2fevil.example',
+        ' //evil.example',
+        '/.//evil.example',
       ];
       for (const payload of payloads) {
         const agent = flow.agent();
@@ -207,7 +222,10 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
         assert.equal(resolved.origin, BASE_URL, `${payload} -> ${target}`);
         assert.ok(!target.startsWith('//') && !target.includes('\\'), `${payload} -> ${target}`);
         // And the fixed-state callback parameter `to`:
-        const fixed = await flow.agent().get(`/auth/wecom/callback?to=${encodeURIComponent(payload)}&code=x&state=entry`).set('Accept', HTML);
+        const fixed = await flow
+          .agent()
+          .get(`/auth/wecom/callback?to=${encodeURIComponent(payload)}&code=x&state=entry`)
+          .set('Accept', HTML);
         const redirectUri = new URL(new URL(fixed.headers.location as string).searchParams.get('redirect_uri') ?? '');
         assert.equal(redirectUri.origin, BASE_URL);
       }
@@ -261,7 +279,11 @@ describe('login: pre-built links with a fixed state', () => {
     await flow.close();
   });
 
-  for (const [entry, path] of [['homepage', '/'], ['custom menu', '/orders/42?tab=menu'], ['message card', '/orders/99?from=card']] as const) {
+  for (const [entry, path] of [
+    ['homepage', '/'],
+    ['custom menu', '/orders/42?tab=menu'],
+    ['message card', '/orders/99?from=card'],
+  ] as const) {
     it(`${entry}: the plain app URL and the pre-built authorize URL both land on ${path}`, async () => {
       const links = flow.wecom.entryLinks(path);
       assert.equal(links.appUrl, BASE_URL + path);
@@ -311,9 +333,10 @@ describe('wecom.currentUser(req)', () => {
   it('reads the identity on a route that does not require a login, and starts none', async () => {
     const holder: { flow?: FlowSetup } = {};
     const flow = await setupFlow({
-      mount: (app) => app.get('/whoami', (req, res) => {
-        res.json({ user: holder.flow?.wecom.currentUser(req)?.userId ?? null });
-      }),
+      mount: (app) =>
+        app.get('/whoami', (req, res) => {
+          res.json({ user: holder.flow?.wecom.currentUser(req)?.userId ?? null });
+        }),
     });
     holder.flow = flow;
     try {

@@ -36,7 +36,18 @@ function fixture(): EmulatorFixture {
       {
         corpId: CORP_B,
         name: '第二企业',
-        apps: [{ agentId: 1000005, name: '第二应用', secret: 'other-secret', enabled: true, trustedDomains: ['localhost:3000'], visibleUserIds: ['zhaoliu'], sensitiveFieldsEnabled: false, createdAfter20220620: true }],
+        apps: [
+          {
+            agentId: 1000005,
+            name: '第二应用',
+            secret: 'other-secret',
+            enabled: true,
+            trustedDomains: ['localhost:3000'],
+            visibleUserIds: ['zhaoliu'],
+            sensitiveFieldsEnabled: false,
+            createdAfter20220620: true,
+          },
+        ],
         members: [{ userId: 'zhaoliu', name: '赵六', department: [1] }],
         nonMembers: [],
         miniPrograms: [{ appId: 'wxothermini000002', name: '第二小程序', agentId: 1000005 }],
@@ -44,7 +55,18 @@ function fixture(): EmulatorFixture {
       {
         corpId: CORP_C,
         name: '第三企业',
-        apps: [{ agentId: 1000009, name: '第三应用', secret: 'third-secret', enabled: true, trustedDomains: [], visibleUserIds: [], sensitiveFieldsEnabled: false, createdAfter20220620: true }],
+        apps: [
+          {
+            agentId: 1000009,
+            name: '第三应用',
+            secret: 'third-secret',
+            enabled: true,
+            trustedDomains: [],
+            visibleUserIds: [],
+            sensitiveFieldsEnabled: false,
+            createdAfter20220620: true,
+          },
+        ],
         members: [{ userId: 'qianqi', name: '钱七', department: [1] }],
         nonMembers: [],
         miniPrograms: [],
@@ -110,20 +132,31 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
         logger,
       });
       clientB = new WeComClient({ corpId: CORP_B, agentId: 1000005, secret: 'other-secret', apiBaseUrl: emulator.url, logger });
-      const slowClient = new WeComClient({ corpId: CORP_A, agentId: 1000002, secret: 'demo-secret', apiBaseUrl: emulator.url, timeouts: { response: 300 }, logger });
+      const slowClient = new WeComClient({
+        corpId: CORP_A,
+        agentId: 1000002,
+        secret: 'demo-secret',
+        apiBaseUrl: emulator.url,
+        timeouts: { response: 300 },
+        logger,
+      });
       const wrongSecret = new WeComClient({ corpId: CORP_A, agentId: 1000002, secret: 'not-the-secret', apiBaseUrl: emulator.url, logger });
       extraClients.push(clientB, slowClient, wrongSecret);
-      const express = require(variant === 'express4' ? 'express4' : 'express') as (() => Express) & { json(options?: unknown): (req: Request, res: Response, next: NextFunction) => void };
+      const express = require(variant === 'express4' ? 'express4' : 'express') as (() => Express) & {
+        json(options?: unknown): (req: Request, res: Response, next: NextFunction) => void;
+      };
 
       app = express();
       app.use(bearerSession({ cookieName: COOKIE }));
-      app.use(session({
-        name: COOKIE,
-        secret: SESSION_SECRET,
-        resave: false,
-        saveUninitialized: false,
-        cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 3_600_000 },
-      }));
+      app.use(
+        session({
+          name: COOKIE,
+          secret: SESSION_SECRET,
+          resave: false,
+          saveUninitialized: false,
+          cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 3_600_000 },
+        }),
+      );
       app.use(wecom.router);
       const common = { sessionSecret: SESSION_SECRET, logger };
       app.post(LOGIN, createMiniProgramLogin({ client: wecom.client, keepSessionKey: true, ...common }));
@@ -131,19 +164,25 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       app.post('/mp/parsed', express.json({ limit: '1kb' }), createMiniProgramLogin({ client: wecom.client, ...common }));
       app.post('/mp/visible', createMiniProgramLogin({ client: wecom.client, ...common }));
       app.post('/mp/unchecked', createMiniProgramLogin({ client: wecom.client, checkVisibility: false, ...common }));
-      app.post('/mp/refuse', createMiniProgramLogin({
-        client: wecom.client,
-        onLogin: (user) => {
-          if (user.userId === 'lisi') throw new Error('lisi is on leave');
-          return { ...user, profile: { team: 'ops' } };
-        },
-        ...common,
-      }));
-      app.post('/mp/multi', createMiniProgramLogin({
-        client: (corpId) => (corpId === CORP_A ? wecom.client : corpId === CORP_B ? clientB : undefined),
-        allowedCorpIds: [CORP_A, CORP_B],
-        ...common,
-      }));
+      app.post(
+        '/mp/refuse',
+        createMiniProgramLogin({
+          client: wecom.client,
+          onLogin: (user) => {
+            if (user.userId === 'lisi') throw new Error('lisi is on leave');
+            return { ...user, profile: { team: 'ops' } };
+          },
+          ...common,
+        }),
+      );
+      app.post(
+        '/mp/multi',
+        createMiniProgramLogin({
+          client: (corpId) => (corpId === CORP_A ? wecom.client : corpId === CORP_B ? clientB : undefined),
+          allowedCorpIds: [CORP_A, CORP_B],
+          ...common,
+        }),
+      );
       app.post('/mp/slow', createMiniProgramLogin({ client: slowClient, ...common }));
       app.post('/mp/misconfigured', createMiniProgramLogin({ client: wrongSecret, ...common }));
       app.get('/api/me', wecom.requireUser({ json: true }), (req: Request, res: Response) => {
@@ -228,11 +267,18 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
     it('the bearer token wins over a session cookie, and other cookies survive', async () => {
       const a = await post(LOGIN, { code: code({ userId: 'zhangsan' }) });
       const b = await post(LOGIN, { code: code({ userId: 'lisi' }) });
-      const res = await record(await supertest(app).get('/api/me')
-        .set('Authorization', `Bearer ${b.body.token}`)
-        .set('Cookie', `theme=dark; ${COOKIE}=${encodeURIComponent(`s:${a.body.token}`)}`));
+      const res = await record(
+        await supertest(app)
+          .get('/api/me')
+          .set('Authorization', `Bearer ${b.body.token}`)
+          .set('Cookie', `theme=dark; ${COOKIE}=${encodeURIComponent(`s:${a.body.token}`)}`),
+      );
       assert.equal(res.body.user.userId, 'lisi');
-      const cookieOnly = await record(await supertest(app).get('/api/me').set('Cookie', `${COOKIE}=${encodeURIComponent(`s:${a.body.token}`)}`));
+      const cookieOnly = await record(
+        await supertest(app)
+          .get('/api/me')
+          .set('Cookie', `${COOKIE}=${encodeURIComponent(`s:${a.body.token}`)}`),
+      );
       assert.equal(cookieOnly.body.user.userId, 'zhangsan', 'the token is the session cookie value');
     });
 
@@ -240,7 +286,12 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       const first = await post(LOGIN, { code: code({ userId: 'zhangsan' }) });
       const second = await post(LOGIN, { code: code({ userId: 'zhangsan' }) });
       assert.notEqual(first.body.token, second.body.token);
-      const logout = await record(await supertest(app).post('/auth/wecom/logout').set('Authorization', `Bearer ${second.body.token}`).set('Accept', 'application/json'));
+      const logout = await record(
+        await supertest(app)
+          .post('/auth/wecom/logout')
+          .set('Authorization', `Bearer ${second.body.token}`)
+          .set('Accept', 'application/json'),
+      );
       assert.ok(logout.status < 500, logout.text);
       assert.equal((await get('/api/me', second.body.token)).status, 401, 'the old token names a destroyed session');
       assert.equal((await get('/api/me', first.body.token)).status, 200, 'another login is unaffected');
@@ -286,7 +337,12 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       const form = record(await supertest(app).post(LOGIN).type('form').send('code=abc'));
       assert.equal(form.status, 415);
       assert.equal(form.body.error, 'invalid_request');
-      const big = record(await supertest(app).post(LOGIN).set('Content-Type', 'application/json').send(JSON.stringify({ code: 'a', pad: 'x'.repeat(10_000) })));
+      const big = record(
+        await supertest(app)
+          .post(LOGIN)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ code: 'a', pad: 'x'.repeat(10_000) })),
+      );
       assert.equal(big.status, 413);
       assert.equal(emulator.callCount('miniprogram/jscode2session'), before, 'nothing reached WeCom');
     });
@@ -319,7 +375,7 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       const refused = await post('/mp/refuse', { code: code({ userId: 'lisi' }) });
       assert.equal(refused.status, 403);
       assert.equal(refused.body.error, 'login_refused');
-      assert.equal(refused.text.includes('on leave'), false, 'the hook\'s message stays on the server');
+      assert.equal(refused.text.includes('on leave'), false, "the hook's message stays on the server");
     });
 
     it('a corp not in allowedCorpIds is refused with 403 corp_not_allowed', async () => {
@@ -336,22 +392,28 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       assert.equal(emulator.callCount('miniprogram/jscode2session'), before);
     });
 
-    it('several linked corps: a member of B exchanged with A\'s token is asked for a new code for B (409), then logs in as B', async () => {
+    it("several linked corps: a member of B exchanged with A's token is asked for a new code for B (409), then logs in as B", async () => {
       const first = await post('/mp/multi', { code: code({ userId: 'zhaoliu', corpId: CORP_B, appId: 'wxdemominiprogram1' }) });
       assert.equal(first.status, 409);
       assert.equal(first.body.error, 'wrong_corp');
       assert.equal(first.body.corpId, CORP_B);
-      const second = await post('/mp/multi', { code: code({ userId: 'zhaoliu', corpId: CORP_B, appId: 'wxothermini000002' }), corpId: CORP_B });
+      const second = await post('/mp/multi', {
+        code: code({ userId: 'zhaoliu', corpId: CORP_B, appId: 'wxothermini000002' }),
+        corpId: CORP_B,
+      });
       assert.equal(second.status, 200, second.text);
       assert.deepEqual(second.body.user, { userId: 'zhaoliu', corpId: CORP_B });
       const stored = await get('/api/any-session', second.body.token);
       assert.equal(stored.body.user.corpId, CORP_B);
-      assert.equal(stored.body.user.agentId, 1000005, 'the agent of corp B\'s app');
+      assert.equal(stored.body.user.agentId, 1000005, "the agent of corp B's app");
       assert.equal(emulator.calls.filter((c) => c.api === 'miniprogram/jscode2session').at(-1)?.errcode, 0);
     });
 
     it('92002 (mini program not associated with this app) answers 403 cross_corp', async () => {
-      const res = await post('/mp/multi', { code: code({ userId: 'zhangsan', corpId: CORP_A, appId: 'wxothermini000002' }), corpId: CORP_A });
+      const res = await post('/mp/multi', {
+        code: code({ userId: 'zhangsan', corpId: CORP_A, appId: 'wxothermini000002' }),
+        corpId: CORP_A,
+      });
       assert.equal(res.status, 403);
       assert.equal(res.body.error, 'cross_corp');
       assert.equal(emulator.calls.filter((c) => c.api === 'miniprogram/jscode2session').at(-1)?.errcode, 92002);
@@ -383,13 +445,21 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       assert.equal(misconfigured.status, 500);
       assert.equal(misconfigured.body.error, 'server_misconfigured');
       assert.equal(/secret|40001|gettoken/i.test(misconfigured.body.message as string), false, 'no detail for the client');
-      assert.ok(logs.some((l) => l.startsWith('error') && l.includes('"errcode":40001') && l.includes('secret')), 'the operator gets the hint');
+      assert.ok(
+        logs.some((l) => l.startsWith('error') && l.includes('"errcode":40001') && l.includes('secret')),
+        'the operator gets the hint',
+      );
     });
 
     it('the session store down answers 503 JSON', async () => {
       const broken = (require(variant === 'express4' ? 'express4' : 'express') as () => Express)();
       broken.post('/login', createMiniProgramLogin({ client: wecom.client, sessionSecret: SESSION_SECRET, logger }));
-      const res = record(await supertest(broken).post('/login').set('Content-Type', 'application/json').send(JSON.stringify({ code: code({ userId: 'zhangsan' }) })));
+      const res = record(
+        await supertest(broken)
+          .post('/login')
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ code: code({ userId: 'zhangsan' }) })),
+      );
       assert.equal(res.status, 503);
       assert.equal(res.body.error, 'session_store_unavailable');
     });
@@ -413,9 +483,15 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
         }
       }
       // Nor a credential field (`access_token=…`, `"session_key": …`); names in hints are fine.
-      const named = haystacks.filter((t) => /\b(session_key|access_token|js_code|code)=|"(session_key|sessionKey|access_token|js_code|code)"\s*:/.test(t));
+      const named = haystacks.filter((t) =>
+        /\b(session_key|access_token|js_code|code)=|"(session_key|sessionKey|access_token|js_code|code)"\s*:/.test(t),
+      );
       assert.deepEqual(named, [], 'no credential field at all');
-      assert.equal(logs.some((l) => l.startsWith('app-error')), false, 'nothing fell through to the app error handler');
+      assert.equal(
+        logs.some((l) => l.startsWith('app-error')),
+        false,
+        'nothing fell through to the app error handler',
+      );
     });
   });
 }

@@ -16,12 +16,20 @@ describe('visible range, remembered', () => {
       await flow.wecom.client.getAccessToken(); // the token is not what this test counts
       flow.emulator.clearCalls();
       await login(flow.agent(), '/orders/1', { user: 'zhangsan' });
-      assert.deepEqual(flow.emulator.calls.map((c) => c.api), ['user/getuserinfo', 'user/get'], 'first login: exchange + range check');
+      assert.deepEqual(
+        flow.emulator.calls.map((c) => c.api),
+        ['user/getuserinfo', 'user/get'],
+        'first login: exchange + range check',
+      );
       for (let i = 0; i < 5; i++) {
         flow.emulator.clearCalls();
         const done = await login(flow.agent(), `/orders/${i}`, { user: 'zhangsan' });
         assert.equal(done.headers.location, `/orders/${i}`);
-        assert.deepEqual(flow.emulator.calls.map((c) => c.api), ['user/getuserinfo'], 'returning: the exchange only');
+        assert.deepEqual(
+          flow.emulator.calls.map((c) => c.api),
+          ['user/getuserinfo'],
+          'returning: the exchange only',
+        );
       }
     } finally {
       await flow.close();
@@ -37,7 +45,11 @@ describe('visible range, remembered', () => {
         assert.equal((await login(flow.agent(), '/orders/1', { user: 'lisi' })).headers.location, '/orders/1');
         app.visibleUserIds = app.visibleUserIds.filter((u) => u !== 'lisi');
         if (visibilityCacheMs > 0) {
-          assert.equal((await login(flow.agent(), '/orders/2', { user: 'lisi' })).headers.location, '/orders/2', 'still admitted within the remembered time');
+          assert.equal(
+            (await login(flow.agent(), '/orders/2', { user: 'lisi' })).headers.location,
+            '/orders/2',
+            'still admitted within the remembered time',
+          );
           await sleep(visibilityCacheMs + 50);
         }
         const refused = await login(flow.agent(), '/orders/3', { user: 'lisi' });

@@ -10,7 +10,8 @@ import { startEmulator } from '../../src/emulator/index.ts';
 import { wecomAuth } from '../../src/wecom-auth.ts';
 
 const DESKTOP_CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
-const WECOM_WINDOWS = 'Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/53.0.2785.116 Safari/537.36 QBCore/4.0.1295.400 QQBrowser/9.0.2524.400 Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/53.0.2875.116 Safari/537.36 NetType/WIFI MicroMessenger/7.0.20.1781(0x6700143B) WindowsWechat(0x63010200) wxwork/3.1.1 (MicroMessenger/6.2) WindowsWechat';
+const WECOM_WINDOWS =
+  'Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/53.0.2785.116 Safari/537.36 QBCore/4.0.1295.400 QQBrowser/9.0.2524.400 Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/53.0.2875.116 Safari/537.36 NetType/WIFI MicroMessenger/7.0.20.1781(0x6700143B) WindowsWechat(0x63010200) wxwork/3.1.1 (MicroMessenger/6.2) WindowsWechat';
 
 describe('login that fits where the user is', () => {
   let flow: FlowSetup;
@@ -97,7 +98,12 @@ describe('login that fits where the user is', () => {
 describe('the employee profile (snsapi_privateinfo)', () => {
   let flow: FlowSetup;
   before(async () => {
-    flow = await setupFlow({ wecom: { scope: 'snsapi_privateinfo', profile: { fields: ['name', 'department', 'position', 'mobile', 'email', 'avatar', 'gender'] } } });
+    flow = await setupFlow({
+      wecom: {
+        scope: 'snsapi_privateinfo',
+        profile: { fields: ['name', 'department', 'position', 'mobile', 'email', 'avatar', 'gender'] },
+      },
+    });
   });
   after(async () => {
     await flow.close();
@@ -110,7 +116,11 @@ describe('the employee profile (snsapi_privateinfo)', () => {
     assert.equal(url.searchParams.get('scope'), 'snsapi_privateinfo');
     assert.equal(url.searchParams.get('agentid'), '1000002', 'agentid is always sent with privateinfo');
     const wecom = await visitWeCom(start.headers.location as string, { user: 'zhangsan' });
-    const counts = () => [flow.emulator.callCount('auth/getuserinfo'), flow.emulator.callCount('auth/getuserdetail'), flow.emulator.callCount('user/get')];
+    const counts = () => [
+      flow.emulator.callCount('auth/getuserinfo'),
+      flow.emulator.callCount('auth/getuserdetail'),
+      flow.emulator.callCount('user/get'),
+    ];
     const [who0 = 0, detail0 = 0, get0 = 0] = counts();
     await agent.get(appPath(wecom.location)).set('Accept', HTML);
     assert.deepEqual(counts(), [who0 + 1, detail0 + 1, get0 + 1]);
@@ -158,10 +168,21 @@ describe('several apps in one session (appKey)', () => {
     const emulator = await startEmulator({ port: 0 });
     const corpApp = emulator.fixture.corps[0]?.apps[0];
     assert.ok(corpApp);
-    emulator.fixture.corps[0]?.apps.push({ ...corpApp, agentId: 1000003, name: '财务', secret: 'finance-secret', trustedDomains: [...corpApp.trustedDomains] });
+    emulator.fixture.corps[0]?.apps.push({
+      ...corpApp,
+      agentId: 1000003,
+      name: '财务',
+      secret: 'finance-secret',
+      trustedDomains: [...corpApp.trustedDomains],
+    });
     const finance = wecomAuth({
-      corpId: 'wwdemocorp0000001', agentId: 1000003, secret: 'finance-secret', baseUrl: BASE_URL, appKey: 'finance',
-      apiBaseUrl: emulator.url, oauthBaseUrl: emulator.url,
+      corpId: 'wwdemocorp0000001',
+      agentId: 1000003,
+      secret: 'finance-secret',
+      baseUrl: BASE_URL,
+      appKey: 'finance',
+      apiBaseUrl: emulator.url,
+      oauthBaseUrl: emulator.url,
       routes: { login: '/finance/login', callback: '/finance/callback', logout: '/finance/logout' },
     });
     const hr = await setupFlow({

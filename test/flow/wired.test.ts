@@ -24,17 +24,23 @@ describe('wecomAuth(): mini-program login and JS-SDK config through the router',
     assert.equal(res.body.tokenType, 'Bearer');
     assert.equal(res.body.user.userId, 'lisi');
     assert.doesNotMatch(res.text, /session_key|sessionKey/i);
-    const api = await flow.agent().get('/api/data').set('Authorization', `Bearer ${res.body.token as string}`);
+    const api = await flow
+      .agent()
+      .get('/api/data')
+      .set('Authorization', `Bearer ${res.body.token as string}`);
     assert.equal(api.status, 200);
     assert.equal(api.body.userId, 'lisi');
     assert.equal((await flow.agent().get('/api/data')).status, 401);
     const again = await flow.agent().post('/auth/wecom/miniprogram/login').send({ code });
     assert.equal(again.status, 401, 'a code is single use');
-    const outside = await flow.agent().post('/auth/wecom/miniprogram/login').send({ code: flow.emulator.issueMiniProgramCode({ userId: 'wangwu' }) });
+    const outside = await flow
+      .agent()
+      .post('/auth/wecom/miniprogram/login')
+      .send({ code: flow.emulator.issueMiniProgramCode({ userId: 'wangwu' }) });
     assert.equal(outside.status, 403, 'checkVisibility: outside the visible range');
   });
 
-  it('the JSON routes answer a wrong method with 405 JSON, not the app\'s 404', async () => {
+  it("the JSON routes answer a wrong method with 405 JSON, not the app's 404", async () => {
     const get = await flow.agent().get('/auth/wecom/miniprogram/login');
     assert.equal(get.status, 405);
     assert.equal(get.headers.allow, 'POST');
@@ -48,10 +54,15 @@ describe('wecomAuth(): mini-program login and JS-SDK config through the router',
     assert.equal(anonymous.status, 401);
     const agent = flow.agent();
     await login(agent, '/orders/1');
-    const ok = await agent.get(`/auth/wecom/jssdk/config?url=${encodeURIComponent(`${BASE_URL}/orders/1?x=1#top`)}`).set('Accept', 'application/json');
+    const ok = await agent
+      .get(`/auth/wecom/jssdk/config?url=${encodeURIComponent(`${BASE_URL}/orders/1?x=1#top`)}`)
+      .set('Accept', 'application/json');
     assert.equal(ok.status, 200, ok.text);
     const ticket = await flow.wecom.client.getJsapiTicket();
-    assert.equal(ok.body.signature, jsapiSignature({ ticket, nonceStr: ok.body.nonceStr, timestamp: ok.body.timestamp, url: `${BASE_URL}/orders/1?x=1` }));
+    assert.equal(
+      ok.body.signature,
+      jsapiSignature({ ticket, nonceStr: ok.body.nonceStr, timestamp: ok.body.timestamp, url: `${BASE_URL}/orders/1?x=1` }),
+    );
     const agentConfig = await agent.get(`/auth/wecom/jssdk/config?type=agent&url=${encodeURIComponent(`${BASE_URL}/`)}`);
     assert.equal(agentConfig.body.agentid, 1000002);
     const foreign = await agent.get(`/auth/wecom/jssdk/config?url=${encodeURIComponent('https://evil.example/')}`).set('Accept', HTML);
@@ -80,7 +91,7 @@ describe('mini-program login: login CSRF through a form post', () => {
   });
 });
 
-describe('errorHandler(): WeCom errors from the app\'s own routes', () => {
+describe("errorHandler(): WeCom errors from the app's own routes", () => {
   it('a page gets the page of the cause; an API call gets the shared JSON vocabulary', async () => {
     const flow = await setupFlow({
       mount: (app) => {

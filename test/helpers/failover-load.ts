@@ -6,18 +6,7 @@
  *
  * Used by test/topology/*.test.ts; the figures it returns are what docs/redis.md reports.
  */
-import {
-  CookieJar,
-  isHomePage,
-  pick,
-  publicPath,
-  request,
-  sleep,
-  visitWeCom,
-  walkLogin,
-  type AppProcess,
-  type Answer,
-} from './fleet.ts';
+import { CookieJar, isHomePage, pick, publicPath, request, sleep, visitWeCom, walkLogin, type AppProcess, type Answer } from './fleet.ts';
 
 const USERS = ['zhangsan', 'lisi'] as const;
 
@@ -103,7 +92,8 @@ async function tryLogin(
   }
   if (back.status === 503) return 'unavailable';
   if (back.status === 302 && back.location?.startsWith(`${emulatorUrl}/`)) return 'relogin';
-  if (back.status !== 302 || (back.location !== path && back.location !== target)) return `callback ${back.status} ${back.location ?? ''} ${pageOf(back)}`;
+  if (back.status !== 302 || (back.location !== path && back.location !== target))
+    return `callback ${back.status} ${back.location ?? ''} ${pageOf(back)}`;
   const page = await send(pick(apps, i + 2), back.location, jar);
   if (page.status === 503) return 'unavailable';
   if (page.status === 302 && page.location?.startsWith(`${emulatorUrl}/`)) return 'relogin';
@@ -188,31 +178,35 @@ export async function failoverUnderLoad(options: LoadOptions): Promise<LoadRepor
   const loops: Promise<void>[] = [];
   // Guarded requests: each reader in turn on every instance, pages and JSON.
   for (const [r, session] of [...sessions].entries()) {
-    loops.push((async () => {
-      for (let n = r; running; n++) {
-        const { verdict } = await guarded(pick(apps, n), session, n % 2 === 0, send);
-        if (verdict === 'anonymous') anonymousPasses++;
-        else if (verdict === 'login') askedToLogInAgain++;
-        else if (verdict !== 'ok' && verdict !== 'unavailable') otherErrors.push(verdict);
-        await sleep(15);
-      }
-    })());
+    loops.push(
+      (async () => {
+        for (let n = r; running; n++) {
+          const { verdict } = await guarded(pick(apps, n), session, n % 2 === 0, send);
+          if (verdict === 'anonymous') anonymousPasses++;
+          else if (verdict === 'login') askedToLogInAgain++;
+          else if (verdict !== 'ok' && verdict !== 'unavailable') otherErrors.push(verdict);
+          await sleep(15);
+        }
+      })(),
+    );
   }
   // Logins: new sessions all along, before, during and after the event.
   for (let l = 0; l < (options.loginLoops ?? 3); l++) {
-    loops.push((async () => {
-      for (let n = l * 1000; running; n++) {
-        const outcome = await tryLogin(apps, n, emulatorUrl, pick(USERS, n), send, restarts);
-        if (outcome === 'unavailable') logins.unavailable++;
-        else if (outcome === 'relogin') logins.relogin.push(Date.now() - eventStart);
-        else if (typeof outcome === 'string') logins.failed.push(outcome);
-        else {
-          logins.completed++;
-          sessions.push(outcome);
+    loops.push(
+      (async () => {
+        for (let n = l * 1000; running; n++) {
+          const outcome = await tryLogin(apps, n, emulatorUrl, pick(USERS, n), send, restarts);
+          if (outcome === 'unavailable') logins.unavailable++;
+          else if (outcome === 'relogin') logins.relogin.push(Date.now() - eventStart);
+          else if (typeof outcome === 'string') logins.failed.push(outcome);
+          else {
+            logins.completed++;
+            sessions.push(outcome);
+          }
+          await sleep(20);
         }
-        await sleep(20);
-      }
-    })());
+      })(),
+    );
   }
 
   await sleep(warmupMs);
@@ -256,8 +250,10 @@ export async function failoverUnderLoad(options: LoadOptions): Promise<LoadRepor
 
 /** One line for the test output (and docs/redis.md). */
 export function describeReport(label: string, report: LoadReport, gettoken: number): string {
-  return `# ${label}: ${report.requests} requests (${JSON.stringify(report.statuses)}), ${report.unavailable} answered 503 over ${report.unavailableMs} ms, slowest answer ${report.slowestMs} ms; `
-    + `switch ${report.switchMs} ms; anonymous passes ${report.anonymousPasses}; asked to log in again ${report.askedToLogInAgain}; `
-    + `logins ${report.logins.completed} completed, ${report.logins.unavailable} met a 503, ${report.logins.restarted} restarted by the callback, ${report.logins.relogin.length} sent back to log in${report.logins.relogin.length ? ` (${report.logins.relogin.join(', ')} ms after the event began)` : ''}, ${report.logins.failed.length} failed; `
-    + `sessions lost: ${report.sessionsLostBefore} of ${report.sessionsBefore} written before the event, ${report.sessionsLostAfter} of ${report.sessionsAfter} written after it began; gettoken calls so far ${gettoken}`;
+  return (
+    `# ${label}: ${report.requests} requests (${JSON.stringify(report.statuses)}), ${report.unavailable} answered 503 over ${report.unavailableMs} ms, slowest answer ${report.slowestMs} ms; ` +
+    `switch ${report.switchMs} ms; anonymous passes ${report.anonymousPasses}; asked to log in again ${report.askedToLogInAgain}; ` +
+    `logins ${report.logins.completed} completed, ${report.logins.unavailable} met a 503, ${report.logins.restarted} restarted by the callback, ${report.logins.relogin.length} sent back to log in${report.logins.relogin.length ? ` (${report.logins.relogin.join(', ')} ms after the event began)` : ''}, ${report.logins.failed.length} failed; ` +
+    `sessions lost: ${report.sessionsLostBefore} of ${report.sessionsBefore} written before the event, ${report.sessionsLostAfter} of ${report.sessionsAfter} written after it began; gettoken calls so far ${gettoken}`
+  );
 }

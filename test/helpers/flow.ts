@@ -20,8 +20,10 @@ const require = createRequire(import.meta.url);
 
 export const BASE_URL = 'http://localhost:3000';
 export const SESSION_SECRET = 'test-session-secret';
-export const WECOM_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh ColorScheme/Light';
-export const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40 NetType/WIFI Language/zh_CN';
+export const WECOM_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh ColorScheme/Light';
+export const WECHAT_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40 NetType/WIFI Language/zh_CN';
 export const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
 export type ExpressVariant = 'express5' | 'express4';
@@ -70,14 +72,16 @@ export async function setupFlow(options: FlowOptions = {}): Promise<FlowSetup> {
   const app = loadExpress(options.variant ?? 'express5')();
   if (options.trustProxy) app.set('trust proxy', options.trustProxy);
   if (wecom.config.miniProgram) app.use(wecom.bearerSession());
-  app.use(session({
-    name: 'wecom.sid',
-    secret: SESSION_SECRET,
-    resave: false,
-    saveUninitialized: false,
-    ...(options.store ? { store: options.store } : {}),
-    cookie: { httpOnly: true, sameSite: 'lax', secure: wecom.config.secureCookies, maxAge: 3_600_000 },
-  }));
+  app.use(
+    session({
+      name: 'wecom.sid',
+      secret: SESSION_SECRET,
+      resave: false,
+      saveUninitialized: false,
+      ...(options.store ? { store: options.store } : {}),
+      cookie: { httpOnly: true, sameSite: 'lax', secure: wecom.config.secureCookies, maxAge: 3_600_000 },
+    }),
+  );
   app.use(wecom.router);
   app.get('/orders/:id', wecom.requireUser(), (req: Request, res: Response) => {
     res.json({ userId: req.wecomUser?.userId, url: req.originalUrl, user: req.wecomUser });
@@ -139,7 +143,10 @@ function assertNoSecretInEvents(emulator: Emulator): void {
 }
 
 /** What the WeCom client does with an authorize URL: ask WeCom, which redirects back with a code. */
-export async function visitWeCom(authorizeUrl: string, opts: { ua?: string; user?: string; headers?: Record<string, string> } = {}): Promise<Response2> {
+export async function visitWeCom(
+  authorizeUrl: string,
+  opts: { ua?: string; user?: string; headers?: Record<string, string> } = {},
+): Promise<Response2> {
   const res = await fetch(authorizeUrl, {
     redirect: 'manual',
     headers: { 'user-agent': opts.ua ?? WECOM_UA, ...(opts.user ? { 'x-wecom-emulator-user': opts.user } : {}), ...opts.headers },
@@ -163,7 +170,11 @@ export function appPath(location: string | undefined): string {
 }
 
 /** Walk a whole login from a protected page: returns the final response of the callback. */
-export async function login(agent: supertest.Agent, path = '/orders/1', opts: { user?: string; ua?: string } = {}): Promise<supertest.Response> {
+export async function login(
+  agent: supertest.Agent,
+  path = '/orders/1',
+  opts: { user?: string; ua?: string } = {},
+): Promise<supertest.Response> {
   const start = await agent.get(path).set('Accept', HTML);
   if (start.status !== 302) throw new Error(`expected a redirect to WeCom, got ${start.status}`);
   const wecomAnswer = await visitWeCom(start.headers.location as string, opts);

@@ -101,10 +101,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 async function waitForPing(node: HostPort, child: ChildProcess, stderr: () => string): Promise<void> {
-  await until(`PING on ${node.port}`, async () => {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited early: ${stderr().trim()}`);
-    return (await command(node, ['PING'])) === 'PONG' ? true : undefined;
-  }, 10_000);
+  await until(
+    `PING on ${node.port}`,
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited early: ${stderr().trim()}`);
+      return (await command(node, ['PING'])) === 'PONG' ? true : undefined;
+    },
+    10_000,
+  );
 }
 
 /** INFO <section> as a map. */
@@ -166,16 +170,19 @@ export async function startSentinelTopology(name = 'mymaster'): Promise<Sentinel
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       const conf = join(dir, `sentinel-${port}.conf`);
-      writeFileSync(conf, [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        `dir ${dir}`,
-        `sentinel monitor ${name} 127.0.0.1 ${master.port} 2`,
-        `sentinel down-after-milliseconds ${name} 1000`,
-        `sentinel failover-timeout ${name} 2000`,
-        `sentinel parallel-syncs ${name} 1`,
-        '',
-      ].join('\n'));
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${name} 127.0.0.1 ${master.port} 2`,
+          `sentinel down-after-milliseconds ${name} 1000`,
+          `sentinel failover-timeout ${name} 2000`,
+          `sentinel parallel-syncs ${name} 1`,
+          '',
+        ].join('\n'),
+      );
       const { proc, child, stderr } = startProcess(REDIS_SENTINEL, [conf, '--loglevel', 'warning'], port);
       all.push(proc);
       await waitForPing(proc, child, stderr);
@@ -209,12 +216,18 @@ export async function startSentinelTopology(name = 'mymaster'): Promise<Sentinel
     await until('the sentinels to settle', () => settled(master.port), 30_000);
     const switchFrom = async (from: number, act: () => Promise<unknown>) => {
       await act();
-      const to = await until('a new master', async () => {
-        const ports = await Promise.all(sentinels.filter((s) => s.alive()).map(masterPort));
-        const first = ports[0];
-        return first !== undefined && first !== from && ports.every((p) => p === first) ? first : undefined;
-      }, 30_000);
-      await until('the new master to accept writes', async () => ((await info(byPort(to), 'replication')).get('role') === 'master' ? true : undefined));
+      const to = await until(
+        'a new master',
+        async () => {
+          const ports = await Promise.all(sentinels.filter((s) => s.alive()).map(masterPort));
+          const first = ports[0];
+          return first !== undefined && first !== from && ports.every((p) => p === first) ? first : undefined;
+        },
+        30_000,
+      );
+      await until('the new master to accept writes', async () =>
+        (await info(byPort(to), 'replication')).get('role') === 'master' ? true : undefined,
+      );
       return { from, to };
     };
     return {
@@ -300,18 +313,33 @@ export async function startClusterTopology(): Promise<ClusterTopology> {
   try {
     for (let i = 0; i < 6; i++) {
       const port = await clusterPort();
-      nodes.push(await startServer(dir, [
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', '1000',
-        '--dbfilename', `dump-${port}.rdb`,
-      ], port));
+      nodes.push(
+        await startServer(
+          dir,
+          [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-node-timeout',
+            '1000',
+            '--dbfilename',
+            `dump-${port}.rdb`,
+          ],
+          port,
+        ),
+      );
     }
     await new Promise<void>((resolve, reject) => {
-      execFile(REDIS_CLI, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 60_000 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`redis-cli --cluster create failed: ${err.message}\n${stdout}\n${stderr}`));
-        else resolve();
-      });
+      execFile(
+        REDIS_CLI,
+        ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+        { timeout: 60_000 },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`redis-cli --cluster create failed: ${err.message}\n${stdout}\n${stderr}`));
+          else resolve();
+        },
+      );
     });
     const byPort = (port: number) => {
       const node = nodes.find((n) => n.port === port);
@@ -349,13 +377,17 @@ export async function startClusterTopology(): Promise<ClusterTopology> {
     };
     /** Every live node's slot map names `to` (not `from`) as the master of the slots `from` served. */
     const promoted = (from: number, to: number) =>
-      until('the replica to take over', async () => {
-        for (const node of nodes.filter((n) => n.alive())) {
-          const ranges = await slotRanges(node);
-          if (ranges.some((r) => r.master === from) || !ranges.some((r) => r.master === to)) return undefined;
-        }
-        return true;
-      }, 30_000);
+      until(
+        'the replica to take over',
+        async () => {
+          for (const node of nodes.filter((n) => n.alive())) {
+            const ranges = await slotRanges(node);
+            if (ranges.some((r) => r.master === from) || !ranges.some((r) => r.master === to)) return undefined;
+          }
+          return true;
+        },
+        30_000,
+      );
     return {
       nodes,
       async masters() {

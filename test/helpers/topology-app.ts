@@ -36,7 +36,10 @@ if (env['REDIS_SENTINEL']) {
   const [name = 'mymaster', nodes = ''] = env['REDIS_SENTINEL'].split('@');
   client = createSentinel({ name, sentinelRootNodes: hostPorts(nodes), nodeClientOptions: options, sentinelClientOptions: options });
 } else if (env['REDIS_CLUSTER']) {
-  client = createCluster({ rootNodes: hostPorts(env['REDIS_CLUSTER']).map((n) => ({ url: `redis://${n.host}:${n.port}` })), defaults: options });
+  client = createCluster({
+    rootNodes: hostPorts(env['REDIS_CLUSTER']).map((n) => ({ url: `redis://${n.host}:${n.port}` })),
+    defaults: options,
+  });
 } else {
   throw new Error('topology-app: set REDIS_SENTINEL or REDIS_CLUSTER');
 }
@@ -57,14 +60,16 @@ const wecom = wecomAuth({
 });
 
 const app = express();
-app.use(session({
-  name: 'wecom.sid',
-  secret: env['SESSION_SECRET'] ?? 'topology-app-secret-0123456789abcdef',
-  resave: false,
-  saveUninitialized: false,
-  store,
-  cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 3600_000 },
-}));
+app.use(
+  session({
+    name: 'wecom.sid',
+    secret: env['SESSION_SECRET'] ?? 'topology-app-secret-0123456789abcdef',
+    resave: false,
+    saveUninitialized: false,
+    store,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 3600_000 },
+  }),
+);
 app.use(wecom.router);
 app.get('/', wecom.requireUser(), (req, res) => {
   res.setHeader('Cache-Control', 'no-store');

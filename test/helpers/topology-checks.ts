@@ -7,7 +7,9 @@ import type { FreshCredential } from '../../src/wecom/token-cache.ts';
 import { deferred, roundRobin, sleep, waitUntil } from './redis-clients.ts';
 
 function call<T = undefined>(run: (done: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(value))));
+  return new Promise((resolve, reject) =>
+    run((err, value) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(value))),
+  );
 }
 
 function sessionData(user: string, expiresInMs: number): SessionData {
@@ -55,10 +57,12 @@ export async function tokenCacheRoundTrip(instances: RedisTokenCache[]): Promise
   assert.equal(calls, 1, 'one fetch for every instance');
 
   // Everyone met a rejection of tok-1: invalidated once, one new fetch.
-  const renewed = await Promise.all(instances.map(async (cache) => {
-    await cache.invalidate(key, 'tok-1');
-    return cache.obtain(key, fetch, 'tok-1');
-  }));
+  const renewed = await Promise.all(
+    instances.map(async (cache) => {
+      await cache.invalidate(key, 'tok-1');
+      return cache.obtain(key, fetch, 'tok-1');
+    }),
+  );
   assert.deepEqual(new Set(renewed.map((r) => r.value)), new Set(['tok-2']));
   assert.equal(calls, 2);
 

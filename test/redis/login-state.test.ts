@@ -75,8 +75,15 @@ describe('two instances on one Redis, session writes 30 ms late', () => {
       const wecom = await visitWeCom(start.headers.location as string, { user: 'lisi' });
       const callback = appPath(wecom.location);
       const before = emulator.callCount('user/getuserinfo');
-      const answers = await Promise.all(Array.from({ length: copies }, (_, i) =>
-        supertest((i % 2 === 0 ? a : b).app).get(callback).set('Accept', HTML).set('User-Agent', WECOM_UA).set('Cookie', tx)));
+      const answers = await Promise.all(
+        Array.from({ length: copies }, (_, i) =>
+          supertest((i % 2 === 0 ? a : b).app)
+            .get(callback)
+            .set('Accept', HTML)
+            .set('User-Agent', WECOM_UA)
+            .set('Cookie', tx),
+        ),
+      );
       assert.equal(emulator.callCount('user/getuserinfo') - before, 1, `${copies} copies: exactly one code exchange`);
       for (const [i, res] of answers.entries()) {
         assert.equal(res.status, 302, `copy ${i}: no error page`);
@@ -94,10 +101,9 @@ describe('two instances on one Redis, session writes 30 ms late', () => {
     const [a, b] = [instances[0] ?? (await instance()), instances[1] ?? (await instance())];
     const browsers = Array.from({ length: 20 }, () => ({ a: a.agent(), b: b.agent() }));
     // Tabs of one browser share cookies: copy each jar's cookies into the other after every answer.
-    const results = await Promise.all(browsers.flatMap((browser, n) => [
-      walk(browser.a, browser.b, `/orders/${n}-A`),
-      walk(browser.b, browser.a, `/orders/${n}-B`),
-    ]));
+    const results = await Promise.all(
+      browsers.flatMap((browser, n) => [walk(browser.a, browser.b, `/orders/${n}-A`), walk(browser.b, browser.a, `/orders/${n}-B`)]),
+    );
     for (const r of results) assert.deepEqual(r, { rounds: 1, status: 200, userId: 'zhangsan' });
   });
 
@@ -108,28 +114,36 @@ describe('two instances on one Redis, session writes 30 ms late', () => {
     await login(a.agent(), '/orders/1', { user: 'zhangsan' });
     const checks = emulator.callCount('user/get');
     assert.equal(checks - before, 1, 'A asked WeCom once');
-    for (let i = 0; i < 3; i++) assert.equal((await login(b.agent(), `/orders/${i}`, { user: 'zhangsan' })).headers.location, `/orders/${i}`);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await login(b.agent(), `/orders/${i}`, { user: 'zhangsan' })).headers.location, `/orders/${i}`);
     assert.equal(emulator.callCount('user/get'), checks, 'B used the verdict A stored in Redis');
   });
 
   test('1,000 anonymous page loads and 1,000 junk callbacks write no session key to Redis', async () => {
     const [a, b] = [instances[0] ?? (await instance()), instances[1] ?? (await instance())];
     const before = (await sessionKeys()).length;
-    const junk = (i: number) => [
-      `/auth/wecom/callback?code=junk${i}&state=${'x'.repeat(32)}${i}`,
-      `/auth/wecom/callback?code=${i}`,
-      `/auth/wecom/callback?state=abc&state=def`,
-      `/auth/wecom/callback?code=${'c'.repeat(600)}&state=s${i}`,
-    ][i % 4] ?? '/';
+    const junk = (i: number) =>
+      [
+        `/auth/wecom/callback?code=junk${i}&state=${'x'.repeat(32)}${i}`,
+        `/auth/wecom/callback?code=${i}`,
+        `/auth/wecom/callback?state=abc&state=def`,
+        `/auth/wecom/callback?code=${'c'.repeat(600)}&state=s${i}`,
+      ][i % 4] ?? '/';
     for (let batch = 0; batch < 10; batch++) {
-      await Promise.all(Array.from({ length: 100 }, (_, i) => {
-        const n = batch * 100 + i;
-        const app = n % 2 === 0 ? a : b;
-        return Promise.all([
-          supertest(app.app).get(`/orders/${n}`).set('Accept', HTML).set('User-Agent', WECOM_UA).expect(302),
-          supertest(app.app).get(junk(n)).set('Accept', HTML).set('User-Agent', WECOM_UA).then((res) => assert.ok(res.status < 500, `${junk(n)}: ${res.status}`)),
-        ]);
-      }));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => {
+          const n = batch * 100 + i;
+          const app = n % 2 === 0 ? a : b;
+          return Promise.all([
+            supertest(app.app).get(`/orders/${n}`).set('Accept', HTML).set('User-Agent', WECOM_UA).expect(302),
+            supertest(app.app)
+              .get(junk(n))
+              .set('Accept', HTML)
+              .set('User-Agent', WECOM_UA)
+              .then((res) => assert.ok(res.status < 500, `${junk(n)}: ${res.status}`)),
+          ]);
+        }),
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100)); // any late write would have landed
     assert.equal((await sessionKeys()).length - before, 0, 'no session key written');
@@ -137,7 +151,11 @@ describe('two instances on one Redis, session writes 30 ms late', () => {
 });
 
 /** One tab walking a login: `own` is its jar, `other` the other tab's (the same browser's cookies). */
-async function walk(own: supertest.Agent, other: supertest.Agent, page: string): Promise<{ rounds: number; status: number; userId: string | undefined }> {
+async function walk(
+  own: supertest.Agent,
+  other: supertest.Agent,
+  page: string,
+): Promise<{ rounds: number; status: number; userId: string | undefined }> {
   const share = (res: supertest.Response) => {
     const lines = res.headers['set-cookie'] as unknown as string[] | undefined;
     if (lines) other.jar.setCookies(lines);

@@ -6,7 +6,14 @@ import express from 'express';
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import request from 'supertest';
-import { createClient, ClientClosedError, ClientOfflineError, ErrorReply, ReconnectStrategyError, SocketClosedUnexpectedlyError } from 'redis';
+import {
+  createClient,
+  ClientClosedError,
+  ClientOfflineError,
+  ErrorReply,
+  ReconnectStrategyError,
+  SocketClosedUnexpectedlyError,
+} from 'redis';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
 import { createRedisSessionStore, isStoreUnavailableError, recommendedRedisClientOptions } from '../../src/redis/index.ts';
 import { connectClient, destroyAll, randomPrefix, recordingLogger, sleep, waitUntil, type TestClient } from '../helpers/redis-clients.ts';
@@ -161,7 +168,7 @@ describe('the session store while Redis is down', () => {
   });
 });
 
-describe('a process whose only error listener is the helper\'s', () => {
+describe("a process whose only error listener is the helper's", () => {
   const script = (withHelper: boolean) => `
     import { createClient } from 'redis';
     import { createRedisSessionStore } from ${JSON.stringify(new URL('../../src/redis/index.ts', import.meta.url).href)};
@@ -244,7 +251,13 @@ describe('the Redis factories check their options like every other factory', () 
     const { WeComOptionsError } = await import('../../src/options.ts');
     const { RedisTokenCache } = await import('../../src/redis/index.ts');
     const client = createClient({ url: 'redis://127.0.0.1:1' });
-    assert.throws(() => createRedisSessionStore({ client, prefx: 'a:' } as never), (err: unknown) => err instanceof WeComOptionsError && /did you mean `prefix`/.test(err.message));
-    assert.throws(() => new RedisTokenCache(client, { lockTTLMs: 5000 } as never), (err: unknown) => err instanceof WeComOptionsError && /did you mean `lockTtlMs`/.test(err.message));
+    assert.throws(
+      () => createRedisSessionStore({ client, prefx: 'a:' } as never),
+      (err: unknown) => err instanceof WeComOptionsError && /did you mean `prefix`/.test(err.message),
+    );
+    assert.throws(
+      () => new RedisTokenCache(client, { lockTTLMs: 5000 } as never),
+      (err: unknown) => err instanceof WeComOptionsError && /did you mean `lockTtlMs`/.test(err.message),
+    );
   });
 });

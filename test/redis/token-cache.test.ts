@@ -79,7 +79,10 @@ describe('RedisTokenCache: get / obtain / invalidate', () => {
     const later = await cache.get(KEY);
     assert.equal(later?.value, 'tok-1');
     // Lifetime and age come from the Redis TTL alone.
-    assert.ok(later !== undefined && later.ageMs >= 100 && later.ageMs < 1000 && later.ttlMs + later.ageMs === 60_000, JSON.stringify(later));
+    assert.ok(
+      later !== undefined && later.ageMs >= 100 && later.ageMs < 1000 && later.ttlMs + later.ageMs === 60_000,
+      JSON.stringify(later),
+    );
   });
 
   test('obtain returns a valid value other than stale without fetching; with stale = current it fetches a replacement', async () => {
@@ -185,7 +188,11 @@ describe('RedisTokenCache: a fleet of instances', () => {
       };
       const resolvedAt: number[] = [];
       await Promise.all(
-        Array.from({ length: 200 }, (_, i) => roundRobin(fleet, i).obtain(KEY, fetch).then(() => resolvedAt.push(Date.now()))),
+        Array.from({ length: 200 }, (_, i) =>
+          roundRobin(fleet, i)
+            .obtain(KEY, fetch)
+            .then(() => resolvedAt.push(Date.now())),
+        ),
       );
       const counts = await commandCount(ownAdmin);
       assert.equal(f.calls, 1);
@@ -236,7 +243,7 @@ describe('RedisTokenCache: a fleet of instances', () => {
     assert.ok(elapsed < 2500, `took over after ${elapsed} ms`);
   });
 
-  test('waiters fail (instead of fetching in turn) when the owner\'s fetch failed', async () => {
+  test("waiters fail (instead of fetching in turn) when the owner's fetch failed", async () => {
     const prefix = randomPrefix();
     const a = await instance(prefix);
     const b = await instance(prefix);
@@ -366,7 +373,7 @@ describe('RedisTokenCache: Redis paused for writes (CLIENT PAUSE WRITE, what a F
     });
   });
 
-  test('the owner\'s write answered late still lands, and releases the lock', async () => {
+  test("the owner's write answered late still lands, and releases the lock", async () => {
     await ownRedis(async (own, pool) => {
       const ownAdmin = await connectClient(own.url, pool);
       const prefix = randomPrefix();
@@ -433,7 +440,10 @@ describe('RedisTokenCache: Redis faults', () => {
         assert.equal(again.value, 'tok-3');
         const check = await connectClient(own.url, pool);
         assert.equal(JSON.parse((await check.get(names(prefix).value)) ?? '{}').value, 'tok-3', 'written to Redis again');
-        assert.ok(logger.lines.some((l) => l.includes('answers again')), logger.lines.join('\n'));
+        assert.ok(
+          logger.lines.some((l) => l.includes('answers again')),
+          logger.lines.join('\n'),
+        );
         assert.deepEqual(unhandled, []);
       } finally {
         process.off('unhandledRejection', onUnhandled);

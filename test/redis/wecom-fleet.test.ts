@@ -96,7 +96,7 @@ async function hammer(instances: WeComClient[], durationMs: number): Promise<num
   return emulator.callCount('gettoken');
 }
 
-test('50 instances with a wrong secret make no more gettoken calls than one instance: the cool-down is the fleet\'s', async () => {
+test("50 instances with a wrong secret make no more gettoken calls than one instance: the cool-down is the fleet's", async () => {
   // Above the cache's one-second "failed" hold on the lock, as the default 30 s is.
   const COOLDOWN_MS = 1500;
   const DURATION_MS = 3200;

@@ -44,7 +44,10 @@ function setup(): { topology: ClusterTopology; emulator: Emulator } {
 }
 
 async function clusterClient(topo: ClusterTopology) {
-  const client = createCluster({ rootNodes: topo.nodes.slice(0, 3).map((n) => ({ url: n.url })), defaults: recommendedRedisClientOptions() });
+  const client = createCluster({
+    rootNodes: topo.nodes.slice(0, 3).map((n) => ({ url: n.url })),
+    defaults: recommendedRedisClientOptions(),
+  });
   client.on('error', () => {});
   await client.connect();
   closers.push(() => client.close());
@@ -77,7 +80,9 @@ describe('Redis Cluster: three masters, one replica each', () => {
 
     const warnings: string[] = [];
     const logger = { warn: (message: string) => warnings.push(message) };
-    const instances = await Promise.all([1, 2, 3].map(async () => new RedisTokenCache(await clusterClient(topo), { prefix: 'cluster:', logger })));
+    const instances = await Promise.all(
+      [1, 2, 3].map(async () => new RedisTokenCache(await clusterClient(topo), { prefix: 'cluster:', logger })),
+    );
     await tokenCacheRoundTrip(instances);
     assert.deepEqual(warnings, [], 'no script failed (a CROSSSLOT error would read as "Redis unreachable")');
   });
@@ -88,7 +93,12 @@ describe('Redis Cluster: three masters, one replica each', () => {
       emulatorUrl: em.url,
       redisUrl: '',
       main: APP,
-      extra: { REDIS_CLUSTER: topo.nodes.slice(0, 3).map((n) => `${n.host}:${n.port}`).join(',') },
+      extra: {
+        REDIS_CLUSTER: topo.nodes
+          .slice(0, 3)
+          .map((n) => `${n.host}:${n.port}`)
+          .join(','),
+      },
     });
     em.clearCalls();
     const reports: [string, LoadReport][] = [];
@@ -107,12 +117,18 @@ describe('Redis Cluster: three masters, one replica each', () => {
       assert.equal(report.anonymousPasses, 0, `${label}: nobody gets in without a session`);
       assert.equal(report.sessionsLostBefore, 0, `${label}: sessions written before the switch survive it`);
       assert.ok(report.sessionsBefore >= 8, `${label}: ${report.sessionsBefore} sessions checked`);
-      const logged = apps.flatMap((app) => app.output().split('\n').filter((l) => l.includes('unexpected error')));
+      const logged = apps.flatMap((app) =>
+        app
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('unexpected error')),
+      );
       assert.deepEqual(report.otherErrors, [], `${label}: only 200s and 503s; the apps logged:\n${[...new Set(logged)].join('\n')}`);
       assert.equal(report.askedToLogInAgain, 0, `${label}: nobody logged out by the switch`);
       assert.ok(report.logins.completed > 0, `${label}: logins went on`);
       assert.deepEqual(report.logins.failed, [], `${label}: logins completed, met a 503, or were sent back to WeCom`);
-      for (const at of report.logins.relogin) assert.ok(at >= 0 && at < report.switchMs + 5000, `${label}: a login sent back ${at} ms after the event`);
+      for (const at of report.logins.relogin)
+        assert.ok(at >= 0 && at < report.switchMs + 5000, `${label}: a login sent back ${at} ms after the event`);
     }
     for (const app of apps) {
       assert.ok(app.alive(), `app on ${app.port} crashed:\n${app.output()}`);

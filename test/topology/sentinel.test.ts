@@ -64,7 +64,9 @@ describe('Redis Sentinel: master, replica, three sentinels', () => {
 
   test('the token cache: one fetch for several instances, invalidation, the fence, shared entries', async () => {
     const topo = setup().topology;
-    const instances = await Promise.all([1, 2, 3].map(async () => new RedisTokenCache(await sentinelClient(topo), { prefix: 'sentinel:' })));
+    const instances = await Promise.all(
+      [1, 2, 3].map(async () => new RedisTokenCache(await sentinelClient(topo), { prefix: 'sentinel:' })),
+    );
     await tokenCacheRoundTrip(instances);
   });
 
@@ -93,14 +95,20 @@ describe('Redis Sentinel: master, replica, three sentinels', () => {
       assert.equal(report.anonymousPasses, 0, `${label}: nobody gets in without a session`);
       assert.equal(report.sessionsLostBefore, 0, `${label}: sessions written before the switch survive it`);
       assert.ok(report.sessionsBefore >= 8, `${label}: ${report.sessionsBefore} sessions checked`);
-      const logged = apps.flatMap((app) => app.output().split('\n').filter((l) => l.includes('unexpected error')));
+      const logged = apps.flatMap((app) =>
+        app
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('unexpected error')),
+      );
       assert.deepEqual(report.otherErrors, [], `${label}: only 200s and 503s; the apps logged:\n${[...new Set(logged)].join('\n')}`);
       assert.equal(report.askedToLogInAgain, 0, `${label}: nobody logged out by the switch`);
       assert.ok(report.logins.completed > 0, `${label}: logins went on`);
       assert.deepEqual(report.logins.failed, [], `${label}: logins completed, met a 503, or were sent back to WeCom`);
       // Writes acknowledged by the old master after the promotion are lost (asynchronous
       // replication; docs/redis.md): a login then fails closed, back to WeCom, only in the switch.
-      for (const at of report.logins.relogin) assert.ok(at >= 0 && at < report.switchMs + 5000, `${label}: a login sent back ${at} ms after the event`);
+      for (const at of report.logins.relogin)
+        assert.ok(at >= 0 && at < report.switchMs + 5000, `${label}: a login sent back ${at} ms after the event`);
     }
     for (const app of apps) {
       assert.ok(app.alive(), `app on ${app.port} crashed:\n${app.output()}`);

@@ -44,23 +44,62 @@ describe('express-wecom-auth send-card, menu, homepage', () => {
 
   it('send-card: a relative --url resolved against PUBLIC_URL, sent once, the client page named', async () => {
     const before = emulator.callCount('message/send');
-    const r = await run(['send-card', '--to', 'zhangsan', '--title', '订单 42', '--description', '请审批', '--url', '/orders/42?tab=items', '--button', '去审批'], env);
+    const r = await run(
+      [
+        'send-card',
+        '--to',
+        'zhangsan',
+        '--title',
+        '订单 42',
+        '--description',
+        '请审批',
+        '--url',
+        '/orders/42?tab=items',
+        '--button',
+        '去审批',
+      ],
+      env,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Sent a textcard \(msgid \S+\) through the emulator at http:\/\/127\.0\.0\.1:\d+\.$/m);
     assert.match(r.stdout, /It opens http:\/\/localhost:3000\/orders\/42\?tab=items$/m);
     assert.match(r.stdout, new RegExp(`${emulator.url}/client\\?user=zhangsan`));
     assert.equal(emulator.callCount('message/send'), before + 1);
     const card = emulator.inbox('zhangsan').at(-1);
-    assert.deepEqual(card?.content, { title: '订单 42', description: '请审批', url: 'http://localhost:3000/orders/42?tab=items', btntxt: '去审批' });
+    assert.deepEqual(card?.content, {
+      title: '订单 42',
+      description: '请审批',
+      url: 'http://localhost:3000/orders/42?tab=items',
+      btntxt: '去审批',
+    });
   });
 
   it('send-card --type news / template_card, --json', async () => {
-    const news = await run(['send-card', '--to', 'lisi', '--title', '月报', '--description', '三月', '--url', 'https://app.example.com/r/3', '--type', 'news', '--json'], env);
+    const news = await run(
+      [
+        'send-card',
+        '--to',
+        'lisi',
+        '--title',
+        '月报',
+        '--description',
+        '三月',
+        '--url',
+        'https://app.example.com/r/3',
+        '--type',
+        'news',
+        '--json',
+      ],
+      env,
+    );
     assert.equal(news.code, 0, news.stderr);
     const result = JSON.parse(news.stdout) as { msgid: string; invalidUsers: string[] };
     assert.equal(emulator.inbox('lisi').at(-1)?.msgid, result.msgid);
     assert.deepEqual(result.invalidUsers, []);
-    const card = await run(['send-card', '--to', 'lisi', '--title', '报销', '--description', '待审批', '--url', '/claims/9', '--type', 'template_card'], env);
+    const card = await run(
+      ['send-card', '--to', 'lisi', '--title', '报销', '--description', '待审批', '--url', '/claims/9', '--type', 'template_card'],
+      env,
+    );
     assert.equal(card.code, 0, card.stderr);
     assert.deepEqual(emulator.inbox('lisi').at(-1)?.content['card_action'], { type: 1, url: 'http://localhost:3000/claims/9' });
   });
@@ -93,7 +132,19 @@ describe('express-wecom-auth send-card, menu, homepage', () => {
   });
 
   it('menu set / get / delete, with groups and paths on PUBLIC_URL', async () => {
-    const set = await run(['menu', 'set', '--item', '我的订单=/orders?tab=open', '--item', '更多>帮助=https://help.example.com/', '--item', '更多>设置=/settings'], env);
+    const set = await run(
+      [
+        'menu',
+        'set',
+        '--item',
+        '我的订单=/orders?tab=open',
+        '--item',
+        '更多>帮助=https://help.example.com/',
+        '--item',
+        '更多>设置=/settings',
+      ],
+      env,
+    );
     assert.equal(set.code, 0, set.stderr);
     assert.deepEqual(emulator.fixture.corps[0]?.apps[0]?.menu, [
       { type: 'view', name: '我的订单', url: 'http://localhost:3000/orders?tab=open' },

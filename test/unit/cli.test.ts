@@ -15,10 +15,21 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 describe('express-wecom-auth link', () => {
   it('prints the plain app URL and the pre-built authorize URL', async () => {
-    const r = await run(['link', '--corp-id', 'wwdemocorp0000001', '--agent-id', '1000002', '--url', 'https://app.example.com/orders?tab=open']);
+    const r = await run([
+      'link',
+      '--corp-id',
+      'wwdemocorp0000001',
+      '--agent-id',
+      '1000002',
+      '--url',
+      'https://app.example.com/orders?tab=open',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ {2}https:\/\/app\.example\.com\/orders\?tab=open$/m);
-    const authorize = r.stdout.split('\n').map((l) => l.trim()).find((l) => l.startsWith('https://open.weixin.qq.com/'));
+    const authorize = r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.startsWith('https://open.weixin.qq.com/'));
     assert.ok(authorize);
     const url = new URL(authorize);
     assert.equal(url.searchParams.get('appid'), 'wwdemocorp0000001');
@@ -30,14 +41,31 @@ describe('express-wecom-auth link', () => {
     assert.equal(callback.searchParams.get('to'), '/orders?tab=open');
   });
   it('--json', async () => {
-    const r = await run(['link', '--corp-id', 'ww1', '--agent-id', '7', '--url', 'https://a.example/x', '--json', '--callback-path', '/cb']);
+    const r = await run([
+      'link',
+      '--corp-id',
+      'ww1',
+      '--agent-id',
+      '7',
+      '--url',
+      'https://a.example/x',
+      '--json',
+      '--callback-path',
+      '/cb',
+    ]);
     const out = JSON.parse(r.stdout) as { appUrl: string; authorizeUrl: string; customMenuButton: { type: string; url: string } };
     assert.equal(out.appUrl, 'https://a.example/x');
     assert.equal(out.customMenuButton.type, 'view');
     assert.match(out.authorizeUrl, /redirect_uri=https%3A%2F%2Fa\.example%2Fcb%3Fto%3D%252Fx/);
   });
   it('bad usage exits 2 with a one-line reason', async () => {
-    for (const args of [['link'], ['link', '--corp-id', 'ww1', '--agent-id', 'x', '--url', 'https://a.example/'], ['link', '--corp-id', 'ww1', '--agent-id', '1', '--url', 'nope'], ['frobnicate'], ['link', '--bogus']]) {
+    for (const args of [
+      ['link'],
+      ['link', '--corp-id', 'ww1', '--agent-id', 'x', '--url', 'https://a.example/'],
+      ['link', '--corp-id', 'ww1', '--agent-id', '1', '--url', 'nope'],
+      ['frobnicate'],
+      ['link', '--bogus'],
+    ]) {
       const r = await run(args);
       assert.equal(r.code, 2, args.join(' '));
       assert.match(r.stderr, /^express-wecom-auth: .+\(try --help\)\n$/);

@@ -7,12 +7,15 @@ import type { WeComAuthOptions } from '../../src/config.ts';
 const good: WeComAuthOptions = { corpId: 'wwdemocorp0000001', agentId: 1000002, secret: 's', baseUrl: 'https://app.example.com' };
 
 function fails(options: unknown, option: string, says: RegExp): void {
-  assert.throws(() => resolveConfig(options as WeComAuthOptions), (err: unknown) => {
-    assert.ok(err instanceof WeComOptionsError);
-    assert.equal(err.option, option);
-    assert.match(err.message, says);
-    return true;
-  });
+  assert.throws(
+    () => resolveConfig(options as WeComAuthOptions),
+    (err: unknown) => {
+      assert.ok(err instanceof WeComOptionsError);
+      assert.equal(err.option, option);
+      assert.match(err.message, says);
+      return true;
+    },
+  );
 }
 
 describe('options', () => {
@@ -63,7 +66,11 @@ describe('options', () => {
 
 describe('nested options', () => {
   it('are checked too: unknown keys, cookie names, colliding paths', () => {
-    fails({ ...good, miniProgram: { sessionSecret: 's', checkvisibility: true } }, 'miniProgram.checkvisibility', /did you mean `miniProgram.checkVisibility`/);
+    fails(
+      { ...good, miniProgram: { sessionSecret: 's', checkvisibility: true } },
+      'miniProgram.checkvisibility',
+      /did you mean `miniProgram.checkVisibility`/,
+    );
     fails({ ...good, miniProgram: { sessionSecret: 's', cookieName: 'bad name' } }, 'miniProgram.cookieName', /cookie name/);
     fails({ ...good, routes: { logn: '/x' } }, 'routes.logn', /did you mean `routes.login`/);
     fails({ ...good, jssdk: { path: '/auth/wecom/login' } }, 'routes', /different paths/);
@@ -72,8 +79,14 @@ describe('nested options', () => {
   });
   it('the mini-program login checks the visible range unless the app turned the check off', () => {
     assert.equal(resolveConfig({ ...good, miniProgram: { sessionSecret: 's' } }).miniProgram?.checkVisibility, true);
-    assert.equal(resolveConfig({ ...good, checkVisibility: false, miniProgram: { sessionSecret: 's' } }).miniProgram?.checkVisibility, false);
-    assert.equal(resolveConfig({ ...good, miniProgram: { sessionSecret: 's', checkVisibility: false } }).miniProgram?.checkVisibility, false);
+    assert.equal(
+      resolveConfig({ ...good, checkVisibility: false, miniProgram: { sessionSecret: 's' } }).miniProgram?.checkVisibility,
+      false,
+    );
+    assert.equal(
+      resolveConfig({ ...good, miniProgram: { sessionSecret: 's', checkVisibility: false } }).miniProgram?.checkVisibility,
+      false,
+    );
   });
 });
 

@@ -35,7 +35,12 @@ function blocksOf(file: string): Block[] {
   return blocks;
 }
 
-const FILES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const FILES = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const BLOCKS = FILES.flatMap(blocksOf);
 const CODE = new Set(['ts', 'typescript', 'js', 'javascript']);
 const SHELL = new Set(['sh', 'bash', 'shell']);
@@ -97,9 +102,18 @@ function tsconfig(files: string[]): object {
 describe('the examples in README.md and docs/', () => {
   it('every fenced block says what it is', () => {
     const unlabelled = BLOCKS.filter((b) => b.lang === '');
-    assert.deepEqual(unlabelled.map((b) => `${b.file}:${b.line}`), [], 'label each block (ts, sh, json, text…)');
-    const unknown = BLOCKS.filter((b) => b.lang !== '' && !CODE.has(b.lang) && !SHELL.has(b.lang) && b.lang !== 'json' && !NOT_CODE.has(b.lang));
-    assert.deepEqual(unknown.map((b) => `${b.file}:${b.line} ${b.lang}`), []);
+    assert.deepEqual(
+      unlabelled.map((b) => `${b.file}:${b.line}`),
+      [],
+      'label each block (ts, sh, json, text…)',
+    );
+    const unknown = BLOCKS.filter(
+      (b) => b.lang !== '' && !CODE.has(b.lang) && !SHELL.has(b.lang) && b.lang !== 'json' && !NOT_CODE.has(b.lang),
+    );
+    assert.deepEqual(
+      unknown.map((b) => `${b.file}:${b.line} ${b.lang}`),
+      [],
+    );
   });
 
   it('every TypeScript/JavaScript block type-checks against the package', async () => {
@@ -118,12 +132,20 @@ describe('the examples in README.md and docs/', () => {
     writeFileSync(path.join(OUT, 'ambient.d.ts'), AMBIENT);
     writeFileSync(path.join(OUT, 'tsconfig.json'), JSON.stringify(tsconfig(['ambient.d.ts', ...names]), null, 2));
     const result = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(process.execPath, [TSC, '-p', path.join(OUT, 'tsconfig.json')], { cwd: OUT, maxBuffer: 10 * 1024 * 1024 }, (err, stdout, stderr) => {
-        resolve({ code: err ? 1 : 0, out: stdout + stderr });
-      });
+      execFile(
+        process.execPath,
+        [TSC, '-p', path.join(OUT, 'tsconfig.json')],
+        { cwd: OUT, maxBuffer: 10 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          resolve({ code: err ? 1 : 0, out: stdout + stderr });
+        },
+      );
     });
     // Name the block, not the generated file, in the failure.
-    const readable = result.out.replace(/(\S+?)_L(\d+)_\d+\.[jt]s/g, (_m, file: string, line: string) => `${file.replace(/_md$/, '.md').replace(/_/g, '/').replace('/md', '.md')}:${line}`);
+    const readable = result.out.replace(
+      /(\S+?)_L(\d+)_\d+\.[jt]s/g,
+      (_m, file: string, line: string) => `${file.replace(/_md$/, '.md').replace(/_/g, '/').replace('/md', '.md')}:${line}`,
+    );
     assert.equal(result.code, 0, readable);
   });
 
@@ -134,12 +156,15 @@ describe('the examples in README.md and docs/', () => {
   });
 
   it('every shell block names npm scripts and CLI commands that exist', () => {
-    const scripts = Object.keys((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const scripts = Object.keys(
+      (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
+    );
     const cli = readFileSync(path.join(ROOT, 'src', 'cli.ts'), 'utf8');
     for (const b of BLOCKS.filter((x) => SHELL.has(x.lang))) {
       for (const raw of b.code.split('\n')) {
         const line = raw.replace(/#.*$/, '').trim();
-        for (const m of line.matchAll(/npm run ([\w:-]+)/g)) assert.ok(scripts.includes(m[1] ?? ''), `${b.file}:${b.line}: no npm script "${m[1]}"`);
+        for (const m of line.matchAll(/npm run ([\w:-]+)/g))
+          assert.ok(scripts.includes(m[1] ?? ''), `${b.file}:${b.line}: no npm script "${m[1]}"`);
         for (const m of line.matchAll(/^(?:npx )?express-wecom-auth ([a-z-]+)/g)) {
           assert.ok(cli.includes(`'${m[1]}'`), `${b.file}:${b.line}: no CLI command "${m[1]}"`);
         }

@@ -79,13 +79,21 @@ function consumerLock(packed: Manifest, tarball: string, roots: string[]): { man
     if (packages[at]) continue;
     const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = all[at] as LockEntry;
     packages[at] = entry;
-    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })) need(at, entry, name);
+    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies }))
+      need(at, entry, name);
   }
   const dependencies: Record<string, string> = { [packed.name]: `file:${tarball}` };
   for (const name of roots) dependencies[name] = all[`node_modules/${name}`]?.version ?? '';
   const { name, version, license, bin, engines, peerDependencies, peerDependenciesMeta } = packed;
   packages[`node_modules/${name}`] = {
-    version, resolved: `file:${tarball}`, license, bin, engines, dependencies: packed.dependencies, peerDependencies, peerDependenciesMeta,
+    version,
+    resolved: `file:${tarball}`,
+    license,
+    bin,
+    engines,
+    dependencies: packed.dependencies,
+    peerDependencies,
+    peerDependenciesMeta,
   } as LockEntry;
   return {
     manifest: { name: 'consumer', private: true, type: 'module', dependencies },
@@ -193,19 +201,35 @@ describe('the packed package, installed by npm into a consumer project', () => {
     // `npm pack` runs `prepare` (the build) and prints the tarball's name on its last line.
     const out = execFileSync(NPM, ['pack', '--silent', '--pack-destination', consumer], { cwd: ROOT, encoding: 'utf8', env: CLEAN_ENV });
     tarball = out.trim().split('\n').at(-1) ?? '';
-    files = execFileSync('tar', ['-tzf', path.join(consumer, tarball)], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    const packed = JSON.parse(execFileSync('tar', ['-xzOf', path.join(consumer, tarball), 'package/package.json'], { encoding: 'utf8' })) as Manifest;
+    files = execFileSync('tar', ['-tzf', path.join(consumer, tarball)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    const packed = JSON.parse(
+      execFileSync('tar', ['-xzOf', path.join(consumer, tarball), 'package/package.json'], { encoding: 'utf8' }),
+    ) as Manifest;
     const { manifest, lock } = consumerLock(packed, tarball, [...Object.keys(packed.peerDependencies ?? {}), '@types/node']);
     writeFileSync(path.join(consumer, 'package.json'), JSON.stringify(manifest, null, 2));
     writeFileSync(path.join(consumer, 'package-lock.json'), JSON.stringify(lock, null, 2));
     const install = await run(NPM, ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], consumer);
-    assert.equal(install.code, 0, `npm ci --offline in the consumer (it needs the npm cache that the repo's own \`npm ci\` filled):\n${install.stderr}`);
+    assert.equal(
+      install.code,
+      0,
+      `npm ci --offline in the consumer (it needs the npm cache that the repo's own \`npm ci\` filled):\n${install.stderr}`,
+    );
     writeFileSync(path.join(consumer, 'use.mjs'), ESM_USE);
     writeFileSync(path.join(consumer, 'use.cjs'), CJS_USE);
     writeFileSync(path.join(consumer, 'app.ts'), TS_APP);
     writeFileSync(path.join(consumer, 'app-cjs.cts'), CTS_APP);
     for (const [mode, config] of Object.entries(TS_MODES)) {
-      const compilerOptions = { target: 'es2022', lib: ['es2023'], types: ['node'], strict: true, noEmit: true, skipLibCheck: true, ...config.compilerOptions };
+      const compilerOptions = {
+        target: 'es2022',
+        lib: ['es2023'],
+        types: ['node'],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        ...config.compilerOptions,
+      };
       writeFileSync(path.join(consumer, `tsconfig.${mode}.json`), JSON.stringify({ compilerOptions, files: config.files }, null, 2));
     }
   });
@@ -215,12 +239,19 @@ describe('the packed package, installed by npm into a consumer project', () => {
 
   it('holds the build, the views, README and LICENSE: no sources, tests or source maps', () => {
     assert.deepEqual([...new Set(files.map((f) => f.split('/').slice(0, 2).join('/')))].sort(), [
-      'package/LICENSE', 'package/README.md', 'package/dist', 'package/package.json', 'package/views',
+      'package/LICENSE',
+      'package/README.md',
+      'package/dist',
+      'package/package.json',
+      'package/views',
     ]);
     assert.ok(files.includes('package/dist/index.js'));
     assert.ok(files.includes('package/dist/index.d.ts'));
     assert.ok(files.includes('package/views/layout.html'));
-    assert.deepEqual(files.filter((f) => !/\.(js|d\.ts|html|json|md)$/.test(f) && f !== 'package/LICENSE'), []);
+    assert.deepEqual(
+      files.filter((f) => !/\.(js|d\.ts|html|json|md)$/.test(f) && f !== 'package/LICENSE'),
+      [],
+    );
   });
 
   it('installs with its peers at the versions the repo is tested with (npm ls finds no problem)', async () => {
@@ -232,7 +263,12 @@ describe('the packed package, installed by npm into a consumer project', () => {
   it('imports from ESM by its public names: the main entry, ./redis, ./emulator, ./metrics', async () => {
     const r = await run(process.execPath, ['use.mjs'], consumer);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { types: ['function', 'function', 'function', 'function', 'function'], metrics: true, token: true, page: true });
+    assert.deepEqual(JSON.parse(r.stdout), {
+      types: ['function', 'function', 'function', 'function', 'function'],
+      metrics: true,
+      token: true,
+      page: true,
+    });
     // The main entry must not need the optional peers (connect-redis, redis, prom-client).
     const main = readFileSync(path.join(consumer, 'node_modules', 'express-wecom-auth', 'dist', 'index.js'), 'utf8');
     assert.doesNotMatch(main, /connect-redis|from 'redis'|prom-client/);
@@ -248,13 +284,21 @@ describe('the packed package, installed by npm into a consumer project', () => {
   });
 
   it('type-checks from TypeScript with module node16, nodenext (ESM and CommonJS) and bundler', async () => {
-    const results = await Promise.all(Object.keys(TS_MODES).map((mode) => run(process.execPath, [TSC, '-p', `tsconfig.${mode}.json`], consumer)));
-    Object.keys(TS_MODES).forEach((mode, i) => assert.equal(results[i]?.code, 0, `module ${mode}:\n${results[i]?.stdout}${results[i]?.stderr}`));
+    const results = await Promise.all(
+      Object.keys(TS_MODES).map((mode) => run(process.execPath, [TSC, '-p', `tsconfig.${mode}.json`], consumer)),
+    );
+    Object.keys(TS_MODES).forEach((mode, i) =>
+      assert.equal(results[i]?.code, 0, `module ${mode}:\n${results[i]?.stdout}${results[i]?.stderr}`),
+    );
   });
 
   it("runs its two CLIs from the consumer's node_modules/.bin", async () => {
     const bin = path.join(consumer, 'node_modules', '.bin');
-    const link = await run(path.join(bin, 'express-wecom-auth'), ['link', '--corp-id', 'ww1', '--agent-id', '2', '--url', 'https://a.example/x', '--json'], consumer);
+    const link = await run(
+      path.join(bin, 'express-wecom-auth'),
+      ['link', '--corp-id', 'ww1', '--agent-id', '2', '--url', 'https://a.example/x', '--json'],
+      consumer,
+    );
     assert.equal(link.code, 0, link.stderr);
     assert.equal((JSON.parse(link.stdout) as { appUrl: string }).appUrl, 'https://a.example/x');
     const help = await run(path.join(bin, 'wecom-emulator'), ['--help'], consumer);

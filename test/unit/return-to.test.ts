@@ -13,9 +13,30 @@ describe('safeReturnTo', () => {
   });
   it('refuses every open-redirect shape', () => {
     for (const bad of [
-      '//evil.example', '/\\evil.example', '\\evil.example', 'https://evil.example', 'http:evil.example', 'evil.example',
-      '/%2F%2Fevil.example', '/%2fevil.example', '/%5Cevil.example', '/%5cevil', '///evil.example', '/\tevil', '/\nevil',
-      '/ evil', ' /a', '/.//evil.example', '/..//evil.example', '/a/../%2F/evil', '/%2e//evil.example', 'javascript:alert(1)', '', '/\u3000', '/a\\b', 'data:text/html,x',
+      '//evil.example',
+      '/\\evil.example',
+      '\\evil.example',
+      'https://evil.example',
+      'http:evil.example',
+      'evil.example',
+      '/%2F%2Fevil.example',
+      '/%2fevil.example',
+      '/%5Cevil.example',
+      '/%5cevil',
+      '///evil.example',
+      '/\tevil',
+      '/\nevil',
+      '/ evil',
+      ' /a',
+      '/.//evil.example',
+      '/..//evil.example',
+      '/a/../%2F/evil',
+      '/%2e//evil.example',
+      'javascript:alert(1)',
+      '',
+      '/\u3000',
+      '/a\\b',
+      'data:text/html,x',
     ]) {
       assert.equal(safeReturnTo(bad, origin), undefined, JSON.stringify(bad));
     }

@@ -9,7 +9,8 @@ describe('views', () => {
     const { default: express } = await import('express');
     const app = express();
     app.get('/', (req, res) => res.send(preferredLang(req)));
-    const lang = async (header?: string) => (await (header === undefined ? supertest(app).get('/') : supertest(app).get('/').set('Accept-Language', header))).text;
+    const lang = async (header?: string) =>
+      (await (header === undefined ? supertest(app).get('/') : supertest(app).get('/').set('Accept-Language', header))).text;
     assert.equal(await lang(undefined), 'zh-CN');
     assert.equal(await lang('zh-CN,zh;q=0.9,en;q=0.8'), 'zh-CN');
     assert.equal(await lang('zh-TW'), 'zh-CN');
@@ -22,16 +23,37 @@ describe('views', () => {
     assert.equal(escapeHtml(`<a href="x">'&\``), '&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#96;');
     const views = new Views();
     const req = { headers: {} } as Request;
-    const ctx = views.context(req, 'wecom-trusted-domain', { values: { host: '<img src=x onerror=alert(1)>' }, action: { href: '/login?x="><script>' } });
+    const ctx = views.context(req, 'wecom-trusted-domain', {
+      values: { host: '<img src=x onerror=alert(1)>' },
+      action: { href: '/login?x="><script>' },
+    });
     const html = views.renderHtml(ctx);
     assert.doesNotMatch(html, /<img|<script/);
     assert.match(html, /&#60;img src=x onerror=alert\(1\)&#62;/);
   });
   it('every page has texts in both languages', () => {
     const views = new Views();
-    const pages = ['open-in-wecom', 'non-member', 'no-access', 'cookies-needed', 'signed-out', 'login-expired', 'login-cancelled', 'bad-request',
-      'session-unavailable', 'rate-limited', 'wecom-trusted-domain', 'wecom-trusted-ip', 'wecom-agentid', 'wecom-config', 'wecom-timeout',
-      'wecom-unavailable', 'wecom-error', 'login-refused', 'server-error'] as const;
+    const pages = [
+      'open-in-wecom',
+      'non-member',
+      'no-access',
+      'cookies-needed',
+      'signed-out',
+      'login-expired',
+      'login-cancelled',
+      'bad-request',
+      'session-unavailable',
+      'rate-limited',
+      'wecom-trusted-domain',
+      'wecom-trusted-ip',
+      'wecom-agentid',
+      'wecom-config',
+      'wecom-timeout',
+      'wecom-unavailable',
+      'wecom-error',
+      'login-refused',
+      'server-error',
+    ] as const;
     for (const lang of ['zh-CN', 'en']) {
       const req = { headers: { 'accept-language': lang } } as unknown as Request;
       for (const page of pages) {

@@ -2,13 +2,7 @@ import { createLog } from '../../src/wecom/logger.ts';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import {
-  CachedCredentialSource,
-  accessTokenKey,
-  appKey,
-  credentialLifetimeMs,
-  freshCredential,
-} from '../../src/wecom/access-token.ts';
+import { CachedCredentialSource, accessTokenKey, appKey, credentialLifetimeMs, freshCredential } from '../../src/wecom/access-token.ts';
 import type { FreshCredential } from '../../src/wecom/token-cache.ts';
 import { WeComApiError, WeComConfigError, WeComRateLimitError } from '../../src/wecom/errors.ts';
 import { MemoryTokenCache } from '../../src/wecom/memory-token-cache.ts';
@@ -18,7 +12,11 @@ describe('cache keys', () => {
   it('use the agentId when known', () => {
     const hash = createHash('sha256').update('secret').digest('hex').slice(0, 16);
     assert.equal(accessTokenKey('wwcorp', 1000002, 'secret'), `access_token:wwcorp:1000002:${hash}`);
-    assert.notEqual(accessTokenKey('wwcorp', 1000002, 'other-secret'), accessTokenKey('wwcorp', 1000002, 'secret'), 'two secrets never share a token');
+    assert.notEqual(
+      accessTokenKey('wwcorp', 1000002, 'other-secret'),
+      accessTokenKey('wwcorp', 1000002, 'secret'),
+      'two secrets never share a token',
+    );
   });
 
   it('use the first 16 hex of sha256(secret) without an agentId, never the secret', () => {
@@ -66,11 +64,26 @@ describe('freshCredential (how long a fetched value is kept)', () => {
 
 describe('backoffDelay', () => {
   it('doubles from the base, with ±25 % jitter, bounded', () => {
-    assert.equal(backoffDelay(1, 200, () => 0.5), 200);
-    assert.equal(backoffDelay(2, 200, () => 0.5), 400);
-    assert.equal(backoffDelay(3, 200, () => 0), 600);
-    assert.equal(backoffDelay(3, 200, () => 1), 1000);
-    assert.equal(backoffDelay(30, 200, () => 0.5), 5000);
+    assert.equal(
+      backoffDelay(1, 200, () => 0.5),
+      200,
+    );
+    assert.equal(
+      backoffDelay(2, 200, () => 0.5),
+      400,
+    );
+    assert.equal(
+      backoffDelay(3, 200, () => 0),
+      600,
+    );
+    assert.equal(
+      backoffDelay(3, 200, () => 1),
+      1000,
+    );
+    assert.equal(
+      backoffDelay(30, 200, () => 0.5),
+      5000,
+    );
   });
 });
 
@@ -205,7 +218,7 @@ describe('CachedCredentialSource', () => {
     assert.equal(s.fetches(), 1);
     s.advance(10_000);
     await assert.rejects(s.source.get(), limited);
-    assert.equal(s.fetches(), 1, 'a rate limit cools down for WeCom\'s 60 s block, longer than the configured 10 s');
+    assert.equal(s.fetches(), 1, "a rate limit cools down for WeCom's 60 s block, longer than the configured 10 s");
     s.advance(50_000);
     await assert.rejects(s.source.get(), limited);
     assert.equal(s.fetches(), 2);

@@ -83,7 +83,10 @@ describe(`WeComClient against the emulator: access_token${mode}`, () => {
         const user = await client.getUser('zhangsan');
         assert.equal(user.userid, 'zhangsan');
         const calls = emu.calls.filter((c) => c.api === 'user/get');
-        assert.deepEqual(calls.map((c) => c.errcode), [42001, 0]);
+        assert.deepEqual(
+          calls.map((c) => c.errcode),
+          [42001, 0],
+        );
         assert.equal(calls[0]?.query['access_token'], first);
         assert.notEqual(calls[1]?.query['access_token'], first);
         assert.equal(emu.callCount('gettoken'), 2);
@@ -125,7 +128,10 @@ describe(`WeComClient against the emulator: access_token${mode}`, () => {
       try {
         emu.faults.failNext(-1, 2, 'user/get');
         assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
-        assert.deepEqual(emu.calls.filter((c) => c.api === 'user/get').map((c) => c.errcode), [-1, -1, 0]);
+        assert.deepEqual(
+          emu.calls.filter((c) => c.api === 'user/get').map((c) => c.errcode),
+          [-1, -1, 0],
+        );
 
         emu.clearCalls();
         emu.faults.failNext(-1, 10, 'user/get');
@@ -140,7 +146,10 @@ describe(`WeComClient against the emulator: access_token${mode}`, () => {
         const fresh = makeClient(emu, { busyRetry: { tries: 3, baseDelayMs: 1 } });
         try {
           await fresh.getAccessToken();
-          assert.deepEqual(emu.calls.map((c) => c.errcode), [-1, -1, 0]);
+          assert.deepEqual(
+            emu.calls.map((c) => c.errcode),
+            [-1, -1, 0],
+          );
         } finally {
           fresh.close();
         }
@@ -219,7 +228,12 @@ describe(`WeComClient against the emulator: access_token${mode}`, () => {
     withEmulator(async (emu) => {
       let t = Date.now();
       const now = () => t;
-      const client = makeClient(emu, { secret: 'wrong-secret-value', now, tokenCache: new MemoryTokenCache({ now }), configErrorCooldownMs: 1000 });
+      const client = makeClient(emu, {
+        secret: 'wrong-secret-value',
+        now,
+        tokenCache: new MemoryTokenCache({ now }),
+        configErrorCooldownMs: 1000,
+      });
       try {
         await failure(client.getAccessToken());
         await failure(client.getAccessToken());
@@ -357,7 +371,11 @@ describe('WeComClient against the emulator: transport failures', () => {
       pump();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const client = new WeComClient({
+      corpId: CORP_ID,
+      secret: SECRET,
+      apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
     try {
       const err = await failure(client.getAccessToken());
       assert.ok(err instanceof WeComHttpError && err.kind === 'too-large', String(err));
@@ -436,7 +454,11 @@ describe('WeComClient against the emulator: transport failures', () => {
     });
     server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const client = new WeComClient({
+      corpId: CORP_ID,
+      secret: SECRET,
+      apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
     try {
       for (let i = 0; i < 5; i++) assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
       assert.equal(connections, 1);
@@ -463,14 +485,22 @@ describe('WeComClient against the emulator: transport failures', () => {
       else res.end('{"errcode":0,"errmsg":"ok","userid":"zhangsan"}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const client = new WeComClient({
+      corpId: CORP_ID,
+      secret: SECRET,
+      apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
     try {
       assert.equal((await client.getUser('zhangsan')).userid, 'zhangsan');
       assert.equal(requests, 3, 'gettoken, user/get reset, user/get again');
       assert.equal(sockets.size, 2, 'the resend went out on a new connection');
       // A reset on a new connection is not retried: it is a network error.
       requests = 1;
-      const failing = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      const failing = new WeComClient({
+        corpId: CORP_ID,
+        secret: SECRET,
+        apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      });
       try {
         const err = await failure(failing.getAccessToken());
         assert.ok(err instanceof WeComHttpError && err.kind === 'network', String(err));
@@ -490,7 +520,11 @@ describe('WeComClient against the emulator: transport failures', () => {
       res.end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const client = new WeComClient({
+      corpId: CORP_ID,
+      secret: SECRET,
+      apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
     try {
       const err = await failure(client.getAccessToken());
       assert.ok(err instanceof WeComHttpError && err.kind === 'http-status' && err.status === 301);
@@ -508,7 +542,11 @@ describe('WeComClient against the emulator: transport failures', () => {
       res.end('{"errcode":0,"errmsg":"ok"}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new WeComClient({ corpId: CORP_ID, secret: SECRET, apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const client = new WeComClient({
+      corpId: CORP_ID,
+      secret: SECRET,
+      apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
     try {
       const err = await failure(client.getAccessToken());
       assert.ok(err instanceof WeComHttpError && err.kind === 'unexpected-body');
@@ -651,7 +689,10 @@ describe('WeComClient against the emulator: identity', () => {
         emu.clock.advance(7300_000);
         const again = await client.getIdentity(await obtainCode(emu));
         assert.ok(again.type === 'member' && again.userId === 'zhangsan');
-        assert.deepEqual(emu.calls.filter((c) => c.api === 'user/getuserinfo').map((c) => c.errcode), [42001, 0]);
+        assert.deepEqual(
+          emu.calls.filter((c) => c.api === 'user/getuserinfo').map((c) => c.errcode),
+          [42001, 0],
+        );
       } finally {
         client.close();
       }
@@ -835,7 +876,10 @@ describe(`WeComClient against the emulator: profile, mini program, JS-SDK${mode}
         assert.equal(config.appId, CORP_ID);
         assert.match(config.nonceStr, /^[A-Za-z0-9]{16}$/);
         assert.ok(Math.abs(config.timestamp - Date.now() / 1000) < 5);
-        assert.equal(config.signature, jsapiSignature({ ticket: t1, nonceStr: config.nonceStr, timestamp: config.timestamp, url: 'http://localhost:3000/page?x=1' }));
+        assert.equal(
+          config.signature,
+          jsapiSignature({ ticket: t1, nonceStr: config.nonceStr, timestamp: config.timestamp, url: 'http://localhost:3000/page?x=1' }),
+        );
 
         const agent = await client.createAgentConfig(url);
         assert.equal(agent.corpid, CORP_ID);
@@ -854,7 +898,10 @@ describe(`WeComClient against the emulator: profile, mini program, JS-SDK${mode}
         await client.getAccessToken();
         emu.revokeTokens();
         assert.equal(typeof (await client.getJsapiTicket()), 'string');
-        assert.deepEqual(emu.calls.map((c) => `${c.api}:${c.errcode}`), ['gettoken:0', 'get_jsapi_ticket:40014', 'gettoken:0', 'get_jsapi_ticket:0']);
+        assert.deepEqual(
+          emu.calls.map((c) => `${c.api}:${c.errcode}`),
+          ['gettoken:0', 'get_jsapi_ticket:40014', 'gettoken:0', 'get_jsapi_ticket:0'],
+        );
       } finally {
         client.close();
       }
@@ -894,9 +941,15 @@ describe('WeComClient options', () => {
     [{ ...ok, apiBaseUrl: 'qyapi.weixin.qq.com' }, /option `apiBaseUrl`: must be an absolute https URL/],
     [{ ...ok, oauthBaseUrl: 'ftp://x' }, /option `oauthBaseUrl`: must be/],
     [{ ...ok, timeouts: { response: 0 } }, /option `timeouts.response`: must be a number of at least 1/],
-    [{ ...ok, timeouts: { overall: 5 } }, /option `timeouts.overall`: is not an option; the options are timeouts.connect, timeouts.secureConnect, timeouts.response, timeouts.read, timeouts.total/],
+    [
+      { ...ok, timeouts: { overall: 5 } },
+      /option `timeouts.overall`: is not an option; the options are timeouts.connect, timeouts.secureConnect, timeouts.response, timeouts.read, timeouts.total/,
+    ],
     [{ ...ok, timeouts: { total: 0 } }, /option `timeouts.total`: must be a number of at least 1/],
-    [{ ...ok, apiBaseUrl: 'http://qyapi.weixin.qq.com' }, /option `apiBaseUrl`: must use https \(http:\/\/ is only for a WeCom emulator on this machine: localhost, 127.0.0.1, \[::1\]\)/],
+    [
+      { ...ok, apiBaseUrl: 'http://qyapi.weixin.qq.com' },
+      /option `apiBaseUrl`: must use https \(http:\/\/ is only for a WeCom emulator on this machine: localhost, 127.0.0.1, \[::1\]\)/,
+    ],
     [{ ...ok, oauthBaseUrl: 'http://10.0.0.8:3001' }, /option `oauthBaseUrl`: must use https/],
     [{ ...ok, loginBaseUrl: 'http://localhost.example.com' }, /option `loginBaseUrl`: must use https/],
     [{ ...ok, busyRetry: { tries: 0 } }, /option `busyRetry.tries`: must be a whole number of at least 1/],
@@ -908,7 +961,10 @@ describe('WeComClient options', () => {
   ];
   for (const [options, message] of bad) {
     it(`refuses ${inspect(options, { breakLength: Infinity })}`, () => {
-      assert.throws(() => new WeComClient(options as never), (err: Error) => err instanceof WeComOptionsError && err instanceof TypeError && message.test(err.message));
+      assert.throws(
+        () => new WeComClient(options as never),
+        (err: Error) => err instanceof WeComOptionsError && err instanceof TypeError && message.test(err.message),
+      );
     });
   }
   it('takes the AgentId as a string of digits, as wecomAuth() does (both read it from the environment)', () => {
@@ -918,7 +974,13 @@ describe('WeComClient options', () => {
   });
 
   it('accepts http:// for loopback hosts only (the emulator)', () => {
-    for (const url of ['http://127.0.0.1:3001', 'http://localhost:3001/', 'http://[::1]:3001', 'http://127.1.2.3', 'https://qyapi.weixin.qq.com']) {
+    for (const url of [
+      'http://127.0.0.1:3001',
+      'http://localhost:3001/',
+      'http://[::1]:3001',
+      'http://127.1.2.3',
+      'https://qyapi.weixin.qq.com',
+    ]) {
       const client = new WeComClient({ ...ok, apiBaseUrl: url, oauthBaseUrl: url, loginBaseUrl: url });
       client.close();
     }

@@ -89,7 +89,10 @@ describe('MemoryTokenCache (TokenCache contract)', () => {
     assert.deepEqual(replaced, [], 'not due yet');
     c.advance(1);
     const during = await Promise.all(Array.from({ length: 10 }, () => cache.obtain('k', fetch)));
-    assert.ok(during.every((r) => r.value === 'v1'), 'nobody waits for the renewal');
+    assert.ok(
+      during.every((r) => r.value === 'v1'),
+      'nobody waits for the renewal',
+    );
     assert.deepEqual(replaced, ['v1'], 'one background fetch, told what it replaces');
     d.resolve({ value: 'v2', ttlMs: 1000 });
     await new Promise((resolve) => setImmediate(resolve));
@@ -150,7 +153,10 @@ describe('MemoryTokenCache (TokenCache contract)', () => {
       }),
       /sync/,
     );
-    await assert.rejects(cache.obtain('k', async () => ({ value: 'v', ttlMs: 0 })), /ttlMs: ms > 0/);
+    await assert.rejects(
+      cache.obtain('k', async () => ({ value: 'v', ttlMs: 0 })),
+      /ttlMs: ms > 0/,
+    );
     assert.equal((await cache.obtain('k', async () => ({ value: 'ok', ttlMs: 1000 }))).value, 'ok');
   });
 

@@ -40,7 +40,10 @@ describe('custom menu', () => {
         assert.deepEqual(create?.body, { button: MENU });
         await client.deleteMenu();
         assert.equal(await client.getMenu(), undefined);
-        assert.deepEqual(emu.calls.filter((c) => c.api === 'menu/get').map((c) => c.errcode), [46003, 0, 46003]);
+        assert.deepEqual(
+          emu.calls.filter((c) => c.api === 'menu/get').map((c) => c.errcode),
+          [46003, 0, 46003],
+        );
       } finally {
         client.close();
       }

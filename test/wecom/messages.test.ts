@@ -16,11 +16,24 @@ import {
   WECOM_INVALID_REQUEST,
 } from '../../src/wecom/index.ts';
 import type { SendMessageInput } from '../../src/wecom/index.ts';
-import { CORP_ID, SECRET, failure, harvestSensitive, makeClient, producedErrors, sensitiveValues, withEmulator } from '../helpers/client.ts';
+import {
+  CORP_ID,
+  SECRET,
+  failure,
+  harvestSensitive,
+  makeClient,
+  producedErrors,
+  sensitiveValues,
+  withEmulator,
+} from '../helpers/client.ts';
 
 const CARD = {
   msgtype: 'textcard',
-  textcard: { title: '订单 42 待审批', description: '<div class="gray">今天</div><div class="normal">张三提交了一个订单</div>', url: 'http://localhost:3000/orders/42?tab=items' },
+  textcard: {
+    title: '订单 42 待审批',
+    description: '<div class="gray">今天</div><div class="normal">张三提交了一个订单</div>',
+    url: 'http://localhost:3000/orders/42?tab=items',
+  },
 } as const;
 
 function sends(emu: Emulator): number {
@@ -44,7 +57,13 @@ describe('sendMessage: delivered', () => {
         const result = await client.sendMessage({ toUser: 'zhangsan', ...CARD });
         assert.match(result.msgid ?? '', /^\S{16,}$/);
         assert.deepEqual(
-          { users: result.invalidUsers, parties: result.invalidParties, tags: result.invalidTags, unlicensed: result.unlicensedUsers, truncated: result.truncated },
+          {
+            users: result.invalidUsers,
+            parties: result.invalidParties,
+            tags: result.invalidTags,
+            unlicensed: result.unlicensedUsers,
+            truncated: result.truncated,
+          },
           { users: [], parties: [], tags: [], unlicensed: [], truncated: [] },
         );
         assert.equal(sends(emu), 1);
@@ -65,7 +84,15 @@ describe('sendMessage: delivered', () => {
       const client = makeClient(emu);
       try {
         const messages: SendMessageInput[] = [
-          { toUser: ['zhangsan'], msgtype: 'news', news: { articles: [{ title: '月报', description: '三月', url: 'https://app.example.com/r/3', picurl: 'https://app.example.com/p.png' }] } },
+          {
+            toUser: ['zhangsan'],
+            msgtype: 'news',
+            news: {
+              articles: [
+                { title: '月报', description: '三月', url: 'https://app.example.com/r/3', picurl: 'https://app.example.com/p.png' },
+              ],
+            },
+          },
           {
             toUser: 'zhangsan',
             msgtype: 'template_card',
@@ -83,7 +110,13 @@ describe('sendMessage: delivered', () => {
         const results = await Promise.all(messages.map((m) => client.sendMessage(m)));
         assert.equal(new Set(results.map((r) => r.msgid)).size, 4, 'four distinct msgids');
         assert.equal(typeof results[1]?.responseCode, 'string', 'template cards come back with a response_code');
-        assert.deepEqual(emu.inbox('zhangsan').map((m) => m.msgtype).sort(), ['markdown', 'news', 'template_card', 'text']);
+        assert.deepEqual(
+          emu
+            .inbox('zhangsan')
+            .map((m) => m.msgtype)
+            .sort(),
+          ['markdown', 'news', 'template_card', 'text'],
+        );
         assert.equal(sends(emu), 4);
       } finally {
         client.close();
@@ -217,13 +250,20 @@ describe('sendMessage: refused before the call (nothing sent)', () => {
       const client = makeClient(emu);
       try {
         const title = '一二三四五六七八九十'.repeat(5); // 50 characters, 150 bytes; WeCom keeps 128 bytes
-        const err = await requestError(client.sendMessage({ toUser: 'zhangsan', msgtype: 'textcard', textcard: { ...CARD.textcard, title } }));
+        const err = await requestError(
+          client.sendMessage({ toUser: 'zhangsan', msgtype: 'textcard', textcard: { ...CARD.textcard, title } }),
+        );
         assert.equal(err.field, 'textcard.title');
         assert.match(err.message, /150 bytes; WeCom keeps the first 128 bytes/);
         assert.match(err.message, /onTooLong: 'truncate'/);
         assert.equal(sends(emu), 0);
 
-        const result = await client.sendMessage({ toUser: 'zhangsan', msgtype: 'textcard', textcard: { ...CARD.textcard, title }, onTooLong: 'truncate' });
+        const result = await client.sendMessage({
+          toUser: 'zhangsan',
+          msgtype: 'textcard',
+          textcard: { ...CARD.textcard, title },
+          onTooLong: 'truncate',
+        });
         assert.deepEqual(result.truncated, [{ field: 'textcard.title', length: 150, limit: 128, unit: 'bytes' }]);
         const delivered = emu.inbox('zhangsan')[0];
         // Cut at a character boundary: 42 whole characters (126 bytes), nothing for WeCom to cut.
@@ -245,17 +285,41 @@ describe('sendMessage: refused before the call (nothing sent)', () => {
           [{ msgtype: 'textcard', textcard: { title: 't', description: 'd' } }, 'textcard.url', 41010],
           [{ msgtype: 'textcard', textcard: { title: 't', description: 'd', url: '/orders/42' } }, 'textcard.url', undefined],
           [{ msgtype: 'textcard', textcard: { title: 't', description: 'd', url: 'javascript:alert(1)' } }, 'textcard.url', undefined],
-          [{ msgtype: 'textcard', textcard: { title: 't', description: 'd', url: 'https://a.example/', btntxt: '查看详细信息' } }, 'textcard.btntxt', undefined],
+          [
+            { msgtype: 'textcard', textcard: { title: 't', description: 'd', url: 'https://a.example/', btntxt: '查看详细信息' } },
+            'textcard.btntxt',
+            undefined,
+          ],
           [{ msgtype: 'text', text: { content: '' } }, 'text.content', 44004],
           [{ msgtype: 'text', text: { content: 'x'.repeat(2049) } }, 'text.content', undefined],
-          [{ msgtype: 'news', news: { articles: Array.from({ length: 9 }, () => ({ title: 't', url: 'https://a.example/' })) } }, 'news.articles', 45008],
+          [
+            { msgtype: 'news', news: { articles: Array.from({ length: 9 }, () => ({ title: 't', url: 'https://a.example/' })) } },
+            'news.articles',
+            45008,
+          ],
           [{ msgtype: 'news', news: { articles: [{ url: 'https://a.example/' }] } }, 'news.articles[0].title', 41016],
           [{ msgtype: 'news', news: { articles: [{ title: 't', url: 'https://a.example/' }] }, safe: true }, 'safe', 40074],
-          [{ msgtype: 'template_card', template_card: { card_type: 'text_notice', main_title: { title: 't' } } }, 'template_card.card_action', undefined],
-          [{ msgtype: 'template_card', template_card: { card_type: 'text_notice', main_title: { title: 't' }, card_action: { type: 0 } } }, 'template_card.card_action.type', 42045],
-          [{ msgtype: 'template_card', template_card: { card_type: 'text_notice', card_action: { type: 1, url: 'https://a.example/' } } }, 'template_card.main_title.title', undefined],
+          [
+            { msgtype: 'template_card', template_card: { card_type: 'text_notice', main_title: { title: 't' } } },
+            'template_card.card_action',
+            undefined,
+          ],
+          [
+            { msgtype: 'template_card', template_card: { card_type: 'text_notice', main_title: { title: 't' }, card_action: { type: 0 } } },
+            'template_card.card_action.type',
+            42045,
+          ],
+          [
+            { msgtype: 'template_card', template_card: { card_type: 'text_notice', card_action: { type: 1, url: 'https://a.example/' } } },
+            'template_card.main_title.title',
+            undefined,
+          ],
           [{ msgtype: 'image', image: { media_id: 'x' } }, 'msgtype', 40008],
-          [{ msgtype: 'textcard', textcard: CARD.textcard, duplicateCheckIntervalSeconds: 14401 }, 'duplicateCheckIntervalSeconds', undefined],
+          [
+            { msgtype: 'textcard', textcard: CARD.textcard, duplicateCheckIntervalSeconds: 14401 },
+            'duplicateCheckIntervalSeconds',
+            undefined,
+          ],
         ];
         for (const [message, field, errcode] of bad) {
           const err = await requestError(client.sendMessage({ toUser: 'zhangsan', ...(message as object) } as SendMessageInput));
@@ -317,7 +381,9 @@ describe('sendMessage: refused by WeCom (a typed error, never sent twice)', () =
     const emu = await startEmulator({ port: 0, messageRateLimit: 'error' });
     const client = makeClient(emu);
     try {
-      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => client.sendMessage({ toUser: 'zhangsan', msgtype: 'text', text: { content: `#${i}` } })));
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => client.sendMessage({ toUser: 'zhangsan', msgtype: 'text', text: { content: `#${i}` } })),
+      );
       assert.equal(new Set(results.map((r) => r.msgid)).size, 30);
       const err = await failure(client.sendMessage({ toUser: 'zhangsan', msgtype: 'text', text: { content: '#30' } }));
       assert.ok(err instanceof WeComRateLimitError);
@@ -356,8 +422,14 @@ describe('sendMessage: refused by WeCom (a typed error, never sent twice)', () =
         await client.getAccessToken();
         emu.revokeTokens();
         const result = await client.sendMessage({ toUser: 'zhangsan', ...CARD });
-        assert.deepEqual(emu.calls.filter((c) => c.api === 'message/send').map((c) => c.errcode), [40014, 0]);
-        assert.deepEqual(emu.inbox('zhangsan').map((m) => m.msgid), [result.msgid]);
+        assert.deepEqual(
+          emu.calls.filter((c) => c.api === 'message/send').map((c) => c.errcode),
+          [40014, 0],
+        );
+        assert.deepEqual(
+          emu.inbox('zhangsan').map((m) => m.msgid),
+          [result.msgid],
+        );
       } finally {
         client.close();
       }

@@ -4,8 +4,7 @@ import { redact } from '../../src/wecom/redact.ts';
 
 describe('redact', () => {
   it('removes credential values from query strings, keeping the names', () => {
-    const url =
-      'https://qyapi.weixin.qq.com/cgi-bin/gettoken?corpid=ww1&corpsecret=s3cr3t&x=1';
+    const url = 'https://qyapi.weixin.qq.com/cgi-bin/gettoken?corpid=ww1&corpsecret=s3cr3t&x=1';
     assert.equal(redact(url), 'https://qyapi.weixin.qq.com/cgi-bin/gettoken?corpid=ww1&corpsecret=[REDACTED]&x=1');
     assert.equal(
       redact(new URL('https://q/cgi-bin/user/getuserinfo?access_token=TOK&code=CODE&agentid=2')),
@@ -24,10 +23,7 @@ describe('redact', () => {
 
   it('removes credential members from JSON', () => {
     const json = JSON.stringify({ user_ticket: 'UT"x', session_key: 'SK', userid: 'zhangsan', access_token: 'AT' });
-    assert.equal(
-      redact(json),
-      '{"user_ticket":"[REDACTED]","session_key":"[REDACTED]","userid":"zhangsan","access_token":"[REDACTED]"}',
-    );
+    assert.equal(redact(json), '{"user_ticket":"[REDACTED]","session_key":"[REDACTED]","userid":"zhangsan","access_token":"[REDACTED]"}');
   });
 
   it('removes known secret values wherever they appear, also URL-encoded', () => {

@@ -90,7 +90,10 @@ describe('buildAuthorizeUrl', () => {
   });
 
   it('refuses a bad agentId, scope or corpId', () => {
-    assert.throws(() => buildAuthorizeUrl({ corpId: 'ww1', redirectUri: 'http://l/cb', state: 's', agentId: 0 }), /agentId must be a positive integer/);
+    assert.throws(
+      () => buildAuthorizeUrl({ corpId: 'ww1', redirectUri: 'http://l/cb', state: 's', agentId: 0 }),
+      /agentId must be a positive integer/,
+    );
     assert.throws(() => buildAuthorizeUrl({ corpId: 'ww1', redirectUri: 'http://l/cb', state: 's', agentId: 1.5 }), /agentId/);
     assert.throws(
       () => buildAuthorizeUrl({ corpId: 'ww1', redirectUri: 'http://l/cb', state: 's', scope: 'snsapi_login' as 'snsapi_base' }),
@@ -117,7 +120,13 @@ describe('buildWebLoginUrl', () => {
   });
 
   it('omits lang when not given, honours loginBaseUrl with a trailing slash', () => {
-    const url = buildWebLoginUrl({ loginBaseUrl: 'http://127.0.0.1:9/', corpId: 'ww1', agentId: 2, redirectUri: 'http://localhost:3000/cb', state: 'z' });
+    const url = buildWebLoginUrl({
+      loginBaseUrl: 'http://127.0.0.1:9/',
+      corpId: 'ww1',
+      agentId: 2,
+      redirectUri: 'http://localhost:3000/cb',
+      state: 'z',
+    });
     assert.equal(
       url,
       'http://127.0.0.1:9/wwlogin/sso/login?login_type=CorpApp&appid=ww1&agentid=2&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&state=z',
