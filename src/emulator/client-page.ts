@@ -56,303 +56,49 @@ function when(ms: number): string {
 
 function layout(title: string, body: SafeHtml): string {
   return html`<!DOCTYPE html>
-    <html lang="zh-CN">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title}</title>
-        <style>
-          body {
-            font-family: system-ui, sans-serif;
-            background: #ededed;
-            margin: 0;
-            color: #191919;
-          }
-          main {
-            max-width: 28rem;
-            margin: 0 auto;
-            background: #f7f7f7;
-            min-height: 100vh;
-          }
-          header {
-            background: #2a6ee8;
-            color: #fff;
-            padding: 0.8rem 1rem;
-          }
-          header h1 {
-            font-size: 1.1rem;
-            margin: 0;
-          }
-          header p {
-            margin: 0.2rem 0 0;
-            font-size: 0.8rem;
-            opacity: 0.85;
-          }
-          nav.members {
-            padding: 0.4rem 1rem;
-            font-size: 0.8rem;
-            color: #666;
-            background: #fff;
-            border-bottom: 1px solid #e5e5e5;
-          }
-          nav.members a {
-            margin-right: 0.6rem;
-            color: #2a6ee8;
-          }
-          section {
-            margin: 0.6rem 0;
-            background: #fff;
-            padding: 0.6rem 1rem;
-          }
-          h2 {
-            font-size: 0.95rem;
-            margin: 0.2rem 0 0.6rem;
-            color: #333;
-          }
-          h2 .en,
-          .en {
-            color: #888;
-            font-weight: normal;
-            font-size: 0.8rem;
-          }
-          ul.apps {
-            list-style: none;
-            padding: 0;
-            display: flex;
-            flex-wrap: wrap;
-            gap: 0.8rem;
-          }
-          ul.apps li {
-            width: 7rem;
-            text-align: center;
-            font-size: 0.85rem;
-          }
-          .app-icon {
-            display: block;
-            width: 3rem;
-            height: 3rem;
-            margin: 0 auto 0.3rem;
-            border-radius: 0.7rem;
-            background: #2a6ee8;
-            color: #fff;
-            line-height: 3rem;
-            font-size: 1.3rem;
-          }
-          a {
-            color: #2a6ee8;
-          }
-          a.app {
-            text-decoration: none;
-            color: #191919;
-          }
-          .no-home .app-icon {
-            background: #bbb;
-          }
-          ol.messages {
-            list-style: none;
-            padding: 0;
-            margin: 0;
-          }
-          ol.messages > li {
-            margin: 0.8rem 0;
-          }
-          .time {
-            text-align: center;
-            font-size: 0.75rem;
-            color: #999;
-            margin: 0.3rem 0;
-          }
-          .msg {
-            background: #fff;
-            border: 1px solid #e3e3e3;
-            border-radius: 0.4rem;
-            padding: 0.7rem 0.8rem;
-          }
-          a.card {
-            display: block;
-            text-decoration: none;
-            color: inherit;
-          }
-          .card h3 {
-            font-size: 1rem;
-            margin: 0 0 0.3rem;
-          }
-          .date,
-          .gray {
-            color: #999;
-            font-size: 0.8rem;
-          }
-          .highlight {
-            color: #2a6ee8;
-          }
-          .normal {
-            color: #191919;
-          }
-          .desc {
-            font-size: 0.9rem;
-            margin: 0.4rem 0;
-          }
-          .btn {
-            border-top: 1px solid #eee;
-            margin: 0.6rem 0 0;
-            padding-top: 0.5rem;
-            font-size: 0.85rem;
-            color: #333;
-          }
-          .btn::after {
-            content: ' ›';
-            float: right;
-            color: #bbb;
-          }
-          .pic {
-            display: block;
-            background: #dfe6f2;
-            color: #8a9ab5;
-            height: 6rem;
-            text-align: center;
-            line-height: 6rem;
-            border-radius: 0.3rem;
-            margin-bottom: 0.4rem;
-          }
-          .news-row {
-            display: flex;
-            justify-content: space-between;
-            border-top: 1px solid #eee;
-            padding: 0.5rem 0 0;
-            margin-top: 0.5rem;
-            text-decoration: none;
-            color: inherit;
-          }
-          .source {
-            font-size: 0.8rem;
-            color: #888;
-            margin: 0 0 0.4rem;
-          }
-          .emphasis strong {
-            display: block;
-            font-size: 1.6rem;
-            color: #2a6ee8;
-          }
-          blockquote {
-            margin: 0.4rem 0;
-            padding: 0.3rem 0.6rem;
-            background: #f5f5f5;
-            border-left: 3px solid #ddd;
-            font-size: 0.85rem;
-          }
-          dl.hlist {
-            display: grid;
-            grid-template-columns: auto 1fr;
-            gap: 0.2rem 0.8rem;
-            font-size: 0.85rem;
-            margin: 0.4rem 0;
-          }
-          dl.hlist dt {
-            color: #888;
-          }
-          dl.hlist dd {
-            margin: 0;
-          }
-          ul.jumps {
-            list-style: none;
-            padding: 0;
-            margin: 0.4rem 0 0;
-            border-top: 1px solid #eee;
-          }
-          ul.jumps li {
-            padding: 0.4rem 0;
-            font-size: 0.85rem;
-          }
-          .text {
-            white-space: pre-wrap;
-            word-break: break-word;
-          }
-          .recalled {
-            text-align: center;
-            color: #999;
-            font-size: 0.8rem;
-            background: none;
-            border: none;
-          }
-          .emu-note {
-            font-size: 0.75rem;
-            color: #b35c00;
-            margin: 0.3rem 0 0;
-          }
-          nav.menu {
-            border-top: 1px solid #ddd;
-            margin: 0.8rem -1rem -0.6rem;
-            background: #fafafa;
-          }
-          nav.menu > ul {
-            display: flex;
-            list-style: none;
-            margin: 0;
-            padding: 0;
-          }
-          nav.menu > ul > li {
-            flex: 1;
-            text-align: center;
-            border-left: 1px solid #e5e5e5;
-            padding: 0.7rem 0.2rem;
-            font-size: 0.9rem;
-          }
-          nav.menu > ul > li:first-child {
-            border-left: none;
-          }
-          nav.menu a {
-            text-decoration: none;
-          }
-          nav.menu details ul {
-            list-style: none;
-            padding: 0;
-            margin: 0.4rem 0 0;
-            background: #fff;
-            border: 1px solid #e5e5e5;
-            border-radius: 0.3rem;
-          }
-          nav.menu details li {
-            padding: 0.5rem 0.3rem;
-            border-top: 1px solid #eee;
-          }
-          nav.menu details li:first-child {
-            border-top: none;
-          }
-          nav.menu summary {
-            cursor: pointer;
-            color: #2a6ee8;
-          }
-          .inert {
-            color: #999;
-          }
-          .note {
-            font-size: 0.8rem;
-            color: #888;
-          }
-          ul.choices {
-            list-style: none;
-            padding: 0 1rem;
-          }
-          ul.choices li {
-            margin: 0.5rem 0;
-          }
-          ul.choices a {
-            display: block;
-            padding: 0.6rem 0.8rem;
-            border: 1px solid #ccd;
-            border-radius: 6px;
-            text-decoration: none;
-            background: #fff;
-          }
-        </style>
-      </head>
-      <body>
-        <main>
-          ${body}
-          <p class="note" style="text-align:center;padding:1rem">企业微信本地模拟器 · <span lang="en">local WeCom emulator</span></p>
-        </main>
-      </body>
-    </html> `.html;
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>
+body{font-family:system-ui,sans-serif;background:#ededed;margin:0;color:#191919}
+main{max-width:28rem;margin:0 auto;background:#f7f7f7;min-height:100vh}
+header{background:#2a6ee8;color:#fff;padding:.8rem 1rem}header h1{font-size:1.1rem;margin:0}header p{margin:.2rem 0 0;font-size:.8rem;opacity:.85}
+nav.members{padding:.4rem 1rem;font-size:.8rem;color:#666;background:#fff;border-bottom:1px solid #e5e5e5}nav.members a{margin-right:.6rem;color:#2a6ee8}
+section{margin:.6rem 0;background:#fff;padding:.6rem 1rem}h2{font-size:.95rem;margin:.2rem 0 .6rem;color:#333}h2 .en,.en{color:#888;font-weight:normal;font-size:.8rem}
+ul.apps{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.8rem}ul.apps li{width:7rem;text-align:center;font-size:.85rem}
+.app-icon{display:block;width:3rem;height:3rem;margin:0 auto .3rem;border-radius:.7rem;background:#2a6ee8;color:#fff;line-height:3rem;font-size:1.3rem}
+a{color:#2a6ee8}a.app{text-decoration:none;color:#191919}.no-home .app-icon{background:#bbb}
+ol.messages{list-style:none;padding:0;margin:0}ol.messages>li{margin:.8rem 0}.time{text-align:center;font-size:.75rem;color:#999;margin:.3rem 0}
+.msg{background:#fff;border:1px solid #e3e3e3;border-radius:.4rem;padding:.7rem .8rem}
+a.card{display:block;text-decoration:none;color:inherit}.card h3{font-size:1rem;margin:0 0 .3rem}
+.date,.gray{color:#999;font-size:.8rem}.highlight{color:#2a6ee8}.normal{color:#191919}.desc{font-size:.9rem;margin:.4rem 0}
+.btn{border-top:1px solid #eee;margin:.6rem 0 0;padding-top:.5rem;font-size:.85rem;color:#333}.btn::after{content:" ›";float:right;color:#bbb}
+.pic{display:block;background:#dfe6f2;color:#8a9ab5;height:6rem;text-align:center;line-height:6rem;border-radius:.3rem;margin-bottom:.4rem}
+.news-row{display:flex;justify-content:space-between;border-top:1px solid #eee;padding:.5rem 0 0;margin-top:.5rem;text-decoration:none;color:inherit}
+.source{font-size:.8rem;color:#888;margin:0 0 .4rem}.emphasis strong{display:block;font-size:1.6rem;color:#2a6ee8}
+blockquote{margin:.4rem 0;padding:.3rem .6rem;background:#f5f5f5;border-left:3px solid #ddd;font-size:.85rem}
+dl.hlist{display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem;font-size:.85rem;margin:.4rem 0}dl.hlist dt{color:#888}dl.hlist dd{margin:0}
+ul.jumps{list-style:none;padding:0;margin:.4rem 0 0;border-top:1px solid #eee}ul.jumps li{padding:.4rem 0;font-size:.85rem}
+.text{white-space:pre-wrap;word-break:break-word}.recalled{text-align:center;color:#999;font-size:.8rem;background:none;border:none}
+.emu-note{font-size:.75rem;color:#b35c00;margin:.3rem 0 0}
+nav.menu{border-top:1px solid #ddd;margin:.8rem -1rem -.6rem;background:#fafafa}nav.menu>ul{display:flex;list-style:none;margin:0;padding:0}
+nav.menu>ul>li{flex:1;text-align:center;border-left:1px solid #e5e5e5;padding:.7rem .2rem;font-size:.9rem}nav.menu>ul>li:first-child{border-left:none}
+nav.menu a{text-decoration:none}nav.menu details ul{list-style:none;padding:0;margin:.4rem 0 0;background:#fff;border:1px solid #e5e5e5;border-radius:.3rem}
+nav.menu details li{padding:.5rem .3rem;border-top:1px solid #eee}nav.menu details li:first-child{border-top:none}nav.menu summary{cursor:pointer;color:#2a6ee8}
+.inert{color:#999}.note{font-size:.8rem;color:#888}ul.choices{list-style:none;padding:0 1rem}ul.choices li{margin:.5rem 0}
+ul.choices a{display:block;padding:.6rem .8rem;border:1px solid #ccd;border-radius:6px;text-decoration:none;background:#fff}
+</style>
+</head>
+<body>
+<main>
+${body}
+<p class="note" style="text-align:center;padding:1rem">企业微信本地模拟器 · <span lang="en">local WeCom emulator</span></p>
+</main>
+</body>
+</html>
+`.html;
 }
 
 // --- message rendering -------------------------------------------------------------------
@@ -402,18 +148,12 @@ function markdownWithLinks(content: string): SafeHtml {
 
 function truncationNote(message: SentMessage): SafeHtml {
   if (message.truncated.length === 0) return EMPTY;
-  return html`<p class="emu-note">
-    模拟器提示：${message.truncated.join(', ')} 超过企业微信的长度上限，已被截断 ·
-    <span lang="en">emulator: cut to WeCom's length limit</span>
-  </p>`;
+  return html`<p class="emu-note">模拟器提示：${message.truncated.join(', ')} 超过企业微信的长度上限，已被截断 · <span lang="en">emulator: cut to WeCom's length limit</span></p>`;
 }
 
 function textcard(c: Obj, message: SentMessage): SafeHtml {
   const href = httpUrl(c['url']);
-  const inner = html`<h3>${text(c['title'])}</h3>
-    <p class="date">${when(message.sentAt)}</p>
-    <div class="desc">${cardDescription(text(c['description']))}</div>
-    <p class="btn">${text(c['btntxt']) || '详情'}</p>`;
+  const inner = html`<h3>${text(c['title'])}</h3><p class="date">${when(message.sentAt)}</p><div class="desc">${cardDescription(text(c['description']))}</div><p class="btn">${text(c['btntxt']) || '详情'}</p>`;
   return href === undefined ? html`<div class="card">${inner}</div>` : html`<a class="card" data-entry="card" href="${href}">${inner}</a>`;
 }
 
@@ -424,16 +164,10 @@ function news(c: Obj): SafeHtml {
     const miniProgram = typeof a['appid'] === 'string' && a['appid'] !== '';
     const body =
       i === 0
-        ? html`<span class="pic">图片</span
-            ><strong>${text(a['title'])}</strong
-            >${articles.length === 1 && text(a['description']) ? html`<p class="desc gray">${text(a['description'])}</p>` : EMPTY}`
+        ? html`<span class="pic">图片</span><strong>${text(a['title'])}</strong>${articles.length === 1 && text(a['description']) ? html`<p class="desc gray">${text(a['description'])}</p>` : EMPTY}`
         : html`<span>${text(a['title'])}</span><span class="note">图</span>`;
     const cls = i === 0 ? 'card' : 'news-row';
-    if (miniProgram || href === undefined)
-      return html`<div class="${cls}">
-        ${body}
-        <p class="note">小程序 · mini program</p>
-      </div>`;
+    if (miniProgram || href === undefined) return html`<div class="${cls}">${body}<p class="note">小程序 · mini program</p></div>`;
     return html`<a class="${cls}" data-entry="card" href="${href}">${body}</a>`;
   });
   return html`${rows}`;
@@ -441,29 +175,24 @@ function news(c: Obj): SafeHtml {
 
 function templateCard(c: Obj): SafeHtml {
   if (c['card_type'] !== 'text_notice')
-    return html`<p class="note">
-      [模板卡片 ${text(c['card_type'])}] 模拟器只显示文本通知型 · <span lang="en">only text_notice cards are drawn</span>
-    </p>`;
+    return html`<p class="note">[模板卡片 ${text(c['card_type'])}] 模拟器只显示文本通知型 · <span lang="en">only text_notice cards are drawn</span></p>`;
   const source = isObj(c['source']) ? c['source'] : {};
   const main = isObj(c['main_title']) ? c['main_title'] : {};
   const emphasis = isObj(c['emphasis_content']) ? c['emphasis_content'] : undefined;
   const quote = isObj(c['quote_area']) ? c['quote_area'] : undefined;
   const action = isObj(c['card_action']) ? c['card_action'] : {};
-  const inner = html`${text(source['desc']) ? html`<p class="source">${text(source['desc'])}</p>` : EMPTY}
-    <h3>${text(main['title'])}</h3>
-    ${
-      text(main['desc']) ? html`<p class="gray">${text(main['desc'])}</p>` : EMPTY
-    }${emphasis ? html`<p class="emphasis"><strong>${text(emphasis['title'])}</strong><span class="gray">${text(emphasis['desc'])}</span></p>` : EMPTY}${
-      quote ? html`<blockquote>${text(quote['title'])} ${text(quote['quote_text'])}</blockquote>` : EMPTY
-    }${text(c['sub_title_text']) ? html`<p class="desc">${text(c['sub_title_text'])}</p>` : EMPTY}`;
+  const inner = html`${text(source['desc']) ? html`<p class="source">${text(source['desc'])}</p>` : EMPTY}<h3>${text(main['title'])}</h3>${
+    text(main['desc']) ? html`<p class="gray">${text(main['desc'])}</p>` : EMPTY
+  }${emphasis ? html`<p class="emphasis"><strong>${text(emphasis['title'])}</strong><span class="gray">${text(emphasis['desc'])}</span></p>` : EMPTY}${
+    quote ? html`<blockquote>${text(quote['title'])} ${text(quote['quote_text'])}</blockquote>` : EMPTY
+  }${text(c['sub_title_text']) ? html`<p class="desc">${text(c['sub_title_text'])}</p>` : EMPTY}`;
   const href = action['type'] === 1 ? httpUrl(action['url']) : undefined;
   const head =
     href === undefined ? html`<div class="card">${inner}</div>` : html`<a class="card" data-entry="card" href="${href}">${inner}</a>`;
   const items = (Array.isArray(c['horizontal_content_list']) ? c['horizontal_content_list'] : []).filter(isObj).map((item) => {
     const link = item['type'] === 1 ? httpUrl(item['url']) : undefined;
     const value = text(item['value']);
-    return html`<dt>${text(item['keyname'])}</dt>
-      <dd>${link === undefined ? value : html`<a data-entry="card-link" href="${link}">${value}</a>`}</dd>`;
+    return html`<dt>${text(item['keyname'])}</dt><dd>${link === undefined ? value : html`<a data-entry="card-link" href="${link}">${value}</a>`}</dd>`;
   });
   const jumps = (Array.isArray(c['jump_list']) ? c['jump_list'] : []).filter(isObj).map((jump) => {
     const link = jump['type'] === 1 ? httpUrl(jump['url']) : undefined;
@@ -471,13 +200,7 @@ function templateCard(c: Obj): SafeHtml {
       ? html`<li class="inert">${text(jump['title'])}</li>`
       : html`<li><a data-entry="card-link" href="${link}">${text(jump['title'])}</a></li>`;
   });
-  return html`${head}${items.length ? html`<dl class="hlist">${items}</dl>` : EMPTY}${
-    jumps.length
-      ? html`<ul class="jumps">
-          ${jumps}
-        </ul>`
-      : EMPTY
-  }`;
+  return html`${head}${items.length ? html`<dl class="hlist">${items}</dl>` : EMPTY}${jumps.length ? html`<ul class="jumps">${jumps}</ul>` : EMPTY}`;
 }
 
 const OTHER_LABELS: Readonly<Record<string, string>> = {
@@ -492,12 +215,7 @@ const OTHER_LABELS: Readonly<Record<string, string>> = {
 function messageItem(app: FixtureApp, message: SentMessage): SafeHtml {
   const time = html`<p class="time">${when(message.sentAt)}</p>`;
   if (message.recalledAt !== undefined) {
-    return html`<li>
-      ${time}
-      <p class="msg recalled" data-msgid="${message.msgid}" data-recalled="true">
-        「${app.name}」撤回了一条消息 · <span lang="en">message recalled</span>
-      </p>
-    </li>`;
+    return html`<li>${time}<p class="msg recalled" data-msgid="${message.msgid}" data-recalled="true">「${app.name}」撤回了一条消息 · <span lang="en">message recalled</span></p></li>`;
   }
   const c = message.content;
   let body: SafeHtml;
@@ -520,12 +238,7 @@ function messageItem(app: FixtureApp, message: SentMessage): SafeHtml {
     default:
       body = html`<p class="note">${OTHER_LABELS[message.msgtype] ?? `[${message.msgtype}]`}</p>`;
   }
-  return html`<li>
-    ${time}
-    <article class="msg ${message.msgtype}" data-msgid="${message.msgid}" data-msgtype="${message.msgtype}">
-      ${body}${truncationNote(message)}
-    </article>
-  </li>`;
+  return html`<li>${time}<article class="msg ${message.msgtype}" data-msgid="${message.msgid}" data-msgtype="${message.msgtype}">${body}${truncationNote(message)}</article></li>`;
 }
 
 // --- menu, workbench, page ---------------------------------------------------------------
@@ -546,21 +259,10 @@ function menuBar(app: FixtureApp): SafeHtml {
   }
   const items = menu.map((button) =>
     button.sub_button
-      ? html`<li>
-          <details>
-            <summary>${button.name}</summary>
-            <ul>
-              ${button.sub_button.map((sub) => html`<li>${menuEntry(sub)}</li>`)}
-            </ul>
-          </details>
-        </li>`
+      ? html`<li><details><summary>${button.name}</summary><ul>${button.sub_button.map((sub) => html`<li>${menuEntry(sub)}</li>`)}</ul></details></li>`
       : html`<li>${menuEntry(button)}</li>`,
   );
-  return html`<nav class="menu" aria-label="自定义菜单 custom menu">
-    <ul>
-      ${items}
-    </ul>
-  </nav>`;
+  return html`<nav class="menu" aria-label="自定义菜单 custom menu"><ul>${items}</ul></nav>`;
 }
 
 function workbench(apps: readonly FixtureApp[]): SafeHtml {
@@ -570,28 +272,19 @@ function workbench(apps: readonly FixtureApp[]): SafeHtml {
     const icon = html`<span class="app-icon">${[...app.name][0] ?? '应'}</span>`;
     const href = httpUrl(app.homeUrl);
     if (href === undefined) {
-      return html`<li class="no-home" data-agentid="${app.agentId}">
-        ${icon}${app.name}<br /><span class="note" title="agent/set home_url">未设置应用主页<br /><span lang="en">no homepage</span></span>
-      </li>`;
+      return html`<li class="no-home" data-agentid="${app.agentId}">${icon}${app.name}<br><span class="note" title="agent/set home_url">未设置应用主页<br><span lang="en">no homepage</span></span></li>`;
     }
     return html`<li data-agentid="${app.agentId}"><a class="app" data-entry="homepage" href="${href}">${icon}${app.name}</a></li>`;
   });
-  return html`<ul class="apps">
-    ${items}
-  </ul>`;
+  return html`<ul class="apps">${items}</ul>`;
 }
 
 function session(state: EmulatorState, corp: FixtureCorp, app: FixtureApp, member: FixtureMember): SafeHtml {
   const messages = state.messages.inbox(member.userId, { corpId: corp.corpId, agentId: app.agentId });
   const list = messages.length
-    ? html`<ol class="messages">
-        ${messages.map((m) => messageItem(app, m))}
-      </ol>`
+    ? html`<ol class="messages">${messages.map((m) => messageItem(app, m))}</ol>`
     : html`<p class="note">暂无消息 · <span lang="en">no messages yet (message/send)</span></p>`;
-  return html`<section class="session" data-agentid="${app.agentId}">
-    <h2>${app.name} <span class="en">消息 · messages</span></h2>
-    ${list}${menuBar(app)}
-  </section>`;
+  return html`<section class="session" data-agentid="${app.agentId}"><h2>${app.name} <span class="en">消息 · messages</span></h2>${list}${menuBar(app)}</section>`;
 }
 
 function clientHref(corp: FixtureCorp, state: EmulatorState, userId: string): string {
@@ -603,21 +296,11 @@ function clientHref(corp: FixtureCorp, state: EmulatorState, userId: string): st
 function pickerPage(state: EmulatorState): PageAnswer {
   const groups = state.fixture.corps.map(
     (corp) =>
-      html`<h2 style="padding:0 1rem">${corp.name} <span class="en">${corp.corpId}</span></h2>
-        <ul class="choices">
-          ${corp.members.map(
-            (m) =>
-              html`<li>
-                <a href="${clientHref(corp, state, m.userId)}">${m.name} <span class="note">${m.userId}</span></a>
-              </li>`,
-          )}
-        </ul>`,
+      html`<h2 style="padding:0 1rem">${corp.name} <span class="en">${corp.corpId}</span></h2><ul class="choices">${corp.members.map(
+        (m) => html`<li><a href="${clientHref(corp, state, m.userId)}">${m.name} <span class="note">${m.userId}</span></a></li>`,
+      )}</ul>`,
   );
-  const body = html`<header>
-      <h1>企业微信客户端（模拟）</h1>
-      <p lang="en">WeCom client (emulated): whose phone is this?</p>
-    </header>
-    ${groups}`;
+  const body = html`<header><h1>企业微信客户端（模拟）</h1><p lang="en">WeCom client (emulated): whose phone is this?</p></header>${groups}`;
   return { kind: 'html', status: 200, html: layout('企业微信客户端（模拟）', body) };
 }
 
@@ -642,34 +325,19 @@ export function clientPage(state: EmulatorState, req: PageRequest): PageAnswer {
   if (!userId) return pickerPage(state);
   const subject = findSubject(state, userId, req.query.get('corp'));
   if (!subject) {
-    const body = html`<header>
-        <h1>未知的成员</h1>
-        <p lang="en">Unknown member: not a userid of the fixture.</p>
-      </header>
-      <p style="padding:1rem"><code>${userId}</code> · <a href="/client?user=">选择成员 choose a member</a></p>`;
+    const body = html`<header><h1>未知的成员</h1><p lang="en">Unknown member: not a userid of the fixture.</p></header><p style="padding:1rem"><code>${userId}</code> · <a href="/client?user=">选择成员 choose a member</a></p>`;
     return { kind: 'html', status: 400, html: layout('未知的成员', body) };
   }
   const { corp, member } = subject;
   const apps = workbenchApps(corp, member.userId);
   const others = corp.members.filter((m) => m.userId !== member.userId);
-  const body = html`<header>
-      <h1>企业微信 · ${member.name}</h1>
-      <p><span lang="en">WeCom client (emulated) of</span> ${member.userId} · ${corp.name}</p>
-    </header>
-    <nav class="members">
-      切换成员 <span lang="en">switch</span>：${others.map((m) => html`<a href="${clientHref(corp, state, m.userId)}">${m.name}</a>`)}
-    </nav>
-    <section class="workbench">
-      <h2>工作台 <span class="en">workbench: the app's homepage</span></h2>
-      ${workbench(apps)}
-    </section>
-    ${apps.map((app) => session(state, corp, app, member))}`;
+  const body = html`<header><h1>企业微信 · ${member.name}</h1><p><span lang="en">WeCom client (emulated) of</span> ${member.userId} · ${corp.name}</p></header>
+<nav class="members">切换成员 <span lang="en">switch</span>：${others.map((m) => html`<a href="${clientHref(corp, state, m.userId)}">${m.name}</a>`)}</nav>
+<section class="workbench"><h2>工作台 <span class="en">workbench: the app's homepage</span></h2>${workbench(apps)}</section>
+${apps.map((app) => session(state, corp, app, member))}`;
   const hidden = corp.apps.filter((app) => app.enabled && !isVisible(corp, app, member.userId));
   const note = hidden.length
-    ? html`<p class="note" style="padding:0 1rem">
-        ${member.name} 不在这些应用的可见范围内 · <span lang="en">outside the visible range of</span>:
-        ${hidden.map((a) => a.name).join('、')}
-      </p>`
+    ? html`<p class="note" style="padding:0 1rem">${member.name} 不在这些应用的可见范围内 · <span lang="en">outside the visible range of</span>: ${hidden.map((a) => a.name).join('、')}</p>`
     : EMPTY;
   return {
     kind: 'html',

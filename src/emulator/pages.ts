@@ -24,53 +24,23 @@ export function html(strings: TemplateStringsArray, ...values: (string | number 
 
 function layout(titleZh: string, titleEn: string, body: SafeHtml): string {
   return html`<!DOCTYPE html>
-    <html lang="zh-CN">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${titleZh}</title>
-        <style>
-          body {
-            font-family: system-ui, sans-serif;
-            max-width: 36rem;
-            margin: 2rem auto;
-            padding: 0 1rem;
-            color: #222;
-          }
-          .en {
-            color: #666;
-          }
-          ul {
-            padding: 0;
-            list-style: none;
-          }
-          li {
-            margin: 0.5rem 0;
-          }
-          a.choice {
-            display: block;
-            padding: 0.6rem 0.8rem;
-            border: 1px solid #ccd;
-            border-radius: 6px;
-            text-decoration: none;
-            color: #1a5;
-          }
-          .note {
-            font-size: 0.85rem;
-            color: #888;
-          }
-          code {
-            word-break: break-all;
-          }
-        </style>
-      </head>
-      <body>
-        <h1>${titleZh}</h1>
-        <p class="en" lang="en">${titleEn}</p>
-        ${body}
-        <p class="note">企业微信本地模拟器 · <span lang="en">local WeCom emulator</span></p>
-      </body>
-    </html> `.html;
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${titleZh}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}
+.en{color:#666}ul{padding:0;list-style:none}li{margin:.5rem 0}a.choice{display:block;padding:.6rem .8rem;border:1px solid #ccd;border-radius:6px;text-decoration:none;color:#1a5}
+.note{font-size:.85rem;color:#888}code{word-break:break-all}</style>
+</head>
+<body>
+<h1>${titleZh}</h1>
+<p class="en" lang="en">${titleEn}</p>
+${body}
+<p class="note">企业微信本地模拟器 · <span lang="en">local WeCom emulator</span></p>
+</body>
+</html>
+`.html;
 }
 
 export function messagePage(titleZh: string, titleEn: string, detail?: string): string {
@@ -94,15 +64,8 @@ export interface Choice {
 }
 
 function choiceList(choices: readonly Choice[]): SafeHtml {
-  const items = choices.map(
-    (c) =>
-      html`<li>
-        <a class="choice" href="${c.href}">${c.label} <span class="note">${c.detail}</span></a>
-      </li>`,
-  );
-  return html`<ul>
-    ${items}
-  </ul>`;
+  const items = choices.map((c) => html`<li><a class="choice" href="${c.href}">${c.label} <span class="note">${c.detail}</span></a></li>`);
+  return html`<ul>${items}</ul>`;
 }
 
 /** Dev mode stand-in for "which WeCom user is holding the phone" in a desktop browser. */
@@ -110,8 +73,7 @@ export function memberPickerPage(corpName: string, choices: readonly Choice[]): 
   return layout(
     '企业微信模拟器：选择身份',
     'WeCom emulator: choose who opens this link (a real browser would see "open in WeCom").',
-    html`<p>企业：${corpName}</p>
-      ${choiceList(choices)}`,
+    html`<p>企业：${corpName}</p>${choiceList(choices)}`,
   );
 }
 
@@ -120,26 +82,17 @@ export function qrLoginPage(corpName: string, appName: string, choices: readonly
   return layout(
     '企业微信扫码登录',
     'WeCom QR login: pick who scans the code, or refuse.',
-    html`<p>${corpName} · ${appName}</p>
-      <p>[二维码 / QR code]</p>
-      ${choiceList(choices)}
-      <p>
-        <a class="choice" href="${refuseHref}">拒绝登录 <span class="note">refuse</span></a>
-      </p>`,
+    html`<p>${corpName} · ${appName}</p><p>[二维码 / QR code]</p>${choiceList(choices)}<p><a class="choice" href="${refuseHref}">拒绝登录 <span class="note">refuse</span></a></p>`,
   );
 }
 
 export function indexPage(lines: readonly string[], clients: readonly Choice[] = []): string {
   const clientList = clients.length
-    ? html`<h2>企业微信客户端 <span class="en" lang="en">WeCom client: workbench, custom menu, messages</span></h2>
-        ${choiceList(clients)}`
+    ? html`<h2>企业微信客户端 <span class="en" lang="en">WeCom client: workbench, custom menu, messages</span></h2>${choiceList(clients)}`
     : html``;
   return layout(
     '企业微信本地模拟器',
     'Local WeCom emulator',
-    html`<ul>
-        ${lines.map((l) => html`<li><code>${l}</code></li>`)}
-      </ul>
-      ${clientList}`,
+    html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>${clientList}`,
   );
 }
