@@ -167,7 +167,16 @@ export async function failoverUnderLoad(options: LoadOptions): Promise<LoadRepor
   const sessions: Session[] = [];
   for (let i = 0; i < (options.readers ?? 8); i++) {
     const user = pick(USERS, i);
-    const jar = await walkLogin({ start: pick(apps, i), callback: pick(apps, i + 1), final: pick(apps, i + 2), user, emulatorUrl });
+    let jar: CookieJar;
+    try {
+      jar = await walkLogin({ start: pick(apps, i), callback: pick(apps, i + 1), final: pick(apps, i + 2), user, emulatorUrl });
+    } catch (err) {
+      // The apps' own trace (DEBUG=express-wecom-auth:login,express-wecom-auth:redis) says which step went wrong.
+      const tails = apps.map((app) => `--- app on ${app.port}:\n${app.output().split('\n').slice(-30).join('\n')}`);
+      throw new Error(`login ${i} before the event: ${err instanceof Error ? err.message : String(err)}\n${tails.join('\n')}`, {
+        cause: err,
+      });
+    }
     sessions.push({ jar, user, completedAt: Date.now() });
   }
 

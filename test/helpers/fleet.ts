@@ -303,7 +303,12 @@ export async function walkLogin(steps: LoginSteps): Promise<CookieJar> {
     throw new Error(`callback: expected a 302 to ${path}, got ${back.status} ${back.location ?? ''} ${back.body.slice(0, 200)}`);
   }
   const page = await request(steps.final, path, jar);
-  if (!isHomePage(page)) throw new Error(`GET ${path} after login: expected the home page, got ${page.status}`);
+  if (!isHomePage(page)) {
+    throw new Error(
+      `GET ${path} on ${steps.final.url} after the callback on ${steps.callback.url}: expected the home page, ` +
+        `got ${page.status} ${page.location ?? ''} ${page.body.slice(0, 200)}`,
+    );
+  }
   const shown = await whoAmI(steps.final, jar);
   if (shown !== steps.user) throw new Error(`/me after login: expected ${steps.user}, got ${shown ?? 'nobody'}`);
   return jar;

@@ -94,6 +94,8 @@ describe('Redis Cluster: three masters, one replica each', () => {
       redisUrl: '',
       main: APP,
       extra: {
+        // Each app's trace of every login step and Redis outage, quoted when a login goes wrong.
+        DEBUG: 'express-wecom-auth:login,express-wecom-auth:redis',
         REDIS_CLUSTER: topo.nodes
           .slice(0, 3)
           .map((n) => `${n.host}:${n.port}`)

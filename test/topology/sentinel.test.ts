@@ -77,7 +77,8 @@ describe('Redis Sentinel: master, replica, three sentinels', () => {
       emulatorUrl: em.url,
       redisUrl: '',
       main: APP,
-      extra: { REDIS_SENTINEL: `${topo.name}@${sentinels}` },
+      // Each app's trace of every login step and Redis outage, quoted when a login goes wrong.
+      extra: { REDIS_SENTINEL: `${topo.name}@${sentinels}`, DEBUG: 'express-wecom-auth:login,express-wecom-auth:redis' },
     });
     em.clearCalls();
     const reports: [string, LoadReport][] = [];
