@@ -217,7 +217,20 @@ switch (config.kind) {
         pathToFileURL(`${config.libSrc ?? join(import.meta.dirname, '../../src')}/metrics.ts`).href
       )) as { createMetrics: typeof ownCreateMetrics };
       const { Registry } = await import('prom-client');
-      createMetrics({ registry: new Registry() });
+      const subscribe = () => createMetrics({ registry: new Registry() });
+      let subscribed: ReturnType<typeof subscribe> | undefined = subscribe();
+      // {type: 'metrics', on: boolean}: subscribe or unsubscribe, so that one process can be
+      // measured both ways (bench/metrics-overhead.ts), free of the differences between processes.
+      process.on('message', (raw: unknown) => {
+        const msg = raw as { id: number; type: string; on?: boolean };
+        if (msg.type !== 'metrics') return;
+        if (msg.on && !subscribed) subscribed = subscribe();
+        if (!msg.on && subscribed) {
+          subscribed.close();
+          subscribed = undefined;
+        }
+        process.send?.({ id: msg.id, body: { subscribed: subscribed !== undefined } });
+      });
     }
     app.use(wecom.router);
     app.get('/page', wecom.requireUser(), (req, res) => page(req.wecomUser?.userId)(req, res));
