@@ -5,6 +5,8 @@
  * a misconfigured login should fail when the app boots, not when the first employee taps a menu.
  */
 import type { TokenCache } from './wecom/token-cache.ts';
+import type { HttpTimeouts } from './wecom/http.ts';
+import { checkTimeouts } from './wecom/client-options.ts';
 import { safeReturnTo } from './express/return-to.ts';
 import {
   WeComOptionsError,
@@ -152,7 +154,8 @@ export interface WeComAuthOptions {
   hooks?: WeComAuthHooks;
   /** Shared credential cache (e.g. `RedisTokenCache`). Default: in memory, per process. */
   tokenCache?: TokenCache;
-  timeouts?: { connect?: number; response?: number };
+  /** Calls to WeCom, in ms: connect 3000, secureConnect 3000, response 5000, read 5000, total 8000 (checked by WeComClient). */
+  timeouts?: HttpTimeouts;
   logger?: WeComLogger;
 }
 
@@ -192,7 +195,7 @@ export interface ResolvedConfig {
   readonly renderPage: PageRenderer | undefined;
   readonly hooks: WeComAuthHooks;
   readonly tokenCache: TokenCache | undefined;
-  readonly timeouts: { connect?: number; response?: number } | undefined;
+  readonly timeouts: HttpTimeouts | undefined;
   readonly logger: WeComLogger | undefined;
 }
 
@@ -321,7 +324,7 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     renderPage: functionOption<PageRenderer>(WHERE, options.renderPage, 'renderPage', '(page, req, res) => void'),
     hooks: Object.freeze(hooks),
     tokenCache: tokenCacheOption(options.tokenCache),
-    timeouts: options.timeouts,
+    timeouts: checkTimeouts(WHERE, options.timeouts),
     logger: options.logger,
   });
 }

@@ -22,6 +22,8 @@ export type { WeComUser } from './express/session.ts';
 export type { PageContext, PageId, PageRenderer, Lang, Views } from './express/views.ts';
 // The mini-program login on its own, for a mini program associated with several corporations.
 export { createMiniProgramLogin } from './express/miniprogram.ts';
+export { bearerSession } from './express/bearer-session.ts';
+export type { BearerSessionOptions } from './express/bearer-session.ts';
 export type { MiniProgramLoginOptions, MiniProgramLoginResponse, MiniProgramUser } from './express/miniprogram.ts';
 export type { JsapiConfigType } from './express/jssdk.ts';
 

@@ -70,6 +70,14 @@ const KNOWN_OPTIONS = [
 const TIMEOUTS = ['connect', 'secureConnect', 'response', 'read', 'total'] as const;
 const TOKEN_CACHE_METHODS = ['get', 'obtain', 'invalidate', 'addEntry', 'setEntry', 'getEntry'] as const;
 
+/** The `timeouts` option, checked the same way wherever it is given (wecomAuth passes it on to its client). */
+export function checkTimeouts(where: string, timeouts: HttpTimeouts | undefined): HttpTimeouts | undefined {
+  if (timeouts === undefined) return undefined;
+  rejectUnknown(where, optionsObject(where, timeouts, '{ response: 5000 }'), TIMEOUTS, 'timeouts.');
+  for (const [name, value] of Object.entries(timeouts)) numberOption(where, value, `timeouts.${name}`, { min: 1 });
+  return timeouts;
+}
+
 export function resolveClientOptions(given: WeComClientOptions): ResolvedClientOptions {
   const options = optionsObject(WHERE, given, 'new WeComClient({ corpId, secret, agentId })') as unknown as WeComClientOptions;
   rejectUnknown(WHERE, options, KNOWN_OPTIONS);
@@ -84,10 +92,7 @@ export function resolveClientOptions(given: WeComClientOptions): ResolvedClientO
   );
   if (secret !== options.secret)
     throw new WeComOptionsError(WHERE, 'secret', 'has leading or trailing whitespace: copy it again without spaces or line breaks.');
-  if (options.timeouts !== undefined) {
-    rejectUnknown(WHERE, optionsObject(WHERE, options.timeouts, '{ response: 5000 }'), TIMEOUTS, 'timeouts.');
-    for (const [name, value] of Object.entries(options.timeouts)) numberOption(WHERE, value, `timeouts.${name}`, { min: 1 });
-  }
+  checkTimeouts(WHERE, options.timeouts);
   numberOption(WHERE, options.tokenSafetyMarginSeconds, 'tokenSafetyMarginSeconds', { min: 0 });
   numberOption(WHERE, options.configErrorCooldownMs, 'configErrorCooldownMs', { min: 0 });
   if (options.busyRetry !== undefined) {

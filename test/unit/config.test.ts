@@ -76,6 +76,9 @@ describe('nested options', () => {
     fails({ ...good, jssdk: { path: '/auth/wecom/login' } }, 'routes', /different paths/);
     fails({ ...good, jssdk: { requireuser: false } }, 'jssdk.requireuser', /did you mean `jssdk.requireUser`/);
     fails({ ...good, apiBaseUrl: 'https://qyapi.example/?x=1' }, 'apiBaseUrl', /without query/);
+    // Checked by wecomAuth itself (named so), with the client's rules: every phase and the total.
+    fails({ ...good, timeouts: { respons: 5000 } }, 'timeouts.respons', /did you mean `timeouts.response`/);
+    fails({ ...good, timeouts: { total: 0 } }, 'timeouts.total', /at least 1/);
   });
   it('the mini-program login checks the visible range unless the app turned the check off', () => {
     assert.equal(resolveConfig({ ...good, miniProgram: { sessionSecret: 's' } }).miniProgram?.checkVisibility, true);
