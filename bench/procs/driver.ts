@@ -58,17 +58,33 @@ interface Reply {
   body: string;
 }
 
+/** A browser's cookie jar, as far as a flow needs one: a cookie goes only to its Path, and Max-Age=0 deletes it. */
 class Jar {
-  readonly #cookies = new Map<string, string>();
+  readonly #cookies = new Map<string, { value: string; path: string }>();
   take(setCookie: string[]): void {
     for (const line of setCookie) {
-      const pair = line.split(';', 1)[0] ?? '';
+      const [pair = '', ...attributes] = line.split(';');
       const eq = pair.indexOf('=');
-      if (eq > 0) this.#cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      let path = '/';
+      let gone = false;
+      for (const attribute of attributes) {
+        const [key = '', value = ''] = attribute.split('=');
+        const k = key.trim().toLowerCase();
+        if (k === 'path') path = value.trim() || '/';
+        if (k === 'max-age' && Number(value) <= 0) gone = true;
+      }
+      if (gone) this.#cookies.delete(name);
+      else this.#cookies.set(name, { value: pair.slice(eq + 1).trim(), path });
     }
   }
-  header(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  header(url: URL): string {
+    const on = (path: string) => url.pathname === path || url.pathname.startsWith(path.endsWith('/') ? path : `${path}/`);
+    return [...this.#cookies]
+      .filter(([, c]) => on(c.path))
+      .map(([k, c]) => `${k}=${c.value}`)
+      .join('; ');
   }
 }
 
@@ -138,11 +154,13 @@ async function oneFlow(target: Target, emuAgent: https.Agent, path: string, cb: 
   const wecom = await send(new URL(start.location), { ...base, 'x-wecom-emulator-user': userId }, target, emuAgent);
   if (wecom.status !== 302 || !wecom.location) throw new Error(`authorize: expected 302, got ${wecom.status} ${wecom.body.slice(0, 200)}`);
   const t0 = performance.now();
-  const back = await send(new URL(wecom.location, target.origin), { ...base, cookie: jar.header() }, target, emuAgent);
+  const callbackUrl = new URL(wecom.location, target.origin);
+  const back = await send(callbackUrl, { ...base, cookie: jar.header(callbackUrl) }, target, emuAgent);
   cb?.push(performance.now() - t0);
   jar.take(back.setCookie);
   if (back.status !== 302 || !back.location) throw new Error(`callback: expected 302, got ${back.status} ${back.body.slice(0, 200)}`);
-  const done = await send(new URL(back.location, target.origin), { ...base, cookie: jar.header() }, target, emuAgent);
+  const pageUrl = new URL(back.location, target.origin);
+  const done = await send(pageUrl, { ...base, cookie: jar.header(pageUrl) }, target, emuAgent);
   if (done.status !== 200 || !done.body.includes(`"userId":"${userId}"`))
     throw new Error(`page after login: got ${done.status} ${done.body.slice(0, 200)}`);
   return jar;
@@ -206,7 +224,8 @@ async function loginCookie(req: FlowRequest): Promise<string> {
   const jar = await oneFlow({ origin: req.origin, backends: req.backends, next: 0, agent: app }, emu, req.path, undefined);
   app.destroy();
   emu.destroy();
-  return jar.header();
+  // The cookies the guarded page gets (autocannon then sends them to that page).
+  return jar.header(new URL(req.path, req.origin));
 }
 
 async function seedCookie(url: string): Promise<string> {
@@ -218,7 +237,7 @@ async function seedCookie(url: string): Promise<string> {
   if (reply.status !== 200) throw new Error(`seed: ${reply.status}`);
   const jar = new Jar();
   jar.take(reply.setCookie);
-  return jar.header();
+  return jar.header(u);
 }
 
 interface AutocannonResult {
