@@ -133,6 +133,15 @@ async function startServer(dir: string, extra: string[] = [], port?: number): Pr
 
 // ------------------------------------------------------------------------ Sentinel
 
+/**
+ * Sentinel's down-after-milliseconds and the Cluster's cluster-node-timeout: how long a node may
+ * go unheard before a failover. The defaults are 30 s and 15 s. It was 1 s, until a CI run on a busy
+ * two-core machine lost a session written before any event (the likely cause: a node starved of
+ * CPU for over a second taken for a dead one, and a failover nobody asked for); 3 s keeps the tests
+ * short with more room, and failoverUnderLoad now stops when the masters change before the event.
+ */
+export const NODE_TIMEOUT_MS = 3000;
+
 export interface SentinelTopology {
   /** The master name the sentinels monitor (`createSentinel({ name })`). */
   readonly name: string;
@@ -151,7 +160,7 @@ export interface SentinelTopology {
 }
 
 /**
- * A master, one replica, three sentinels (quorum 2, down-after 1000 ms): a crashed master is
+ * A master, one replica, three sentinels (quorum 2, down-after 3000 ms): a crashed master is
  * replaced within a few seconds.
  */
 export async function startSentinelTopology(name = 'mymaster'): Promise<SentinelTopology> {
@@ -177,7 +186,7 @@ export async function startSentinelTopology(name = 'mymaster'): Promise<Sentinel
           'bind 127.0.0.1',
           `dir ${dir}`,
           `sentinel monitor ${name} 127.0.0.1 ${master.port} 2`,
-          `sentinel down-after-milliseconds ${name} 1000`,
+          `sentinel down-after-milliseconds ${name} ${NODE_TIMEOUT_MS}`,
           `sentinel failover-timeout ${name} 2000`,
           `sentinel parallel-syncs ${name} 1`,
           '',
@@ -302,7 +311,7 @@ async function slotRanges(node: HostPort): Promise<SlotRange[]> {
   });
 }
 
-/** Three masters with one replica each, node timeout 1000 ms. */
+/** Three masters with one replica each, node timeout NODE_TIMEOUT_MS. */
 export async function startClusterTopology(): Promise<ClusterTopology> {
   const dir = mkdtempSync(join(tmpdir(), 'wecom-cluster-'));
   const nodes: RedisProcess[] = [];
@@ -322,7 +331,7 @@ export async function startClusterTopology(): Promise<ClusterTopology> {
             '--cluster-config-file',
             `nodes-${port}.conf`,
             '--cluster-node-timeout',
-            '1000',
+            String(NODE_TIMEOUT_MS),
             '--dbfilename',
             `dump-${port}.rdb`,
           ],

@@ -105,7 +105,12 @@ describe('Redis Cluster: three masters, one replica each', () => {
     em.clearCalls();
     const reports: [string, LoadReport][] = [];
     const run = async (label: string, trigger: () => Promise<unknown>) => {
-      const report = await failoverUnderLoad({ apps, emulatorUrl: em.url, trigger });
+      const masters = async () =>
+        (await topo.masters())
+          .map((m) => m.port)
+          .sort()
+          .join(',');
+      const report = await failoverUnderLoad({ apps, emulatorUrl: em.url, trigger, masters });
       const line = describeReport(label, report, em.callCount('gettoken'));
       t.diagnostic(line);
       console.log(line);
