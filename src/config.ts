@@ -154,7 +154,7 @@ export interface WeComAuthOptions {
   hooks?: WeComAuthHooks;
   /** Shared credential cache (e.g. `RedisTokenCache`). Default: in memory, per process. */
   tokenCache?: TokenCache;
-  /** Calls to WeCom, in ms: connect 3000, secureConnect 3000, response 5000, read 5000, total 8000 (checked by WeComClient). */
+  /** Calls to WeCom, in ms: connect 3000, secureConnect 3000, response 5000, read 5000, total 8000 (checked here with WeComClient's rules). */
   timeouts?: HttpTimeouts;
   logger?: WeComLogger;
 }

@@ -93,8 +93,8 @@ export interface MiniProgramLoginOptions {
    */
   sessionSecret: string | readonly string[];
   /**
-   * Keep WeCom's session_key in the session (`req.session.wecomMiniProgram`, read it with
-   * `miniProgramSessionKey(req)`) for decrypting wx.qy data later. Default false: a secret that
+   * Keep WeCom's session_key in the session (read it on the server as
+   * `req.session.wecomMiniProgram?.sessionKey`) for decrypting wx.qy data later. Default false: a secret that
    * is not needed is not stored.
    */
   keepSessionKey?: boolean;
@@ -305,12 +305,6 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
     if (failure.retryAfter) res.setHeader('Retry-After', failure.retryAfter);
     sendError(res, failure.status, failure.error, failure.message, failure.errcode === undefined ? {} : { errcode: failure.errcode });
   }
-}
-
-/** The session key WeCom gave at the mini-program login, when `keepSessionKey` is on. Server-side only. */
-export function miniProgramSessionKey(req: Request): string | undefined {
-  const session = (req as Request & { session?: { wecomMiniProgram?: MiniProgramSessionState } }).session;
-  return session?.wecomMiniProgram?.sessionKey;
 }
 
 // --- helpers ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import { WeComClient } from '../../src/wecom/index.ts';
 import type { WeComLogger } from '../../src/wecom/index.ts';
 import { wecomAuth } from '../../src/wecom-auth.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
-import { createMiniProgramLogin, miniProgramSessionKey } from '../../src/express/miniprogram.ts';
+import { createMiniProgramLogin } from '../../src/express/miniprogram.ts';
 import { bearerSession, sessionToken } from '../../src/express/bearer-session.ts';
 
 const require = createRequire(import.meta.url);
@@ -88,7 +88,7 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
     const seen: string[] = [];
     /** Every js_code handed out. */
     const codes: string[] = [];
-    /** session_keys read on the server through miniProgramSessionKey(). */
+    /** session_keys read on the server from req.session.wecomMiniProgram, as docs/ways-in.md says. */
     const sessionKeys: string[] = [];
     const extraClients: WeComClient[] = [];
 
@@ -192,7 +192,7 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
         res.json({ user: (req.session as { wecom?: unknown }).wecom ?? null });
       });
       app.get('/api/decrypt', wecom.requireUser({ json: true }), (req: Request, res: Response) => {
-        const key = miniProgramSessionKey(req);
+        const key = req.session.wecomMiniProgram?.sessionKey;
         if (key) sessionKeys.push(key);
         res.json({ hasSessionKey: key !== undefined });
       });

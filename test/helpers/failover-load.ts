@@ -150,7 +150,20 @@ async function stillLoggedIn(apps: AppProcess[], session: Session, i: number): P
 
 export async function failoverUnderLoad(options: LoadOptions): Promise<LoadReport> {
   const { apps, emulatorUrl, trigger } = options;
-  const mastersAtStart = await options.masters?.();
+  // Read a few times: on the starved machine this check is for, one slow connect is not an answer.
+  // Undefined when it cannot be read: the check is then skipped rather than failing on its own.
+  const readMasters = async (): Promise<string | undefined> => {
+    if (options.masters === undefined) return undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        return await options.masters();
+      } catch {
+        await sleep(250);
+      }
+    }
+    return undefined;
+  };
+  const mastersAtStart = await readMasters();
   const warmupMs = options.warmupMs ?? 1500;
   const quietMs = options.quietMs ?? 2000;
   const statuses: Record<string, number> = {};
@@ -180,7 +193,8 @@ export async function failoverUnderLoad(options: LoadOptions): Promise<LoadRepor
     } catch (err) {
       // The apps' own trace (DEBUG=express-wecom-auth:login,express-wecom-auth:redis) says which step went wrong.
       const tails = apps.map((app) => `--- app on ${app.port}:\n${app.output().split('\n').slice(-30).join('\n')}`);
-      throw new Error(`login ${i} before the event: ${err instanceof Error ? err.message : String(err)}\n${tails.join('\n')}`, {
+      const masters = options.masters ? `; masters at the start ${mastersAtStart ?? '?'}, now ${(await readMasters()) ?? '?'}` : '';
+      throw new Error(`login ${i} before the event: ${err instanceof Error ? err.message : String(err)}${masters}\n${tails.join('\n')}`, {
         cause: err,
       });
     }
@@ -225,27 +239,31 @@ export async function failoverUnderLoad(options: LoadOptions): Promise<LoadRepor
     );
   }
 
-  await sleep(warmupMs);
-  const mastersNow = await options.masters?.();
-  if (mastersNow !== mastersAtStart) {
+  let switchMs: number;
+  try {
+    await sleep(warmupMs);
+    const mastersNow = await readMasters();
+    if (mastersAtStart !== undefined && mastersNow !== undefined && mastersNow !== mastersAtStart) {
+      throw new Error(
+        `the masters changed before the event (${mastersAtStart ?? '?'} -> ${mastersNow ?? '?'}): a failover nobody asked for, ` +
+          'e.g. a Redis node starved of CPU for longer than the node timeout; the figures would blame its lost writes on the event',
+      );
+    }
+    eventStart = Date.now();
+    await trigger();
+    switchMs = Date.now() - eventStart;
+    // Keep the load on until no 503 for `quietMs` (at most 30 s more).
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const last = unavailableAt.at(-1) ?? eventStart;
+      if (Date.now() - Math.max(last, eventStart + switchMs) >= quietMs) break;
+      await sleep(100);
+    }
+  } finally {
+    // Whatever ended the load (its end, a failed check, a trigger that threw), no loop outlives it.
     running = false;
-    await Promise.all(loops);
-    throw new Error(
-      `the masters changed before the event (${mastersAtStart ?? '?'} -> ${mastersNow ?? '?'}): a failover nobody asked for, ` +
-        'e.g. a Redis node starved of CPU for longer than the node timeout; the figures would blame its lost writes on the event',
-    );
+    await Promise.allSettled(loops);
   }
-  eventStart = Date.now();
-  await trigger();
-  const switchMs = Date.now() - eventStart;
-  // Keep the load on until no 503 for `quietMs` (at most 30 s more).
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const last = unavailableAt.at(-1) ?? eventStart;
-    if (Date.now() - Math.max(last, eventStart + switchMs) >= quietMs) break;
-    await sleep(100);
-  }
-  running = false;
   await Promise.all(loops);
 
   logins.restarted = restarts.count;

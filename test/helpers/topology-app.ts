@@ -1,6 +1,6 @@
 /**
  * A small app as a team would write it, with sessions and the token cache on Redis Sentinel or a
- * Redis Cluster: what test/failover/*.test.ts runs four of (through test/helpers/fleet.ts).
+ * Redis Cluster: what test/topology/*.test.ts runs four of (through test/helpers/fleet.ts).
  *
  * It has what the fleet helpers rely on: the guarded page `/` (marked `data-page="home"`), the
  * guarded JSON `/me`, and a "demo on" line once it listens.
