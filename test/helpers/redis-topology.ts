@@ -136,9 +136,10 @@ async function startServer(dir: string, extra: string[] = [], port?: number): Pr
 /**
  * Sentinel's down-after-milliseconds and the Cluster's cluster-node-timeout: how long a node may
  * go unheard before a failover. The defaults are 30 s and 15 s. It was 1 s, until a CI run on a busy
- * two-core machine lost a session written before any event (the likely cause: a node starved of
- * CPU for over a second taken for a dead one, and a failover nobody asked for); 3 s keeps the tests
- * short with more room, and failoverUnderLoad now stops when the masters change before the event.
+ * two-core machine lost a session written before any event; one possible cause is a node starved of
+ * CPU for over a second taken for a dead one (a failover nobody asked for), not seen again since,
+ * even with two CPU hogs. 3 s leaves more room, and failoverUnderLoad stops with a message when the
+ * masters change before its event, so that cause would name itself.
  */
 export const NODE_TIMEOUT_MS = 3000;
 
