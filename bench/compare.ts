@@ -9,7 +9,7 @@
  * (bench/procs/app.ts), the emulator answering at once, the 50 employees logging in in turn.
  */
 import { join, resolve } from 'node:path';
-import { makeCert } from './lib/cert.ts';
+import { startRig } from './lib/rig.ts';
 import { EMPLOYEES } from './lib/employees.ts';
 import { startProc } from './lib/procs.ts';
 import type { Proc } from './lib/procs.ts';
@@ -40,13 +40,8 @@ const configs: { label: string; config: AppConfig }[] = [
   ...trees.map(({ label, dir }) => ({ label, config: { kind: 'lib', store: 'memory', libSrc: join(dir, 'src') } as AppConfig })),
 ];
 
-const cert = makeCert();
-const emulator = await startProc(join(HERE, 'procs/emulator.ts'), {
-  name: 'emulator',
-  env: { BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert },
-});
-const env = { BENCH_WECOM_TLS_PORT: String(emulator.hello['port']), NODE_EXTRA_CA_CERTS: cert.certFile, BENCH_TLS_CERT: cert.cert };
-const driver = await startProc(join(HERE, 'procs/driver.ts'), { name: 'driver', env });
+const rig = await startRig();
+const { emulator, driver, env } = rig;
 const apps: { label: string; proc: Proc; url: string; cpu: number[]; rate: number[]; failed: number }[] = [];
 for (const { label, config } of configs) {
   const proc = await startProc(join(HERE, 'procs/app.ts'), {
@@ -86,6 +81,4 @@ console.log(
   ),
 );
 for (const app of apps) await app.proc.stop();
-await driver.stop();
-await emulator.stop();
-cert.remove();
+await rig.stop();

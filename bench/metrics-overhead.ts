@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { makeCert } from './lib/cert.ts';
+import { startRig } from './lib/rig.ts';
 import { EMPLOYEES } from './lib/employees.ts';
 import { startProc } from './lib/procs.ts';
 import type { Proc } from './lib/procs.ts';
@@ -46,13 +46,8 @@ const configs: { label: string; config: AppConfig }[] = [
   { label: 'no subscriber, again (control)', config: { kind: 'lib', store: 'memory' } },
 ];
 
-const cert = makeCert();
-const emulator = await startProc(join(HERE, 'procs/emulator.ts'), {
-  name: 'emulator',
-  env: { BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert },
-});
-const env = { BENCH_WECOM_TLS_PORT: String(emulator.hello['port']), NODE_EXTRA_CA_CERTS: cert.certFile, BENCH_TLS_CERT: cert.cert };
-const driver = await startProc(join(HERE, 'procs/driver.ts'), { name: 'driver', env });
+const rig = await startRig();
+const { emulator, driver, env } = rig;
 
 /**
  * On a machine with two cores or more, the apps run on the last core and the driver and the
@@ -173,9 +168,7 @@ for (let round = 0; round < P.toggleRounds; round++) {
   process.stderr.write(`[metrics-overhead] one process, subscribed and not: round ${round + 1} of ${P.toggleRounds}\n`);
 }
 for (const app of apps) await app.proc.stop();
-await driver.stop();
-await emulator.stop();
-cert.remove();
+await rig.stop();
 rmSync(before, { recursive: true, force: true });
 
 // The subscriber's own cost, without the machine's noise: one login's events (started, three WeCom

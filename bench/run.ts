@@ -28,7 +28,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
-import { makeCert } from './lib/cert.ts';
+import { startRig } from './lib/rig.ts';
 import { renderChart } from './lib/chart.ts';
 import { EMPLOYEES } from './lib/employees.ts';
 import { startProc } from './lib/procs.ts';
@@ -195,15 +195,9 @@ const results: BenchResults = {
 
 // --- setup ---------------------------------------------------------------------------------
 
-const cert = makeCert();
 const redis = await startRedisServer();
-const emulator = await startProc(join(HERE, 'procs/emulator.ts'), {
-  name: 'emulator',
-  env: { BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert },
-});
-const emuPort = String(emulator.hello['port']);
-const sharedEnv = { BENCH_WECOM_TLS_PORT: emuPort, NODE_EXTRA_CA_CERTS: cert.certFile, BENCH_TLS_CERT: cert.cert };
-const driver = await startProc(join(HERE, 'procs/driver.ts'), { name: 'driver', env: sharedEnv });
+const rig = await startRig();
+const { emulator, driver, env: sharedEnv } = rig;
 const procs: Proc[] = [];
 let prefixes = 0;
 
@@ -455,10 +449,8 @@ if (runs('memory')) {
 // --- shutdown and reports ------------------------------------------------------------------
 
 for (const proc of [...procs]) await proc.stop();
-await driver.stop();
-await emulator.stop();
+await rig.stop();
 await redis.stop();
-cert.remove();
 
 results.totalS = elapsed() / 1000;
 const to = ONLY || PARTIAL ? scratch('bench-partial') : QUICK ? scratch('bench-quick') : FULL;
