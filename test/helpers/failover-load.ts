@@ -6,6 +6,7 @@
  *
  * Used by test/topology/*.test.ts; the figures it returns are what docs/redis.md reports.
  */
+import assert from 'node:assert/strict';
 import { CookieJar, isHomePage, pick, publicPath, request, sleep, visitWeCom, walkLogin, type AppProcess, type Answer } from './fleet.ts';
 
 const USERS = ['zhangsan', 'lisi'] as const;
@@ -299,4 +300,42 @@ export function describeReport(label: string, report: LoadReport, gettoken: numb
     `logins ${report.logins.completed} completed, ${report.logins.unavailable} met a 503, ${report.logins.restarted} restarted by the callback, ${report.logins.relogin.length} sent back to log in${report.logins.relogin.length ? ` (${report.logins.relogin.join(', ')} ms after the event began)` : ''}, ${report.logins.failed.length} failed; ` +
     `sessions lost: ${report.sessionsLostBefore} of ${report.sessionsBefore} written before the event, ${report.sessionsLostAfter} of ${report.sessionsAfter} written after it began; gettoken calls so far ${gettoken}`
   );
+}
+
+/** The apps' trace of every login step and Redis outage (`DEBUG`), quoted when a set-up login goes wrong. */
+export const LOGIN_TRACE = 'express-wecom-auth:login,express-wecom-auth:redis';
+
+/**
+ * What every failover under load must show, whatever the topology: nobody let in without a
+ * session, no session written before an event lost, nobody logged out, logins going on (a login
+ * sent back to WeCom only during the switch: writes acknowledged by the old master after a
+ * promotion are lost, docs/redis.md), no app crashed, one gettoken for the whole run.
+ */
+export function assertFailoversSurvived(
+  reports: readonly [string, LoadReport][],
+  apps: readonly AppProcess[],
+  gettokenCalls: number,
+): void {
+  for (const [label, report] of reports) {
+    assert.equal(report.anonymousPasses, 0, `${label}: nobody gets in without a session`);
+    assert.equal(report.sessionsLostBefore, 0, `${label}: sessions written before the switch survive it`);
+    assert.ok(report.sessionsBefore >= 8, `${label}: ${report.sessionsBefore} sessions checked`);
+    const logged = apps.flatMap((app) =>
+      app
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('unexpected error')),
+    );
+    assert.deepEqual(report.otherErrors, [], `${label}: only 200s and 503s; the apps logged:\n${[...new Set(logged)].join('\n')}`);
+    assert.equal(report.askedToLogInAgain, 0, `${label}: nobody logged out by the switch`);
+    assert.ok(report.logins.completed > 0, `${label}: logins went on`);
+    assert.deepEqual(report.logins.failed, [], `${label}: logins completed, met a 503, or were sent back to WeCom`);
+    for (const at of report.logins.relogin)
+      assert.ok(at >= 0 && at < report.switchMs + 5000, `${label}: a login sent back ${at} ms after the event`);
+  }
+  for (const app of apps) {
+    assert.ok(app.alive(), `app on ${app.port} crashed:\n${app.output()}`);
+    assert.doesNotMatch(app.output(), /unexpected error|Uncaught|unhandled/i, `app on ${app.port}`);
+  }
+  assert.equal(gettokenCalls, 1, 'one gettoken for the whole run');
 }

@@ -18,7 +18,7 @@ import { createRedisSessionStore, recommendedRedisClientOptions, RedisTokenCache
 import { accessTokenKey } from '../../src/wecom/index.ts';
 import { command, startClusterTopology, type ClusterTopology } from '../helpers/redis-topology.ts';
 import { spawnFleet, type AppProcess } from '../helpers/fleet.ts';
-import { describeReport, failoverUnderLoad, type LoadReport } from '../helpers/failover-load.ts';
+import { assertFailoversSurvived, describeReport, failoverUnderLoad, LOGIN_TRACE, type LoadReport } from '../helpers/failover-load.ts';
 import { sessionRoundTrip, tokenCacheRoundTrip } from '../helpers/topology-checks.ts';
 
 const APP = fileURLToPath(new URL('../helpers/topology-app.ts', import.meta.url));
@@ -94,8 +94,7 @@ describe('Redis Cluster: three masters, one replica each', () => {
       redisUrl: '',
       main: APP,
       extra: {
-        // Each app's trace of every login step and Redis outage, quoted when a login goes wrong.
-        DEBUG: 'express-wecom-auth:login,express-wecom-auth:redis',
+        DEBUG: LOGIN_TRACE,
         REDIS_CLUSTER: topo.nodes
           .slice(0, 3)
           .map((n) => `${n.host}:${n.port}`)
@@ -120,27 +119,6 @@ describe('Redis Cluster: three masters, one replica each', () => {
     const tokenSlot = await slotOf(topo, `topo:{${accessTokenKey('wwdemocorp0000001', 1000002, 'demo-secret')}}`);
     await run('Cluster, CLUSTER FAILOVER', () => topo.failover(tokenSlot));
     await run('Cluster, a master killed (SIGKILL)', () => topo.killMaster((tokenSlot + 8192) % 16384));
-    for (const [label, report] of reports) {
-      assert.equal(report.anonymousPasses, 0, `${label}: nobody gets in without a session`);
-      assert.equal(report.sessionsLostBefore, 0, `${label}: sessions written before the switch survive it`);
-      assert.ok(report.sessionsBefore >= 8, `${label}: ${report.sessionsBefore} sessions checked`);
-      const logged = apps.flatMap((app) =>
-        app
-          .output()
-          .split('\n')
-          .filter((l) => l.includes('unexpected error')),
-      );
-      assert.deepEqual(report.otherErrors, [], `${label}: only 200s and 503s; the apps logged:\n${[...new Set(logged)].join('\n')}`);
-      assert.equal(report.askedToLogInAgain, 0, `${label}: nobody logged out by the switch`);
-      assert.ok(report.logins.completed > 0, `${label}: logins went on`);
-      assert.deepEqual(report.logins.failed, [], `${label}: logins completed, met a 503, or were sent back to WeCom`);
-      for (const at of report.logins.relogin)
-        assert.ok(at >= 0 && at < report.switchMs + 5000, `${label}: a login sent back ${at} ms after the event`);
-    }
-    for (const app of apps) {
-      assert.ok(app.alive(), `app on ${app.port} crashed:\n${app.output()}`);
-      assert.doesNotMatch(app.output(), /unexpected error|Uncaught|unhandled/i, `app on ${app.port}`);
-    }
-    assert.equal(em.callCount('gettoken'), 1, 'one gettoken for the whole run');
+    assertFailoversSurvived(reports, apps, em.callCount('gettoken'));
   });
 });

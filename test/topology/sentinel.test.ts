@@ -9,7 +9,6 @@
  * without a session, no session written before the switch lost, one gettoken for the whole run.
  * The figures print as `# ...` lines (docs/redis.md quotes them): `node --test test/topology/sentinel.test.ts`.
  */
-import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { createSentinel } from 'redis';
@@ -17,7 +16,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { createRedisSessionStore, recommendedRedisClientOptions, RedisTokenCache } from '../../src/redis/index.ts';
 import { startSentinelTopology, type SentinelTopology } from '../helpers/redis-topology.ts';
 import { spawnFleet, type AppProcess } from '../helpers/fleet.ts';
-import { describeReport, failoverUnderLoad, type LoadReport } from '../helpers/failover-load.ts';
+import { assertFailoversSurvived, describeReport, failoverUnderLoad, LOGIN_TRACE, type LoadReport } from '../helpers/failover-load.ts';
 import { sessionRoundTrip, tokenCacheRoundTrip } from '../helpers/topology-checks.ts';
 
 const APP = fileURLToPath(new URL('../helpers/topology-app.ts', import.meta.url));
@@ -77,8 +76,7 @@ describe('Redis Sentinel: master, replica, three sentinels', () => {
       emulatorUrl: em.url,
       redisUrl: '',
       main: APP,
-      // Each app's trace of every login step and Redis outage, quoted when a login goes wrong.
-      extra: { REDIS_SENTINEL: `${topo.name}@${sentinels}`, DEBUG: 'express-wecom-auth:login,express-wecom-auth:redis' },
+      extra: { REDIS_SENTINEL: `${topo.name}@${sentinels}`, DEBUG: LOGIN_TRACE },
     });
     em.clearCalls();
     const reports: [string, LoadReport][] = [];
@@ -93,29 +91,6 @@ describe('Redis Sentinel: master, replica, three sentinels', () => {
     await run('Sentinel, SENTINEL FAILOVER', () => topo.failover());
     await topo.settle(); // the old master rejoins as a replica before the next switch
     await run('Sentinel, master killed (SIGKILL)', () => topo.killMaster());
-    for (const [label, report] of reports) {
-      assert.equal(report.anonymousPasses, 0, `${label}: nobody gets in without a session`);
-      assert.equal(report.sessionsLostBefore, 0, `${label}: sessions written before the switch survive it`);
-      assert.ok(report.sessionsBefore >= 8, `${label}: ${report.sessionsBefore} sessions checked`);
-      const logged = apps.flatMap((app) =>
-        app
-          .output()
-          .split('\n')
-          .filter((l) => l.includes('unexpected error')),
-      );
-      assert.deepEqual(report.otherErrors, [], `${label}: only 200s and 503s; the apps logged:\n${[...new Set(logged)].join('\n')}`);
-      assert.equal(report.askedToLogInAgain, 0, `${label}: nobody logged out by the switch`);
-      assert.ok(report.logins.completed > 0, `${label}: logins went on`);
-      assert.deepEqual(report.logins.failed, [], `${label}: logins completed, met a 503, or were sent back to WeCom`);
-      // Writes acknowledged by the old master after the promotion are lost (asynchronous
-      // replication; docs/redis.md): a login then fails closed, back to WeCom, only in the switch.
-      for (const at of report.logins.relogin)
-        assert.ok(at >= 0 && at < report.switchMs + 5000, `${label}: a login sent back ${at} ms after the event`);
-    }
-    for (const app of apps) {
-      assert.ok(app.alive(), `app on ${app.port} crashed:\n${app.output()}`);
-      assert.doesNotMatch(app.output(), /unexpected error|Uncaught|unhandled/i, `app on ${app.port}`);
-    }
-    assert.equal(em.callCount('gettoken'), 1, 'one gettoken for the whole run');
+    assertFailoversSurvived(reports, apps, em.callCount('gettoken'));
   });
 });
