@@ -357,12 +357,15 @@ export class LoginFlow {
   }
 
   /**
-   * Write the identity into the session. A new session id is what defeats session fixation, so a
-   * session the browser brought (one that someone could have planted) is regenerated, keeping other
-   * apps' logins of the same person (several apps in one session) and nobody else's. Two cases need
-   * no new id, and skipping it keeps concurrent tabs from destroying each other's fresh session:
-   * a session created by this very request (its id was never sent to anyone), and a session already
-   * logged in as the same person (its id was issued at that person's login).
+   * Write the identity into the session under a new session id (session fixation: RFC 6749
+   * §10.12's advice, OWASP's session-management rules). Whatever session this request carries,
+   * planted or not, in whatever encoding the browser sent its cookie, it is regenerated, keeping
+   * other apps' logins of the same person (several apps in one session) and nobody else's. The one
+   * exception is a session already logged in as this same person: its id was issued at that
+   * person's own login, so nobody else can know it, and keeping it stops concurrent tabs from
+   * destroying each other's fresh session. (Whether the browser "brought" the session is never
+   * guessed from the Cookie header's bytes: express-session percent-decodes the cookie, so a
+   * planted `%53` for `S` loads the same session under bytes no search would find.)
    */
   private async establish(req: Request, session: RequestSession, user: WeComUser): Promise<void> {
     const samePerson = (other: WeComUser | undefined): other is WeComUser =>
@@ -370,7 +373,7 @@ export class LoginFlow {
       other.type === user.type &&
       other.corpId === user.corpId &&
       (other.userId ?? other.openId) === (user.userId ?? user.openId);
-    if (!broughtByBrowser(req) || samePerson(sessionUser(session, this.config.appKey))) {
+    if (samePerson(sessionUser(session, this.config.appKey))) {
       setSessionUser(session, this.config.appKey, user);
       await saveSession(req);
       return;
@@ -443,19 +446,6 @@ export function wecomFacts(cause: unknown): { errcode?: number; api?: string } {
     return typeof api === 'string' ? { errcode, api } : { errcode };
   }
   return {};
-}
-
-/**
- * Whether the request's session came from a cookie (so its id is known outside this request).
- * express-session signs the id into its cookie as `s:<id>.<signature>`, URL-encoded, so the id of
- * a session loaded from a cookie appears in the Cookie header; a session express-session generated
- * for this request (no cookie, or an unknown one) has an id found nowhere in it.
- */
-function broughtByBrowser(req: Request): boolean {
-  const header = req.headers.cookie;
-  const id = req.sessionID;
-  if (typeof header !== 'string' || typeof id !== 'string' || id === '') return typeof header === 'string';
-  return header.includes(id) || header.includes(encodeURIComponent(id));
 }
 
 export function toUser(identity: WeComIdentity, config: Pick<ResolvedConfig, 'corpId' | 'agentId'>, now = Date.now()): WeComUser {
