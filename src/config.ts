@@ -23,7 +23,7 @@ import {
   wecomBaseUrlOption,
   COOKIE_NAME,
 } from './options.ts';
-import { derivedTransactionSecret } from './express/transactions.ts';
+import { derivedTransactionSecret, MAX_TRANSACTIONS_LIMIT } from './express/transactions.ts';
 import type { WeComLogger } from './wecom/index.ts';
 import type { PageRenderer } from './express/views.ts';
 import type { WeComUser } from './express/session.ts';
@@ -139,7 +139,7 @@ export interface WeComAuthOptions {
   maxLoginAgeMs?: number;
   /** How long a started login (its `state`) stays valid, in ms. Default 10 minutes. */
   transactionTtlMs?: number;
-  /** How many logins may be in flight at once in one browser (several tabs). Default 5. */
+  /** How many logins may be in flight at once in one browser (several tabs): 1 to 8, default 5 (each is a cookie on every request until it ends). */
   maxTransactions?: number;
   /**
    * Signs the short-lived cookie that carries a login in flight (one per `state`). A list rotates
@@ -314,7 +314,8 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     afterLogout,
     maxLoginAgeMs: numberOption(WHERE, options.maxLoginAgeMs, 'maxLoginAgeMs', { min: 1 }),
     transactionTtlMs: numberOption(WHERE, options.transactionTtlMs, 'transactionTtlMs', { min: 1000 }) ?? 10 * 60_000,
-    maxTransactions: numberOption(WHERE, options.maxTransactions, 'maxTransactions', { min: 1, integer: true }) ?? 5,
+    maxTransactions:
+      numberOption(WHERE, options.maxTransactions, 'maxTransactions', { min: 1, max: MAX_TRANSACTIONS_LIMIT, integer: true }) ?? 5,
     transactionSecrets: resolveTransactionSecrets(options.transactionSecret, secret),
     secureCookies: origin.startsWith('https:'),
     viewsDir:

@@ -106,13 +106,26 @@ export function appKeyOption(where: string, value: unknown, option = 'appKey'): 
   return value;
 }
 
-export function numberOption(where: string, value: unknown, option: string, rule: { min: number; integer?: boolean }): number | undefined {
+export function numberOption(
+  where: string,
+  value: unknown,
+  option: string,
+  rule: { min: number; max?: number; integer?: boolean },
+): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || (rule.integer === true && !Number.isInteger(value))) {
+  const { min, max } = rule;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    (max !== undefined && value > max) ||
+    (rule.integer === true && !Number.isInteger(value))
+  ) {
+    const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
     throw new WeComOptionsError(
       where,
       option,
-      `must be ${rule.integer ? 'a whole number' : 'a number'} of at least ${rule.min}, got ${JSON.stringify(value)}.`,
+      `must be ${rule.integer ? 'a whole number' : 'a number'} ${range}, got ${JSON.stringify(value)}.`,
     );
   }
   return value;

@@ -85,8 +85,8 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
   const flow = new LoginFlow(config, client, views, {
     transactions: new TransactionCookies({
       secrets: config.transactionSecrets,
-      path: config.routes.callback,
       secure: config.secureCookies,
+      appKey: config.appKey,
       ttlMs: config.transactionTtlMs,
       max: config.maxTransactions,
     }),

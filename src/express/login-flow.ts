@@ -107,13 +107,15 @@ export class LoginFlow {
       publish(channels.loginStarted, { flow, attempt, ...(this.config.appKey ? { appKey: this.config.appKey } : {}) });
     }
     this.log.debug('login started', { flow, attempt });
-    const state = this.transactions.begin(res, {
+    const { state, returnToInUrl } = this.transactions.begin(req, res, {
       returnTo,
       ...(flow === 'web-login' ? { flow } : {}),
       ...(this.config.appKey ? { app: this.config.appKey } : {}),
     });
     const redirectUri = new URL(this.config.callbackUrl);
     if (attempt > 0) redirectUri.searchParams.set(ATTEMPT_PARAM, String(attempt));
+    // A return path too long for the login cookie rides in the callback URL; the cookie keeps its hash.
+    if (returnToInUrl !== undefined) redirectUri.searchParams.set(RETURN_PARAM, returnToInUrl);
     const location =
       flow === 'web-login'
         ? buildWebLoginUrl({
@@ -140,8 +142,9 @@ export class LoginFlow {
     const began = performance.now();
     const params = queryOf(req);
     if (['code', 'state', ATTEMPT_PARAM, RETURN_PARAM].some((name) => params.getAll(name).length > 1)) {
-      // Refused, and every state offered is spent, so that none of them can be replayed.
-      for (const offered of params.getAll('state')) await this.spend(req, res, offered);
+      // Refused, and every login it names that this browser started is burnt, so that none of
+      // them can be replayed (at most `limit` of them: the cookies one browser can hold).
+      await Promise.all(this.transactions.named(req, params.getAll('state')).map((tx) => this.burn(res, tx)));
       throw this.badRequest();
     }
     const code = params.get('code') ?? '';
@@ -150,9 +153,7 @@ export class LoginFlow {
     const attempt = params.get(ATTEMPT_PARAM) === '1' ? 1 : 0;
     const session = requireSession(req);
 
-    const found = this.transactions.read(req, state || undefined);
-    // Another wecomAuth() instance's login (several apps in one session) is not ours to finish.
-    const tx = found && found.app === this.config.appKey ? found : undefined;
+    const tx = this.transactions.read(req, state || undefined, params.get(RETURN_PARAM) ?? undefined);
     this.transactions.prune(req, res, tx?.state);
     this.log.debug('callback', { transaction: tx ? (tx.done ? 'finished' : 'found') : 'none', code: code !== '', attempt });
 
@@ -183,7 +184,7 @@ export class LoginFlow {
       throw this.failure('cancelled', 'login-cancelled', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
     }
 
-    const holdMs = Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now());
+    const holdMs = this.holdMsFor(tx);
     if (!(await this.claims.claim(tx.state, holdMs))) {
       this.log.debug('state already claimed: a duplicate delivery follows the first one', {});
       await this.follow(req, res, session, tx, attempt, began);
@@ -217,15 +218,14 @@ export class LoginFlow {
   }
 
   /** Burn a login this browser started: its cookie goes, and its state can no longer be claimed. */
-  private async spend(req: Request, res: Response, state: string): Promise<void> {
-    const tx = this.transactions.read(req, state);
-    if (!tx) return;
+  private async burn(res: Response, tx: Pick<LoginTransaction, 'state' | 'createdAt'>): Promise<void> {
     this.transactions.clear(res, tx.state);
-    await this.claims.settle(
-      tx.state,
-      { kind: 'restart', at: 0 },
-      Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now()),
-    );
+    await this.claims.settle(tx.state, { kind: 'restart', at: 0 }, this.holdMsFor(tx));
+  }
+
+  /** How long a claim on a state is held: until its transaction would expire, and at least a second. */
+  private holdMsFor(tx: Pick<LoginTransaction, 'createdAt'>): number {
+    return Math.max(1000, tx.createdAt + this.config.transactionTtlMs - Date.now());
   }
 
   /** The failed-login event and the app's audit hook (`hooks.onLoginFailed`): the same facts, never a secret. */

@@ -9,9 +9,13 @@
 // Printable ASCII only, starting with exactly one "/", no backslash anywhere.
 const SAFE_PATH = /^\/(?![/\\])[\x21-\x7e]*$/;
 
+/** The longest return path kept, counted after normalisation (which can triple a length: `"` -> `%22`). */
+export const MAX_RETURN_TO_LENGTH = 2048;
+
 /** The path (with query) if it is a safe same-origin target, else `undefined`. */
 export function safeReturnTo(value: unknown, origin: string): string | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return undefined;
+  // Checked again on the result; this first check only keeps the parser's work bounded.
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RETURN_TO_LENGTH) return undefined;
   if (!SAFE_PATH.test(value) || value.includes('\\')) return undefined;
   // A percent-encoded slash or backslash right after the first "/" decodes to "//" or "/\" in some stacks.
   if (/^\/%(2f|5c)/i.test(value)) return undefined;
@@ -25,6 +29,6 @@ export function safeReturnTo(value: unknown, origin: string): string | undefined
   // Keep the fragment out: browsers never send it, and it cannot matter to the server.
   const result = url.pathname + url.search;
   // Dot segments collapse while parsing ("/.//evil" becomes "//evil"): check what we would emit.
-  if (!SAFE_PATH.test(result) || /^\/%(2f|5c)/i.test(result)) return undefined;
+  if (!SAFE_PATH.test(result) || /^\/%(2f|5c)/i.test(result) || result.length > MAX_RETURN_TO_LENGTH) return undefined;
   return result;
 }

@@ -116,14 +116,15 @@ describe('error pages', () => {
 });
 
 describe('sessions', () => {
-  it('cookie attributes: the login cookie is HttpOnly, SameSite=Lax, Secure, Path=callback; the session cookie HttpOnly, Lax, Path=/, Secure behind a TLS proxy', async () => {
+  it('cookie attributes: the login cookie is __Host-, HttpOnly, SameSite=Lax, Secure, Path=/; the session cookie HttpOnly, Lax, Path=/, Secure behind a TLS proxy', async () => {
     const flow = await setupFlow({ wecom: { baseUrl: 'https://localhost:3000' }, trustProxy: 1 });
     try {
       const agent = flow.agent();
       const start = await agent.get('/orders/1').set('Accept', HTML).set('X-Forwarded-Proto', 'https');
       const tx = txCookie(start);
       assert.ok(tx);
-      assert.deepEqual(tx.attributes, ['Max-Age=600', 'Path=/auth/wecom/callback', 'HttpOnly', 'Secure', 'SameSite=Lax']);
+      assert.match(tx.name, /^__Host-wecom_tx_[A-Za-z0-9]{32}$/, 'no sibling subdomain or plain-http page can set a __Host- cookie');
+      assert.deepEqual(tx.attributes, ['Max-Age=600', 'Path=/', 'HttpOnly', 'Secure', 'SameSite=Lax']);
       const redirectUri = new URL(start.headers.location as string).searchParams.get('redirect_uri');
       assert.equal(redirectUri, 'https://localhost:3000/auth/wecom/callback', 'redirect_uri from baseUrl');
       const wecom = await visitWeCom(start.headers.location as string);

@@ -39,7 +39,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       const tx = txCookie(start);
       assert.ok(tx, 'the login in flight travels in its own cookie');
       assert.equal(tx.name, `wecom_tx_${url.searchParams.get('state')}`);
-      assert.deepEqual(tx.attributes, ['Max-Age=600', 'Path=/auth/wecom/callback', 'HttpOnly', 'SameSite=Lax']);
+      assert.deepEqual(tx.attributes, ['Max-Age=600', 'Path=/', 'HttpOnly', 'SameSite=Lax']);
 
       const wecom = await visitWeCom(location, { user: 'lisi' });
       assert.equal(wecom.status, 302);

@@ -188,11 +188,11 @@ export function sessionCookie(res: supertest.Response): string | undefined {
   return list.find((c) => c.startsWith('wecom.sid='));
 }
 
-/** The login-transaction cookie a response sets (`wecom_tx_<state>`): name, value and attributes. */
+/** The login-transaction cookie a response sets (`[__Host-]wecom_tx_<state>`): name, value and attributes. */
 export function txCookie(res: supertest.Response): { name: string; value: string; attributes: string[] } | undefined {
   const raw = res.headers['set-cookie'] as unknown;
   const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
-  const line = list.find((c) => c.startsWith('wecom_tx_'));
+  const line = list.find((c) => /^(__Host-)?wecom_tx_/.test(c));
   if (!line) return undefined;
   const [pair = '', ...attributes] = line.split(';').map((p) => p.trim());
   const eq = pair.indexOf('=');

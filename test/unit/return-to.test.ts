@@ -44,4 +44,13 @@ describe('safeReturnTo', () => {
     assert.equal(safeReturnTo(['/a'], origin), undefined);
     assert.equal(safeReturnTo(`/${'a'.repeat(3000)}`, origin), undefined);
   });
+
+  it('counts the 2,048-character limit after normalisation, which can triple a length', () => {
+    const quotes = `/orders?q=${'"'.repeat(1000)}`; // 1,010 characters sent, 3,010 once `"` is %22
+    assert.equal(safeReturnTo(quotes, origin), undefined);
+    const fits = `/orders?q=${'"'.repeat(600)}`; // 1,810 normalised
+    assert.equal(safeReturnTo(fits, origin), `/orders?q=${'%22'.repeat(600)}`);
+    assert.equal(safeReturnTo(`/${'a'.repeat(2047)}`, origin)?.length, 2048);
+    assert.equal(safeReturnTo(`/${'a'.repeat(2048)}`, origin), undefined);
+  });
 });
