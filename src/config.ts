@@ -149,7 +149,7 @@ export interface WeComAuthOptions {
   transactionSecret?: string | readonly string[];
   /** Folder with replacements for `layout.html` and `messages.<lang>.json`. */
   viewsDir?: string;
-  /** Replace page rendering entirely. */
+  /** Replace page rendering entirely: `(page, req, res) => void | Promise<void>`, ending the response (docs/errors.md). */
   renderPage?: PageRenderer;
   hooks?: WeComAuthHooks;
   /** Shared credential cache (e.g. `RedisTokenCache`). Default: in memory, per process. */
@@ -322,7 +322,7 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
       options.viewsDir === undefined
         ? undefined
         : requiredString(WHERE, options.viewsDir, 'viewsDir', 'a folder with layout.html and/or messages.<lang>.json'),
-    renderPage: functionOption<PageRenderer>(WHERE, options.renderPage, 'renderPage', '(page, req, res) => void'),
+    renderPage: functionOption<PageRenderer>(WHERE, options.renderPage, 'renderPage', '(page, req, res) => void | Promise<void>'),
     hooks: Object.freeze(hooks),
     tokenCache: tokenCacheOption(options.tokenCache),
     timeouts: checkTimeouts(WHERE, options.timeouts),

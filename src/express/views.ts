@@ -48,7 +48,11 @@ export interface PageContext {
   details?: { errcode?: number; api?: string; hint?: string };
 }
 
-export type PageRenderer = (page: PageContext, req: Request, res: Response) => void;
+/**
+ * Renders a page and ends the response. It may be async: a returned promise is awaited, and a
+ * rejection (like a throw) falls back to a plain built-in page; the process keeps serving.
+ */
+export type PageRenderer = (page: PageContext, req: Request, res: Response) => void | Promise<void>;
 
 interface PageText {
   status: number;
@@ -113,22 +117,17 @@ export class Views {
     setNoStoreHeaders(res);
     for (const [name, value] of Object.entries(input.headers ?? {})) res.setHeader(name, value);
     if (this.custom) {
+      const failed = (err: unknown): void => this.customFailed(req, res, page, err);
       try {
-        this.custom(ctx, req, res);
-        return;
-      } catch (err) {
-        // The app's renderer failed: a plain built-in page rather than a crash or a hung request.
-        this.logger.error('wecom auth: renderPage threw; showing the built-in page', {
-          page,
-          error: err instanceof Error ? err.name : typeof err,
-        });
-        if (res.headersSent) {
-          res.end();
-          return;
+        const rendering = this.custom(ctx, req, res);
+        // An async renderer's rejection would otherwise be unhandled, which stops a Node process.
+        if (rendering !== undefined && typeof (rendering as Promise<void> | undefined)?.then === 'function') {
+          Promise.resolve(rendering).catch(failed);
         }
-        this.sendPlain(res, this.context(req, 'server-error'));
-        return;
+      } catch (err) {
+        failed(err);
       }
+      return;
     }
     try {
       this.send(res, ctx);
@@ -136,6 +135,16 @@ export class Views {
       this.logger.error('wecom auth: a page failed to render', { page, error: err instanceof Error ? err.name : typeof err });
       if (!res.headersSent) this.sendPlain(res, ctx);
     }
+  }
+
+  /** The app's renderer threw or rejected: a plain built-in page rather than a crash or a hung request. */
+  private customFailed(req: Request, res: Response, page: PageId, err: unknown): void {
+    this.logger.error('wecom auth: renderPage threw; showing the built-in page', {
+      page,
+      error: err instanceof Error ? err.name : typeof err,
+    });
+    if (res.headersSent) res.end();
+    else this.sendPlain(res, this.context(req, 'server-error'));
   }
 
   /** Render a page of the app's own (the demo uses it) with the same layout. */

@@ -109,32 +109,62 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
   });
 }
 
-describe('a page renderer that throws', () => {
-  it('gives a plain 500 page, no unhandled rejection, and the app keeps serving', async () => {
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => rejections.push(reason);
-    process.on('unhandledRejection', onRejection);
+describe('a page renderer that throws or rejects', () => {
+  const failing: Array<[string, () => void | Promise<void>]> = [
+    [
+      'throws',
+      () => {
+        throw new Error('template missing');
+      },
+    ],
+    ['rejects (async)', () => Promise.reject(new Error('template missing'))],
+    [
+      'rejects later (async, after a tick)',
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new Error('template missing');
+      },
+    ],
+  ];
+  for (const [how, renderPage] of failing) {
+    it(`${how}: a plain 500 page, no unhandled rejection, and the app keeps serving`, async () => {
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown) => rejections.push(reason);
+      process.on('unhandledRejection', onRejection);
+      const flow = await setupFlow({ wecom: { renderPage } });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const res = await supertest(flow.app).get('/auth/wecom/callback?state=abc&state=def').set('Accept', HTML).timeout(5000);
+          assert.equal(res.status, 500);
+          assert.match(res.text, /^<!doctype html>/);
+          assert.doesNotMatch(res.text, /template missing|at \w+ \(/);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.deepEqual(rejections, []);
+        assert.ok(flow.logs.some((l) => l.includes('renderPage threw')));
+        const ok = await flow.agent().get('/orders/1').set('Accept', HTML);
+        assert.equal(ok.status, 302, 'still serving');
+      } finally {
+        process.off('unhandledRejection', onRejection);
+        await flow.close();
+      }
+    });
+  }
+
+  it('an async renderer that resolves renders the page', async () => {
     const flow = await setupFlow({
       wecom: {
-        renderPage: () => {
-          throw new Error('template missing');
+        renderPage: async (page, _req, res) => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          res.status(page.status).type('html').send(`<p>${page.page}</p>`);
         },
       },
     });
     try {
-      for (let i = 0; i < 3; i++) {
-        const res = await supertest(flow.app).get('/auth/wecom/callback?state=abc&state=def').set('Accept', HTML);
-        assert.equal(res.status, 500);
-        assert.match(res.text, /^<!doctype html>/);
-        assert.doesNotMatch(res.text, /template missing|at \w+ \(/);
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(rejections, []);
-      assert.ok(flow.logs.some((l) => l.includes('renderPage threw')));
-      const ok = await flow.agent().get('/orders/1').set('Accept', HTML);
-      assert.equal(ok.status, 302, 'still serving');
+      const res = await supertest(flow.app).get('/auth/wecom/callback?state=abc&state=def').set('Accept', HTML);
+      assert.equal(res.status, 400);
+      assert.equal(res.text, '<p>bad-request</p>');
     } finally {
-      process.off('unhandledRejection', onRejection);
       await flow.close();
     }
   });
