@@ -29,6 +29,8 @@ import type { PageRenderer } from './express/views.ts';
 import type { WeComUser } from './express/session.ts';
 import type { LoginFailure } from './express/login-error.ts';
 import type { Request } from 'express';
+import { inspect } from 'node:util';
+import type { InspectOptionsStylized } from 'node:util';
 
 export type Scope = 'snsapi_base' | 'snsapi_privateinfo';
 export type IdentityEndpoint = 'user/getuserinfo' | 'auth/getuserinfo';
@@ -290,7 +292,7 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     throw optionError('routes', 'the login, callback and logout routes, miniProgram.path and jssdk.path must all be different paths.');
   }
 
-  return Object.freeze({
+  return withSecretsHidden({
     corpId,
     agentId,
     secret,
@@ -328,6 +330,31 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     timeouts: checkTimeouts(WHERE, options.timeouts),
     logger: options.logger,
   });
+}
+
+const REDACTED = '[redacted]';
+
+/**
+ * Freeze an object of the config so that printing it never shows a secret: the secret
+ * properties are not enumerable (a logger that merges the object's keys into its line, as pino
+ * does, skips them), and util.inspect (console.log, a REPL, an error reporter) and JSON.stringify
+ * see the rest with a marker in their place. The code reads the real values as usual.
+ */
+function hiddenWhenPrinted<T extends object>(value: T, secrets: readonly (keyof T & string)[]): T {
+  const printable = (): Record<string, unknown> => ({ ...value, ...Object.fromEntries(secrets.map((name) => [name, REDACTED])) });
+  Object.defineProperties(value, {
+    ...Object.fromEntries(secrets.map((name) => [name, { enumerable: false }])),
+    toJSON: { value: printable },
+    [inspect.custom]: {
+      value: (_depth: number, options: InspectOptionsStylized, show: typeof inspect) => show(printable(), options),
+    },
+  });
+  return Object.freeze(value);
+}
+
+/** The app secret and the login-cookie keys (the mini program's session secret hides itself). */
+function withSecretsHidden(config: ResolvedConfig): ResolvedConfig {
+  return hiddenWhenPrinted(config, ['secret', 'transactionSecrets']);
 }
 
 /** What a profile keeps by default: enough to greet and route, not every private field. */
@@ -373,14 +400,15 @@ function resolveMiniProgram(
   if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((c) => typeof c === 'string' && c !== '')) {
     throw optionError('miniProgram.allowedCorpIds', 'must be a non-empty list of corporation IDs.');
   }
-  return Object.freeze({
+  const resolved = {
     sessionSecret: value.sessionSecret,
     cookieName: value.cookieName ?? 'connect.sid',
     path: routePath(value.path ?? '/auth/wecom/miniprogram/login', 'miniProgram.path'),
     allowedCorpIds: Object.freeze([...allowed]),
     checkVisibility: booleanOption(WHERE, value.checkVisibility, 'miniProgram.checkVisibility') ?? checkVisibility,
     keepSessionKey: booleanOption(WHERE, value.keepSessionKey, 'miniProgram.keepSessionKey') ?? false,
-  });
+  };
+  return hiddenWhenPrinted(resolved, ['sessionSecret']);
 }
 
 function resolveJssdk(value: WeComAuthOptions['jssdk']): ResolvedConfig['jssdk'] {
