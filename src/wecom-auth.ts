@@ -31,7 +31,7 @@ import type { RequestSession, WeComUser } from './express/session.ts';
 import { Views } from './express/views.ts';
 
 export interface WeComAuth {
-  /** GET/HEAD login, GET callback, GET/POST logout, plus the mini-program and JS-SDK routes when on. Mount at the root: `app.use(wecom.router)`. */
+  /** GET/HEAD login, GET callback, POST logout (GET shows its button), plus the mini-program and JS-SDK routes when on. Mount at the root: `app.use(wecom.router)`. */
   readonly router: RequestHandler;
   /** Guard: sets `req.wecomUser` or starts a login (pages) / answers 401 JSON (API calls). */
   requireUser(options?: GuardOptions): RequestHandler;

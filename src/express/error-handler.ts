@@ -13,7 +13,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { WeComError } from '../wecom/index.ts';
 import { jsonForWeComError, pageForError } from './error-pages.ts';
 import type { FailureContext } from './error-pages.ts';
-import { isPageNavigation } from './guard.ts';
+import { acceptsHtml, isPageNavigation } from './guard.ts';
 import { WeComLoginError } from './login-error.ts';
 import { SessionUnavailableError } from './session.ts';
 import { isStoreUnavailableError } from '../redis/errors.ts';
@@ -33,9 +33,9 @@ export function isSessionStoreUnavailable(err: unknown): boolean {
   );
 }
 
-/** A failed login's page for a page navigation, JSON for anything else. */
+/** A failed login's page for a page navigation or a form a browser posted, JSON for anything else. */
 export function showLoginError(views: Views, req: Request, res: Response, err: WeComLoginError): void {
-  if (isPageNavigation(req) || req.method === 'GET') {
+  if (isPageNavigation(req) || req.method === 'GET' || acceptsHtml(req)) {
     views.show(req, res, err.page, { ...err.input, status: err.status });
     return;
   }

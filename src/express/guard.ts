@@ -53,7 +53,10 @@ export function createGuard(flow: LoginFlow, origin: string, defaultReturnTo: st
 
 /** A browser loading a page, as opposed to fetch() or an API client. */
 export function isPageNavigation(req: Request): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const accept = String(req.headers.accept ?? '');
-  return /\btext\/html\b|\bapplication\/xhtml\+xml\b/i.test(accept);
+  return (req.method === 'GET' || req.method === 'HEAD') && acceptsHtml(req);
+}
+
+/** The client takes HTML: a browser's navigation or form post, not fetch() or an API client. */
+export function acceptsHtml(req: Request): boolean {
+  return /\btext\/html\b|\bapplication\/xhtml\+xml\b/i.test(String(req.headers.accept ?? ''));
 }

@@ -16,6 +16,7 @@ export type LoginFailureReason =
   | 'visibility' // outside the app's visible range (60011)
   | 'hook' // the onLogin hook refused the login
   | 'session-store' // the session store failed
+  | 'cross-site' // a sign-out posted by another site (Sec-Fetch-Site / Origin)
   | 'server'; // anything else (a bug): shown as a plain 500
 
 export class WeComLoginError extends Error {

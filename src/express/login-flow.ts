@@ -206,15 +206,36 @@ export class LoginFlow {
     await this.apply(req, res, session, tx, outcome, attempt, { began, duplicate: false });
   }
 
-  /** GET or POST /auth/wecom/logout: the session ends (nothing is kept for the anonymous visitor). */
+  /**
+   * GET /auth/wecom/logout: a page with the sign-out button, never the sign-out itself, so that
+   * no link, prefetch or image on another site can end a session.
+   */
+  async logoutPage(req: Request, res: Response): Promise<void> {
+    if (!this.currentUser(requireSession(req))) {
+      this.views.show(req, res, 'signed-out', { action: { href: this.loginUrl(this.config.defaultReturnTo), labelKey: 'retry' } });
+      return;
+    }
+    this.views.show(req, res, 'sign-out', { action: this.signOutButton() });
+  }
+
+  /**
+   * POST /auth/wecom/logout: the session ends (nothing is kept for the anonymous visitor), unless
+   * the browser says another site sent the request. SameSite=Lax already keeps the session cookie
+   * off a cross-site POST; this also refuses a sibling subdomain (same-site, another origin).
+   */
   async logout(req: Request, res: Response): Promise<void> {
     requireSession(req);
+    if (sentByAnotherSite(req, this.config.origin)) throw this.failure('cross-site', 'sign-out-refused', { action: this.signOutButton() });
     await destroySession(req);
     if (this.config.afterLogout) {
-      redirect(res, this.config.afterLogout);
+      redirect(res, this.config.afterLogout, 303);
       return;
     }
     this.views.show(req, res, 'signed-out', { action: { href: this.loginUrl(this.config.defaultReturnTo), labelKey: 'retry' } });
+  }
+
+  private signOutButton(): NonNullable<ShowPageInput['action']> {
+    return { href: this.config.routes.logout, labelKey: 'signOut', method: 'post' };
   }
 
   /** Burn a login this browser started: its cookie goes, and its state can no longer be claimed. */
@@ -459,9 +480,21 @@ export function toUser(identity: WeComIdentity, config: Pick<ResolvedConfig, 'co
   return user;
 }
 
-export function redirect(res: Response, location: string): void {
+/**
+ * Whether the browser says another site sent this request: `Sec-Fetch-Site` other than
+ * same-origin or none (typed, bookmarked), or an `Origin` that is not ours (`null` included). A
+ * client that sends neither (a mini program's wx.request, curl) is not a browser on another site.
+ */
+export function sentByAnotherSite(req: Request, origin: string): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const from = req.headers.origin;
+  return from !== undefined && from !== origin;
+}
+
+export function redirect(res: Response, location: string, status = 302): void {
   setNoStoreHeaders(res);
-  res.statusCode = 302;
+  res.statusCode = status;
   res.setHeader('Location', location);
   res.setHeader('Content-Length', '0');
   res.end();

@@ -36,8 +36,12 @@ export function createRouter(
     [config.routes.login]: { methods: ['GET', 'HEAD'], handle: (req, res) => flow.login(req, res) },
     // GET only: a HEAD (a link checker, a preview) must not consume the state and the code.
     [config.routes.callback]: { methods: ['GET'], handle: (req, res) => flow.callback(req, res) },
-    // No HEAD: a link checker or a prefetch must not end a session.
-    [config.routes.logout]: { methods: ['GET', 'POST'], handle: (req, res) => flow.logout(req, res) },
+    // GET shows the sign-out button; only a POST of this origin signs out (no link, prefetch or
+    // other site can end a session). No HEAD.
+    [config.routes.logout]: {
+      methods: ['GET', 'POST'],
+      handle: (req, res) => (req.method === 'POST' ? flow.logout(req, res) : flow.logoutPage(req, res)),
+    },
   };
   // Built once: on every request the router reads the path once and does one lookup.
   const byPath = new Map<string, RequestHandler | (typeof routes)[string]>([...Object.entries(routes), ...Object.entries(jsonRoutes)]);

@@ -31,6 +31,8 @@ export type PageId =
   | 'wecom-unavailable'
   | 'wecom-error'
   | 'login-refused'
+  | 'sign-out'
+  | 'sign-out-refused'
   | 'server-error';
 
 export type Lang = 'zh-CN' | 'en';
@@ -42,8 +44,8 @@ export interface PageContext {
   lang: Lang;
   heading: string;
   message: string;
-  /** A button, e.g. "sign in again". */
-  action?: { href: string; label: string };
+  /** A button, e.g. "sign in again": a link, or with `method: 'post'` a form that posts to `href` (sign out). */
+  action?: { href: string; label: string; method?: 'post' };
   /** Facts for the administrator (never a secret). */
   details?: { errcode?: number; api?: string; hint?: string };
 }
@@ -68,7 +70,7 @@ interface Messages {
 export const PACKAGE_VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
 export interface ShowPageInput {
-  action?: { href: string; labelKey?: 'retry' | 'home' };
+  action?: { href: string; labelKey?: 'retry' | 'home' | 'signOut'; method?: 'post' };
   details?: { errcode?: number; api?: string };
   /** Values substituted for `{name}` in the texts (escaped when rendered). */
   values?: Record<string, string | number>;
@@ -104,7 +106,10 @@ export class Views {
     const fill = (s: string): string =>
       s.replace(/\{(\w+)\}/g, (m, name: string) => (input.values && name in input.values ? String(input.values[name]) : m));
     const ctx: PageContext = { page, status: input.status ?? text.status, lang, heading: fill(text.heading), message: fill(text.message) };
-    if (input.action) ctx.action = { href: input.action.href, label: messages.common[input.action.labelKey ?? 'retry'] ?? '' };
+    if (input.action) {
+      ctx.action = { href: input.action.href, label: messages.common[input.action.labelKey ?? 'retry'] ?? '' };
+      if (input.action.method === 'post') ctx.action.method = 'post';
+    }
     if (text.hint || input.details) {
       ctx.details = { ...input.details };
       if (text.hint) ctx.details.hint = fill(text.hint);
@@ -150,7 +155,7 @@ export class Views {
   /** Render a page of the app's own (the demo uses it) with the same layout. */
   renderHtml(ctx: PageContext, bodyHtml = ''): string {
     const common = this.messages[ctx.lang].common;
-    const action = ctx.action ? `<p><a class="button" href="${escapeHtml(ctx.action.href)}">${escapeHtml(ctx.action.label)}</a></p>` : '';
+    const action = ctx.action ? actionHtml(ctx.action) : '';
     let details = '';
     if (ctx.details && (ctx.details.hint || ctx.details.errcode !== undefined || ctx.details.api)) {
       const rows: string[] = [];
@@ -216,6 +221,14 @@ export interface LanguageRequest {
 export function preferredLang(req: LanguageRequest): Lang {
   if (!req.headers['accept-language'] || typeof req.acceptsLanguages !== 'function') return 'zh-CN';
   return req.acceptsLanguages('zh', 'en') === 'en' ? 'en' : 'zh-CN';
+}
+
+/** A link, or for a POST (sign out) a form with one button: no script, so it works under any CSP. */
+function actionHtml(action: NonNullable<PageContext['action']>): string {
+  const href = escapeHtml(action.href);
+  const label = escapeHtml(action.label);
+  if (action.method === 'post') return `<form method="post" action="${href}"><button class="button" type="submit">${label}</button></form>`;
+  return `<p><a class="button" href="${href}">${label}</a></p>`;
 }
 
 export function escapeHtml(value: string): string {

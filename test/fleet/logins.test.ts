@@ -116,7 +116,7 @@ describe('a fleet of four app processes on one Redis', () => {
     assert.equal(me.status, 200);
     assert.equal((JSON.parse(me.body) as { user: { userId: string } }).user.userId, 'lisi');
 
-    const logout = await request(b, '/auth/wecom/logout', jar);
+    const logout = await request(b, '/auth/wecom/logout', jar, { method: 'POST' });
     assert.equal(logout.status, 200);
     assert.match(logout.body, /data-page="signed-out"/);
 

@@ -237,7 +237,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       const loggedIn = sessionCookie(done)?.split(';')[0];
       assert.ok(loggedIn);
       assert.equal((await agent.get('/api/data')).status, 200);
-      const out = await agent.get('/auth/wecom/logout').set('Accept', HTML);
+      const out = await agent.post('/auth/wecom/logout').set('Accept', HTML).set('Origin', BASE_URL).set('Sec-Fetch-Site', 'same-origin');
       assert.equal(out.status, 200);
       assert.match(out.text, /data-page="signed-out"/);
       assert.equal(sessionCookie(out), undefined, 'no new (empty) session is created for the signed-out visitor');

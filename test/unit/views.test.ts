@@ -52,6 +52,8 @@ describe('views', () => {
       'wecom-unavailable',
       'wecom-error',
       'login-refused',
+      'sign-out',
+      'sign-out-refused',
       'server-error',
     ] as const;
     for (const lang of ['zh-CN', 'en']) {
