@@ -130,6 +130,8 @@ export interface WeComAuthOptions {
     checkVisibility?: boolean;
     /** Keep WeCom's session_key server-side in the session (never in a response). Default false. */
     keepSessionKey?: boolean;
+    /** A mini-program login's absolute lifetime in ms, however often its token is used. Default: the session cookie's maxAge, else 24 h. */
+    maxAgeMs?: number;
   };
   /** `GET /auth/wecom/jssdk/config?url=…[&type=agent]` for wx.config / ww.register. Default on, for logged-in users. */
   jssdk?: boolean | { path?: string; requireUser?: boolean };
@@ -183,6 +185,7 @@ export interface ResolvedConfig {
     | (Required<Pick<NonNullable<WeComAuthOptions['miniProgram']>, 'path' | 'cookieName' | 'checkVisibility' | 'keepSessionKey'>> & {
         sessionSecret: string | readonly string[];
         allowedCorpIds: readonly string[];
+        maxAgeMs: number | undefined;
       })
     | undefined;
   readonly jssdk: { path: string; requireUser: boolean } | undefined;
@@ -407,6 +410,7 @@ function resolveMiniProgram(
     allowedCorpIds: Object.freeze([...allowed]),
     checkVisibility: booleanOption(WHERE, value.checkVisibility, 'miniProgram.checkVisibility') ?? checkVisibility,
     keepSessionKey: booleanOption(WHERE, value.keepSessionKey, 'miniProgram.keepSessionKey') ?? false,
+    maxAgeMs: numberOption(WHERE, value.maxAgeMs, 'miniProgram.maxAgeMs', { min: 1000 }),
   };
   return hiddenWhenPrinted(resolved, ['sessionSecret']);
 }
@@ -430,7 +434,15 @@ function resolveTransactionSecrets(value: unknown, appSecret: string): readonly 
   return Object.freeze([...list]);
 }
 
-const MINI_PROGRAM_OPTIONS = ['sessionSecret', 'cookieName', 'path', 'allowedCorpIds', 'checkVisibility', 'keepSessionKey'] as const;
+const MINI_PROGRAM_OPTIONS = [
+  'sessionSecret',
+  'cookieName',
+  'path',
+  'allowedCorpIds',
+  'checkVisibility',
+  'keepSessionKey',
+  'maxAgeMs',
+] as const;
 const ROUTE_OPTIONS = ['login', 'callback', 'logout'] as const;
 const JSSDK_OPTIONS = ['path', 'requireUser'] as const;
 const HOOK_OPTIONS = ['onLogin', 'onLoginFailed'] as const;

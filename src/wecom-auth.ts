@@ -102,6 +102,7 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
       checkVisibility: config.miniProgram.checkVisibility,
       visibilityCacheMs: config.visibilityCacheMs,
       keepSessionKey: config.miniProgram.keepSessionKey,
+      ...(config.miniProgram.maxAgeMs === undefined ? {} : { maxAgeMs: config.miniProgram.maxAgeMs }),
       sessionSecret: config.miniProgram.sessionSecret,
       ...(config.appKey ? { appKey: config.appKey } : {}),
       ...(config.hooks.onLogin ? { onLogin: config.hooks.onLogin } : {}),

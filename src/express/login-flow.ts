@@ -72,6 +72,7 @@ export class LoginFlow {
     // A non-member's login made while the app accepted them ends when it stops accepting them.
     if (user.type === 'non-member' && !this.config.allowNonMembers) return undefined;
     if (this.config.maxLoginAgeMs !== undefined && now - user.loginAt > this.config.maxLoginAgeMs) return undefined;
+    if (user.expiresAt !== undefined && now >= user.expiresAt) return undefined;
     return user;
   }
 

@@ -26,7 +26,7 @@ import { WeComApiError, WeComClient, WeComError, describeWeComError } from '../w
 import type { MiniProgramSession, WeComLogger } from '../wecom/index.ts';
 import { createLog } from '../wecom/logger.ts';
 import type { Log } from '../wecom/logger.ts';
-import { regenerateSession, requireSession, saveSession, SessionUnavailableError, setSessionUser } from './session.ts';
+import { regenerateSession, saveSession, SessionUnavailableError, setSessionUser } from './session.ts';
 import type { WeComUser } from './session.ts';
 import { sendJson } from './views.ts';
 import { logFields } from './request-parts.ts';
@@ -105,6 +105,13 @@ export interface MiniProgramLoginOptions {
    * wecomAuth() instance configured with this `appKey` (several apps sharing one session).
    */
   appKey?: string;
+  /**
+   * How long a mini-program login lasts from the login, in ms, however often its token is used:
+   * the answer's `expiresAt`, enforced by the guard. Within it the session also ends when unused
+   * for the session cookie's maxAge (the store's sliding TTL, `idleTimeoutMs` in the answer).
+   * Default: the session cookie's maxAge, or 24 hours when it has none.
+   */
+  maxAgeMs?: number;
   /** Largest accepted request body in bytes when this handler reads it itself. Default 4096. */
   maxBodyBytes?: number;
   logger?: WeComLogger;
@@ -116,8 +123,10 @@ export interface MiniProgramLoginOptions {
 export interface MiniProgramLoginResponse {
   token: string;
   tokenType: 'Bearer';
-  /** ms since the epoch when the session cookie would expire; `null` for a browser-session cookie. */
-  expiresAt: number | null;
+  /** ms since the epoch when the login ends, however often the token is used (`maxAgeMs` after the login). */
+  expiresAt: number;
+  /** The login also ends when the token goes unused this long (ms; the session store's sliding TTL); `null` without a cookie maxAge. */
+  idleTimeoutMs: number | null;
   user: { userId: string; corpId: string };
 }
 
@@ -138,6 +147,8 @@ export type MiniProgramLoginError =
   | 'server_error'; // 500
 
 const MAX_CODE_BYTES = 512;
+/** A mini-program login's lifetime when neither `maxAgeMs` nor the session cookie's maxAge says. */
+const DEFAULT_MAX_AGE_MS = 24 * 3600_000;
 
 /**
  * `POST /auth/wecom/miniprogram/login` with a JSON body `{code, corpId?}`. Works with or without
@@ -238,19 +249,27 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       sendError(res, 500, 'server_misconfigured', 'The server is not set up for this corporation.');
       return;
     }
+    const loginAt = settings.now();
+    // Read without requiring a session: a store that is down is answered below, at the session write.
+    const idleTimeoutMs =
+      (req as Request & { session?: { cookie?: { originalMaxAge?: number | null } } }).session?.cookie?.originalMaxAge ?? null;
     let user: WeComUser = {
       type: 'member',
       userId: mp.userId,
       corpId: mp.corpId,
       agentId,
-      loginAt: settings.now(),
+      loginAt,
       via: 'miniprogram',
+      // A bearer token is sent for as long as the app keeps it, and each use slides the session:
+      // the absolute end is written into the login itself, and the guard enforces it.
+      expiresAt: loginAt + (settings.maxAgeMs ?? idleTimeoutMs ?? DEFAULT_MAX_AGE_MS),
     } satisfies MiniProgramUser;
     if (options.onLogin) {
       try {
         user = (await options.onLogin(user as MiniProgramUser, req)) ?? user;
       } catch (err) {
-        logger.warn('wecom mini-program login refused by the onLogin hook', { error: err instanceof Error ? err.message : String(err) });
+        // The name only: a hook's message may quote what it checked (the browser login does the same).
+        logger.warn('wecom mini-program login refused by the onLogin hook', { error: err instanceof Error ? err.name : typeof err });
         sendError(res, 403, 'login_refused', 'This account may not use this mini program.');
         return;
       }
@@ -273,11 +292,11 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       throw err;
     }
 
-    const expires = requireSession(req).cookie.expires;
     const answer: MiniProgramLoginResponse = {
       token: sessionToken(req.sessionID, settings.signingSecret),
       tokenType: 'Bearer',
-      expiresAt: expires instanceof Date ? expires.getTime() : null,
+      expiresAt: user.expiresAt ?? loginAt,
+      idleTimeoutMs,
       user: { userId: mp.userId, corpId: mp.corpId },
     };
     logger.debug('wecom mini-program login', { userId: mp.userId, corpId: mp.corpId });
@@ -319,6 +338,7 @@ interface Settings {
   keepSessionKey: boolean;
   appKey: string | undefined;
   signingSecret: string;
+  maxAgeMs: number | undefined;
   maxBodyBytes: number;
   logger: Log;
   now: () => number;
@@ -334,6 +354,7 @@ const KNOWN_OPTIONS = [
   'keepSessionKey',
   'onLogin',
   'appKey',
+  'maxAgeMs',
   'maxBodyBytes',
   'logger',
   'now',
@@ -406,6 +427,7 @@ function validateOptions(value: MiniProgramLoginOptions): Settings {
     keepSessionKey: booleanOption(WHERE, options.keepSessionKey, 'keepSessionKey') ?? false,
     appKey: appKeyOption(WHERE, options.appKey),
     signingSecret,
+    maxAgeMs: numberOption(WHERE, options.maxAgeMs, 'maxAgeMs', { min: 1000 }),
     maxBodyBytes: numberOption(WHERE, options.maxBodyBytes, 'maxBodyBytes', { min: 64, integer: true }) ?? 4096,
     logger: createLog(options.logger, 'miniprogram'),
     now: functionOption<() => number>(WHERE, options.now, 'now', '() => ms since the epoch') ?? Date.now,

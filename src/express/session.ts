@@ -23,6 +23,8 @@ export interface WeComUser {
   via?: 'oauth' | 'web-login' | 'miniprogram';
   /** Profile fields the app chose to keep (the `profile` option). */
   profile?: Record<string, unknown>;
+  /** ms since the epoch: the login ends then, however often it is used (mini-program logins: `maxAgeMs`). */
+  expiresAt?: number;
 }
 
 declare module 'express-session' {

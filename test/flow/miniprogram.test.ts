@@ -164,6 +164,9 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       app.post('/mp/parsed', express.json({ limit: '1kb' }), createMiniProgramLogin({ client: wecom.client, ...common }));
       app.post('/mp/visible', createMiniProgramLogin({ client: wecom.client, ...common }));
       app.post('/mp/unchecked', createMiniProgramLogin({ client: wecom.client, checkVisibility: false, ...common }));
+      // Logins made "two hours ago" (the handler's clock), lasting one hour: over before their first use.
+      const twoHoursAgo = () => Date.now() - 2 * 3600_000;
+      app.post('/mp/stale', createMiniProgramLogin({ client: wecom.client, maxAgeMs: 3600_000, now: twoHoursAgo, ...common }));
       app.post(
         '/mp/refuse',
         createMiniProgramLogin({
@@ -214,11 +217,12 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       assert.equal(res.status, 200, res.text);
       assert.equal(res.headers['cache-control'], 'no-store');
       assert.match(String(res.headers['content-type']), /^application\/json/);
-      assert.deepEqual(Object.keys(res.body).sort(), ['expiresAt', 'token', 'tokenType', 'user']);
+      assert.deepEqual(Object.keys(res.body).sort(), ['expiresAt', 'idleTimeoutMs', 'token', 'tokenType', 'user']);
+      assert.equal(res.body.idleTimeoutMs, 3_600_000, "unused for the cookie's maxAge, the session ends");
       assert.equal(res.body.tokenType, 'Bearer');
       assert.deepEqual(res.body.user, { userId: 'zhangsan', corpId: CORP_A });
       assert.match(res.body.token, /^[A-Za-z0-9\-._~+/]+=*$/, 'an RFC 6750 b64token');
-      assert.ok(Math.abs(res.body.expiresAt - (Date.now() + 3_600_000)) < 60_000, 'expires with the session cookie');
+      assert.ok(Math.abs(res.body.expiresAt - (Date.now() + 3_600_000)) < 60_000, "by default the cookie's maxAge after the login");
       assert.equal(emulator.calls.filter((c) => c.api === 'miniprogram/jscode2session').at(-1)?.query.grant_type, 'authorization_code');
 
       const me = await get('/api/me', res.body.token);
@@ -234,6 +238,21 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       const decrypt = await get('/api/decrypt', res.body.token);
       assert.equal(decrypt.body.hasSessionKey, true, 'keepSessionKey keeps it on the server');
       assert.ok((sessionKeys.at(-1) ?? '').length > 0);
+    });
+
+    it('the lifetime announced is the lifetime enforced: a token used all along stops at expiresAt', async () => {
+      const res = await post('/mp/stale', { code: code({ userId: 'zhangsan' }) });
+      assert.equal(res.status, 200, res.text);
+      assert.ok(res.body.expiresAt < Date.now(), 'announced as over an hour ago');
+      for (let i = 0; i < 3; i++) {
+        // Each use slides the session in the store; the login stays over all the same.
+        const me = await get('/api/me', res.body.token);
+        assert.equal(me.status, 401, `use ${i + 1}`);
+      }
+      const fresh = await post(LOGIN, { code: code({ userId: 'zhangsan' }) });
+      const me = await get('/api/me', fresh.body.token);
+      assert.equal(me.status, 200);
+      assert.equal(me.body.user.expiresAt, fresh.body.expiresAt, 'the login carries the expiry it announced');
     });
 
     it('without a token the guarded route answers 401 JSON', async () => {
