@@ -191,9 +191,15 @@ export function wecomBaseUrlOption(where: string, value: unknown, option: string
   return url.href.replace(/\/+$/, '');
 }
 
+/**
+ * A host this machine reaches over loopback whatever DNS says: `localhost` (pinned in
+ * /etc/hosts), 127.0.0.0/8 and ::1. Names under `.localhost` are loopback to browsers (RFC 6761
+ * §6.3) but not to every operating system's resolver, which may ask DNS for them: http:// to one
+ * could carry the app secret off the machine, so they need https like any other host.
+ */
 export function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function editDistance(a: string, b: string): number {

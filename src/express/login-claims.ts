@@ -30,6 +30,8 @@ export type LoginOutcome =
     };
 
 const PENDING = 'pending';
+/** The claim's value once the winner has published its outcome (kept apart, for less time). */
+const SETTLED = 'settled';
 /** A follower adopts a winner's login only this soon after it: a true duplicate, not a replay. */
 export const OUTCOME_FRESH_MS = 60_000;
 
@@ -47,9 +49,14 @@ export class LoginClaims {
     return this.#entries.addEntry(keyOf(state), PENDING, ttlMs);
   }
 
-  /** Publish what the winner did, for followers; the claim keeps holding for `ttlMs`. */
-  settle(state: string, outcome: LoginOutcome, ttlMs: number): Promise<void> {
-    return this.#entries.setEntry(keyOf(state), JSON.stringify(outcome), ttlMs);
+  /**
+   * Publish what the winner did, for followers; the claim keeps holding for `ttlMs`. The outcome
+   * (a user's identity and profile among them) is kept apart and only as long as a follower may
+   * adopt it: personal data does not sit in the shared cache for the transaction's whole life.
+   */
+  async settle(state: string, outcome: LoginOutcome, ttlMs: number): Promise<void> {
+    await this.#entries.setEntry(outcomeKeyOf(state), JSON.stringify(outcome), Math.min(ttlMs, OUTCOME_FRESH_MS));
+    await this.#entries.setEntry(keyOf(state), SETTLED, ttlMs);
   }
 
   /** The winner's outcome, waiting for it up to `waitMs`; undefined when none came in time. */
@@ -59,7 +66,11 @@ export class LoginClaims {
     for (;;) {
       const raw = await this.#entries.getEntry(keyOf(state));
       if (raw === undefined) return undefined;
-      if (raw !== PENDING) return parseOutcome(raw);
+      if (raw === SETTLED) {
+        const published = await this.#entries.getEntry(outcomeKeyOf(state));
+        return published === undefined ? undefined : parseOutcome(published);
+      }
+      if (raw !== PENDING) return undefined;
       const left = deadline - now();
       if (left <= 0) return undefined;
       await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
@@ -70,7 +81,15 @@ export class LoginClaims {
 
 /** The state is a bearer value in the callback URL: the shared cache only sees its hash. */
 function keyOf(state: string): string {
-  return `login-state:${createHash('sha256').update(state).digest('base64url')}`;
+  return `login-state:${hashOf(state)}`;
+}
+
+function outcomeKeyOf(state: string): string {
+  return `login-outcome:${hashOf(state)}`;
+}
+
+function hashOf(state: string): string {
+  return createHash('sha256').update(state).digest('base64url');
 }
 
 function parseOutcome(raw: string): LoginOutcome | undefined {

@@ -107,6 +107,25 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       assert.ok(largest < 8192, `largest Cookie header: ${largest} bytes`);
     });
 
+    it('what a junk callback costs WeCom: one code exchange per login started, never a retry (docs/security.md)', async () => {
+      const exchanges = flow.emulator.callCount('user/getuserinfo');
+      const rounds = 10;
+      for (let i = 0; i < rounds; i++) {
+        // An anonymous script: start a login (no WeCom call), then send its state back with a junk code.
+        const start = await supertest(flow.app).get('/auth/wecom/login').set('Accept', HTML).set('User-Agent', WECOM_UA);
+        const state = new URL(start.headers.location as string).searchParams.get('state');
+        const tx = txCookie(start);
+        assert.ok(tx && state);
+        const junk = await supertest(flow.app)
+          .get(`/auth/wecom/callback?code=junk${i}&state=${state}`)
+          .set('Accept', HTML)
+          .set('User-Agent', WECOM_UA)
+          .set('Cookie', `${tx.name}=${tx.value}`);
+        assert.equal(junk.status, 302, 'WeCom says 40029: the login restarts once');
+      }
+      assert.equal(flow.emulator.callCount('user/getuserinfo') - exchanges, rounds);
+    });
+
     it('a return path that normalises past 2,048 characters is not kept (the limit applies after normalisation)', async () => {
       const link = `/orders/1?q=${'"'.repeat(1000)}`; // 1,012 characters as sent, 3,012 normalised
       const agent = flow.agent();

@@ -119,6 +119,23 @@ describe('two instances on one Redis, session writes 30 ms late', () => {
     assert.equal(emulator.callCount('user/get'), checks, 'B used the verdict A stored in Redis');
   });
 
+  test("a login's outcome (who logged in) stays in Redis only as long as a duplicate may follow it; the claim on its state for the login's life", async () => {
+    const a = instances[0] ?? (await instance());
+    const agent = a.agent();
+    assert.equal((await login(agent, '/orders/outcome', { user: 'lisi' })).status, 302);
+    const keys: string[] = [];
+    for await (const batch of admin.scanIterator({ MATCH: `${prefix}wecom:*login-*`, COUNT: 1000 })) keys.push(...batch);
+    const outcomes = keys.filter((k) => k.includes('login-outcome:'));
+    const claims = keys.filter((k) => k.includes('login-state:'));
+    assert.ok(outcomes.length > 0 && claims.length > 0, keys.join(', '));
+    for (const key of outcomes) {
+      const ttl = await admin.pTTL(key);
+      assert.ok(ttl > 0 && ttl <= 60_000, `${key}: ${ttl} ms`);
+    }
+    for (const key of claims) assert.ok((await admin.pTTL(key)) > 60_000, `${key}: the claim holds past a minute`);
+    assert.ok(!((await admin.get(claims[0] ?? '')) ?? '').includes('lisi'), 'the long-lived claim holds no identity');
+  });
+
   test('1,000 anonymous page loads and 1,000 junk callbacks write no session key to Redis', async () => {
     const [a, b] = [instances[0] ?? (await instance()), instances[1] ?? (await instance())];
     const before = (await sessionKeys()).length;

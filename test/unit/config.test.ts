@@ -96,8 +96,24 @@ describe('nested options', () => {
 describe('one validator for every factory', () => {
   it('http:// only for a WeCom on this machine; https everywhere else', () => {
     fails({ ...good, apiBaseUrl: 'http://qyapi.weixin.qq.com' }, 'apiBaseUrl', /must use https/);
-    for (const local of ['http://127.0.0.1:3001', 'http://localhost:3001', 'http://[::1]:3001']) {
+    for (const local of [
+      'http://127.0.0.1:3001',
+      'http://localhost:3001',
+      'http://LOCALHOST:3001',
+      'http://[::1]:3001',
+      'http://127.1.2.3:3001',
+    ]) {
       assert.ok(resolveConfig({ ...good, apiBaseUrl: local } as WeComAuthOptions).apiBaseUrl?.startsWith('http://'));
+    }
+    // A name under .localhost is not pinned to loopback by the operating system's resolver (only
+    // `localhost` is, in /etc/hosts): it may go to DNS, and the app secret with it, in clear.
+    for (const named of [
+      'http://wecom.localhost:3001',
+      'http://localhost.evil.example',
+      'http://127.0.0.1.evil.example',
+      'http://[::2]:3001',
+    ]) {
+      fails({ ...good, apiBaseUrl: named }, 'apiBaseUrl', /must use https/);
     }
   });
 
