@@ -2,7 +2,8 @@
  * The package as users get it: `npm pack`, installed by npm into a small consumer project in a
  * temp dir, then used by its public names from ESM, from CommonJS (`require()` of ESM, Node >=
  * 22.12, which fails on any top-level await) and from TypeScript with `module` node16, nodenext
- * and bundler (the repo's own tsc), and its two CLIs run from the consumer's node_modules/.bin.
+ * and bundler (the repo's own tsc), and its two CLIs run from the consumer's node_modules/.bin
+ * (and executable in the tarball and in dist/ after the build, where npm does not fix the mode).
  *
  * Offline: the consumer's package-lock.json is cut out of the repo's own lockfile (the versions
  * of express, express-session, redis, connect-redis, the @types and the package's dependencies
@@ -12,7 +13,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,10 +42,14 @@ interface LockEntry extends Partial<Manifest> {
 /** npm and the scripts it starts see npm_config_* of the outer `npm test`: keep them out of the consumer. */
 const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
 
+/** Every command here takes seconds (npm offline, tsc, the CLIs); one that hangs is killed after this. */
+const COMMAND_TIMEOUT_MS = 120_000;
+
 function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, env: CLEAN_ENV, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr });
+    execFile(cmd, args, { cwd, env: CLEAN_ENV, maxBuffer: 16 << 20, timeout: COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
+      const killed = err?.killed ? `\n(${cmd} killed after ${COMMAND_TIMEOUT_MS / 1000} s)` : '';
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr: stderr + killed });
     });
   });
 }
@@ -193,18 +198,30 @@ describe('the packed package, installed by npm into a consumer project', () => {
   let consumer: string;
   let tarball: string;
   let files: string[];
+  /** `tar -tv`'s mode column (`-rwxr-xr-x`) by path in the tarball. */
+  let modes: Map<string, string>;
+  let packed: Manifest;
 
   before(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'ewa-package-'));
     consumer = path.join(work, 'consumer');
     mkdirSync(consumer);
     // `npm pack` runs `prepare` (the build) and prints the tarball's name on its last line.
-    const out = execFileSync(NPM, ['pack', '--silent', '--pack-destination', consumer], { cwd: ROOT, encoding: 'utf8', env: CLEAN_ENV });
+    const out = execFileSync(NPM, ['pack', '--silent', '--pack-destination', consumer], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: CLEAN_ENV,
+      timeout: COMMAND_TIMEOUT_MS,
+    });
     tarball = out.trim().split('\n').at(-1) ?? '';
-    files = execFileSync('tar', ['-tzf', path.join(consumer, tarball)], { encoding: 'utf8' })
+    const listing = execFileSync('tar', ['-tvzf', path.join(consumer, tarball)], { encoding: 'utf8' })
       .split('\n')
-      .filter(Boolean);
-    const packed = JSON.parse(
+      .filter(Boolean)
+      .map((line) => line.trim().split(/\s+/));
+    // The mode first, the path last (no path in the package has a space).
+    files = listing.map((fields) => fields.at(-1) ?? '');
+    modes = new Map(listing.map((fields) => [fields.at(-1) ?? '', fields[0] ?? '']));
+    packed = JSON.parse(
       execFileSync('tar', ['-xzOf', path.join(consumer, tarball), 'package/package.json'], { encoding: 'utf8' }),
     ) as Manifest;
     const { manifest, lock } = consumerLock(packed, tarball, [...Object.keys(packed.peerDependencies ?? {}), '@types/node']);
@@ -252,6 +269,18 @@ describe('the packed package, installed by npm into a consumer project', () => {
       files.filter((f) => !/\.(js|d\.ts|html|json|md)$/.test(f) && f !== 'package/LICENSE'),
       [],
     );
+  });
+
+  it('keeps its two bins executable, with their #!/usr/bin/env node line, in the tarball and in dist/ after the build', () => {
+    // `npm pack` ran `prepare`, the build: dist/ is the build's own output, the tarball keeps its modes.
+    assert.deepEqual(Object.keys(packed.bin ?? {}).sort(), ['express-wecom-auth', 'wecom-emulator']);
+    for (const [name, file] of Object.entries(packed.bin ?? {})) {
+      const inTarball = `package/${path.posix.normalize(file)}`;
+      assert.match(modes.get(inTarball) ?? 'missing', /^-..x..x..x/, `${name}: ${inTarball} in the tarball`);
+      const built = path.join(ROOT, file);
+      assert.equal(statSync(built).mode & 0o111, 0o111, `${name}: ${file} after the build is not executable`);
+      assert.ok(readFileSync(built, 'utf8').startsWith('#!/usr/bin/env node\n'), `${name}: ${file} lost its #! line`);
+    }
   });
 
   it('installs with its peers at the versions the repo is tested with (npm ls finds no problem)', async () => {
