@@ -4,6 +4,7 @@
  * 22.12, which fails on any top-level await) and from TypeScript with `module` node16, nodenext
  * and bundler (the repo's own tsc), and its two CLIs run from the consumer's node_modules/.bin
  * (and executable in the tarball and in dist/ after the build, where npm does not fix the mode).
+ * Also: package.json's repository, homepage and bugs, which npm's page needs for the README's links.
  *
  * Offline: the consumer's package-lock.json is cut out of the repo's own lockfile (the versions
  * of express, express-session, redis, connect-redis, the @types and the package's dependencies
@@ -13,7 +14,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,10 @@ interface Manifest {
   name: string;
   version: string;
   license?: string;
+  repository?: { type?: string; url?: string };
+  homepage?: string;
+  bugs?: { url?: string };
+  scripts?: Record<string, string>;
   bin?: Record<string, string>;
   engines?: Record<string, string>;
   dependencies?: Record<string, string>;
@@ -283,6 +288,14 @@ describe('the packed package, installed by npm into a consumer project', () => {
     }
   });
 
+  it("carries repository, homepage and bugs into the published package.json (npm's page links to them)", () => {
+    const own = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+    assert.deepEqual(
+      { repository: packed.repository, homepage: packed.homepage, bugs: packed.bugs },
+      { repository: own.repository, homepage: own.homepage, bugs: own.bugs },
+    );
+  });
+
   it('installs with its peers at the versions the repo is tested with (npm ls finds no problem)', async () => {
     const ls = await run(NPM, ['ls', '--all', '--offline'], consumer);
     assert.equal(ls.code, 0, ls.stdout + ls.stderr);
@@ -333,5 +346,53 @@ describe('the packed package, installed by npm into a consumer project', () => {
     const help = await run(path.join(bin, 'wecom-emulator'), ['--help'], consumer);
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /wecom-emulator/);
+  });
+});
+
+describe("package.json's repository, homepage and bugs, and the README's links", () => {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+
+  it('name one GitHub repository: repository.url, homepage and bugs.url agree', () => {
+    // git+https://…/.git is the form `npm pkg fix` writes (npm publish would rewrite any other and warn).
+    const match = /^git\+https:\/\/github\.com\/([\w.-]+)\/([\w.-]+)\.git$/.exec(manifest.repository?.url ?? '');
+    assert.ok(match, `repository.url ${manifest.repository?.url} is not git+https://github.com/OWNER/REPO.git`);
+    const web = `https://github.com/${match[1]}/${match[2]}`;
+    assert.equal(manifest.repository?.type, 'git');
+    assert.equal(manifest.homepage, `${web}#readme`);
+    assert.deepEqual(manifest.bugs, { url: `${web}/issues` });
+  });
+
+  it('will not be published naming the placeholder owner (prepublishOnly), and lets a real owner through', async () => {
+    assert.equal(manifest.scripts?.['prepublishOnly'], 'node scripts/check-repository.mjs');
+    const dir = mkdtempSync(path.join(tmpdir(), 'ewa-publish-'));
+    try {
+      const check = async (owner: string) => {
+        const named = JSON.stringify(manifest).replaceAll(/github\.com\/[\w.-]+\//g, `github.com/${owner}/`);
+        writeFileSync(path.join(dir, 'package.json'), named);
+        return run(process.execPath, [path.join(ROOT, 'scripts', 'check-repository.mjs'), dir], dir);
+      };
+      const placeholder = await check('OWNER');
+      assert.equal(placeholder.code, 1);
+      assert.match(placeholder.stderr, /placeholder repository \(repository\.url, homepage, bugs\.url\)/);
+      const real = await check('example-owner');
+      assert.equal(real.code, 0, real.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('links the README to files of the repository by plain relative paths, which GitHub and npm both resolve', () => {
+    // npm's page rewrites a relative link to <repository>/blob/HEAD/<path> (and an image to
+    // raw.githubusercontent.com) when repository is on GitHub; a path that leaves the repository
+    // (../) or starts at / is one it would get wrong, and a missing file is a 404 on both.
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)|(?:href|src)="([^"]+)"/g)].map((m) => m[1] ?? m[2] ?? '');
+    const relative = targets.filter((t) => !/^[a-z][a-z+.-]*:/i.test(t) && !t.startsWith('#'));
+    assert.ok(relative.length >= 5, `found only ${relative.length} relative links`);
+    for (const target of relative) {
+      const file = decodeURIComponent(target.split('#')[0] ?? '');
+      assert.ok(!file.startsWith('/') && !file.split('/').includes('..'), `README links to ${target}: keep links inside the repository`);
+      assert.ok(existsSync(path.join(ROOT, file)), `README links to ${target}, which does not exist`);
+    }
   });
 });
