@@ -48,7 +48,7 @@ describe('createRedisSessionStore', () => {
   });
   after(async () => {
     destroyAll(clients);
-    await server.stop();
+    await server?.stop(); // missing when the set-up failed: its error is the one to read
   });
 
   test('round-trips a session; the key TTL follows the cookie, `ttl` covers cookies without expiry', async () => {
