@@ -58,7 +58,7 @@ if (before.length > 0) {
     say(`the tests need system packages that are missing: ${describe(before)}. Run this, then npm test again:\n  ${command}`);
     process.exit(1);
   }
-  say(`the tests need ${packages.join(', ')}: installing them (apt-get update, then apt-get install -y ${packages.join(' ')})`);
+  say(`the tests need ${packages.join(', ')}; installing: apt-get update && apt-get install -y ${packages.join(' ')}`);
   if (!apt(aptGet, ['update', '-qq']) || !apt(aptGet, ['install', '-y', '-qq', ...packages])) {
     say(`apt-get could not install ${packages.join(' ')} (its output is above); fix that, then run npm test again.`);
     process.exit(1);

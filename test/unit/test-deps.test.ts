@@ -75,7 +75,7 @@ describe('npm test brings the system packages the tests need (scripts/test-deps.
       assert.equal(r.code, 0, r.stderr);
       assert.equal(
         r.stderr,
-        `express-wecom-auth: the tests need ${PACKAGES.replaceAll(' ', ', ')}: installing them (apt-get update, then apt-get install -y ${PACKAGES})\n`,
+        `express-wecom-auth: the tests need ${PACKAGES.replaceAll(' ', ', ')}; installing: apt-get update && apt-get install -y ${PACKAGES}\n`,
       );
       assert.deepEqual(m.apt(), ['update -qq', `install -y -qq ${PACKAGES}`]);
     },
