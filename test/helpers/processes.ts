@@ -31,7 +31,7 @@ process.once('exit', () => {
 
 export interface Started {
   readonly child: ChildProcess;
-  /** What the process wrote so far (the streams that were piped, interleaved). */
+  /** What the process wrote so far (stdout and stderr, interleaved). */
   output(): string;
   /** Why it is no longer running (spawn error, exit code or signal), or undefined while it runs. */
   ended(): string | undefined;
@@ -45,18 +45,14 @@ export interface Started {
   kill(): Promise<void>;
 }
 
-export interface StartOptions extends Pick<SpawnOptions, 'cwd' | 'env' | 'detached'> {
-  /** Which streams to collect into `output()`: default stdout and stderr. */
-  capture?: { stdout?: boolean; stderr?: boolean };
-}
+export type StartOptions = Pick<SpawnOptions, 'cwd' | 'env' | 'detached'>;
 
-/** Spawns `bin`; never throws: a failed spawn shows in `ended()` and resolves `gone`. */
+/**
+ * Spawns `bin` with stdout and stderr collected into `output()` (read as they come, so a chatty
+ * process never blocks on a full pipe); never throws: a failed spawn shows in `ended()`.
+ */
 export function startProcess(bin: string, args: readonly string[], options: StartOptions = {}): Started {
-  const { capture = { stdout: true, stderr: true }, ...spawnOptions } = options;
-  const child = spawn(bin, args, {
-    ...spawnOptions,
-    stdio: ['ignore', capture.stdout ? 'pipe' : 'ignore', capture.stderr ? 'pipe' : 'ignore'],
-  });
+  const child = spawn(bin, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -81,7 +77,7 @@ export function startProcess(bin: string, args: readonly string[], options: Star
   const signalIt = (sig: NodeJS.Signals) => {
     if (reason !== undefined || child.pid === undefined) return;
     try {
-      if (spawnOptions.detached) process.kill(-child.pid, sig);
+      if (options.detached) process.kill(-child.pid, sig);
       else child.kill(sig);
     } catch {
       child.kill(sig); // the group is gone already, or never formed

@@ -53,12 +53,9 @@ function ping(port: number): Promise<boolean> {
 
 /** Starts redis-server on `port` and waits for its PONG; rejects with the reason if it cannot start. */
 async function startOn(bin: string, port: number): Promise<Started> {
-  const child = startProcess(
-    bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-    // redis-server logs to stdout: "Address already in use" is how a taken port shows.
-    { capture: { stdout: true, stderr: true } },
-  );
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+  // redis-server logs to stdout: "Address already in use" there is how a taken port shows.
+  const child = startProcess(bin, args);
   await waitUntilReady(child, `redis-server on port ${port}`, () => ping(port));
   return child;
 }
