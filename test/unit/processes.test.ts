@@ -126,6 +126,8 @@ describe('a process that cannot start fails the wait for it with the reason', ()
 
   test('never ready: the wait ends after its timeout, names what it waited for, and kills the process', BOUND, async () => {
     const started = startProcess(process.execPath, ['-e', 'console.log("starting"); setInterval(() => {}, 1000)']);
+    // Its first line first, however slow the machine: the message below must carry it.
+    await waitUntilReady(started, 'the first line', () => started.output().includes('starting'));
     await assert.rejects(
       waitUntilReady(started, 'the sleeper', never, { timeoutMs: 300 }),
       /the sleeper: not ready within 0.3 s\nstarting/,
