@@ -28,7 +28,16 @@ if (process.argv[2] === 'emulator') {
   const child = fork(fileURLToPath(import.meta.url), ['emulator'], {
     env: { ...process.env, BENCH_TLS_KEY: cert.key, BENCH_TLS_CERT: cert.cert },
   });
-  const base = await new Promise<string>((resolve) => child.once('message', (m) => resolve(String(m))));
+  // Its URL, or why it has none: an exit or a failed fork, or 30 s of silence.
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the emulator process sent no URL within 30 s')), 30_000);
+    child.once('message', (m) => {
+      clearTimeout(timer);
+      resolve(String(m));
+    });
+    child.once('exit', (code) => reject(new Error(`the emulator process exited (${String(code)}) before it sent its URL`)));
+    child.once('error', (err) => reject(new Error(`the emulator process could not start: ${err.message}`)));
+  });
   const url = `${base.replace('localhost', '127.0.0.1')}/cgi-bin/gettoken?corpid=wwdemocorp0000001&corpsecret=demo-secret`;
 
   type Client = 'got' | 'got-per-call' | 'node:https';

@@ -8,7 +8,8 @@ export interface Proc {
   readonly pid: number;
   /** The body of the ready message (id 0). */
   readonly hello: Record<string, unknown>;
-  call<T>(type: string, payload?: Record<string, unknown>): Promise<T>;
+  /** Rejects when the process exits first, or after `timeoutMs` (default 10 min, above any bench phase). */
+  call<T>(type: string, payload?: Record<string, unknown>, timeoutMs?: number): Promise<T>;
   /** user+system CPU time of the process so far, in ms (from /proc/PID/stat). */
   cpuMs(): number;
   /** Resident set size in bytes (from /proc/PID/status). */
@@ -41,6 +42,8 @@ export async function startProc(file: string, opts: { env?: Record<string, strin
   const hello = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${opts.name}: no ready message within 30 s`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${opts.name} exited early (${String(code)})`)));
+    // A fork that cannot start emits 'error' and no 'exit'.
+    child.once('error', (err) => reject(new Error(`${opts.name} could not start: ${err.message}`)));
     child.on('message', (raw: unknown) => {
       const msg = raw as Answer;
       if (msg.id === 0) {
@@ -64,10 +67,23 @@ export async function startProc(file: string, opts: { env?: Record<string, strin
     child,
     pid,
     hello,
-    call<T>(type: string, payload: Record<string, unknown> = {}): Promise<T> {
+    call<T>(type: string, payload: Record<string, unknown> = {}, timeoutMs = 600_000): Promise<T> {
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`${opts.name}: no answer to ${type} within ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        pending.set(id, {
+          resolve: (value) => {
+            clearTimeout(timer);
+            resolve(value as T);
+          },
+          reject: (err) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        });
         child.send({ ...payload, id, type });
       });
     },

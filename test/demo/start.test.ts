@@ -4,17 +4,17 @@
  * user/getuserinfo with the agentid (UserId and DeviceId), no consent page, no private profile.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/redis-server.ts';
+import { startProcess, waitUntilReady, type Started } from '../helpers/processes.ts';
 import { WECOM_UA } from '../helpers/flow.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('npm start (the demo with its emulator, default settings)', () => {
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: Started | undefined;
   let appUrl = '';
   let emulatorUrl = '';
   before(async () => {
@@ -24,28 +24,15 @@ describe('npm start (the demo with its emulator, default settings)', () => {
     while (emulatorPort === port) emulatorPort = await freePort();
     appUrl = `http://localhost:${port}`;
     emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-    child = spawn(process.execPath, ['src/demo/main.ts'], {
+    const started = startProcess(process.execPath, ['src/demo/main.ts'], {
       cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), EMULATOR_PORT: String(emulatorPort) },
     });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the demo did not start: ${output}`)), 20_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('demo on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child?.stdout?.on('data', onData);
-      child?.stderr?.on('data', onData);
-      child?.once('exit', () => reject(new Error(`the demo exited: ${output}`)));
-    });
+    child = started;
+    await waitUntilReady(started, 'the demo (its "demo on" line)', () => started.output().includes('demo on'), { timeoutMs: 20_000 });
   });
-  after(() => {
-    child?.kill('SIGTERM');
+  after(async () => {
+    await child?.stop();
   });
 
   it('logs in with snsapi_base, exchanging the code through user/getuserinfo with the agentid', async () => {

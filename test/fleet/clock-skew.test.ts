@@ -24,7 +24,10 @@ let emulator: Emulator | undefined;
 let redis: TestRedisServer | undefined;
 
 before(async () => {
-  [emulator, redis] = await Promise.all([startEmulator({ port: 0, repeatExpiresIn: 'remaining' }), startRedisServer()]);
+  // Redis first, one after the other: when it cannot start, nothing else is left running
+  // (under Promise.all the emulator would stay listening and keep this file's process alive).
+  redis = await startRedisServer();
+  emulator = await startEmulator({ port: 0, repeatExpiresIn: 'remaining' });
 });
 after(async () => {
   await Promise.allSettled([emulator?.close(), redis?.stop()]);
@@ -53,7 +56,12 @@ function spawnInstance(env: Record<string, string>): Instance {
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
   const result = new Promise<{ calls: number; failures: number; tokens: number }>((resolve, reject) => {
-    child.once('error', reject);
+    // A spawn that fails ('error', and no 'exit') must end the wait for "ready" too, with the reason.
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      markReady();
+      reject(new Error(`instance could not start: ${error.message}`));
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
       markReady();
@@ -62,6 +70,8 @@ function spawnInstance(env: Record<string, string>): Instance {
       else resolve(JSON.parse(line) as { calls: number; failures: number; tokens: number });
     });
   });
+  result.catch(() => {}); // awaited after the "ready" wait: a rejection before then is not unhandled
+  child.stdin.on('error', () => {}); // a child that is gone: its result says why
   return { ready, go: () => child.stdin.end('go\n'), result };
 }
 

@@ -24,7 +24,10 @@ let redis: TestRedisServer | undefined;
 let apps: AppProcess[] = [];
 
 before(async () => {
-  [emulator, redis] = await Promise.all([startEmulator({ port: 0 }), startRedisServer()]);
+  // Redis first, one after the other: when it cannot start, nothing else is left running
+  // (under Promise.all the emulator would stay listening and keep this file's process alive).
+  redis = await startRedisServer();
+  emulator = await startEmulator({ port: 0 });
   apps = await spawnFleet(2, { emulatorUrl: emulator.url, redisUrl: redis.url });
 });
 

@@ -26,7 +26,10 @@ const clients: TestClient[] = [];
 const wecoms: WeComClient[] = [];
 
 before(async () => {
-  [emulator, redis] = await Promise.all([startEmulator({ port: 0 }), startRedisServer()]);
+  // Redis first, one after the other: when it cannot start, nothing else is left running
+  // (under Promise.all the emulator would stay listening and keep this file's process alive).
+  redis = await startRedisServer();
+  emulator = await startEmulator({ port: 0 });
 });
 
 after(async () => {

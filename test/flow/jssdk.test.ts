@@ -310,7 +310,7 @@ describe('JS-SDK config', () => {
     after(async () => {
       for (const cache of caches) await cache.close();
       destroyAll(redisClients);
-      await server.stop();
+      await server?.stop(); // missing when the set-up failed: its error is the one to read
     });
 
     it('two app instances sharing Redis fetch the corp ticket and the agent ticket once between them', async () => {

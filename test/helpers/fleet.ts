@@ -4,37 +4,23 @@
  *
  * Every child runs in its own process group (`detached: true`) and is tracked: `stop()` sends
  * SIGTERM to the group, then SIGKILL after 2 s, and the test process kills every group still
- * alive when it exits, so a failed or crashed test leaves no stray app behind.
+ * alive when it exits, so a failed or crashed test leaves no stray app behind. An app that exits
+ * before its "demo on" line fails the start with its output; every request has a bound
+ * (REQUEST_TIMEOUT_MS).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from './redis-server.ts';
 import { fileURLToPath } from 'node:url';
+import { portTaken, startProcess, waitUntilReady } from './processes.ts';
 
 export const PUBLIC_URL = 'http://localhost:3000';
 export const WECOM_UA = 'wxwork/4.1 MicroMessenger/7.0 Mobile';
 export const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 export const SESSION_SECRET = 'fleet-test-session-secret-0123456789abcdef';
+/** One request to an app or the emulator: far above any answer under load, short of a hung test. */
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 const MAIN = fileURLToPath(new URL('../../src/demo/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) killGroup(child, 'SIGKILL');
-});
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
 
 export { freePort };
 
@@ -68,16 +54,16 @@ export async function spawnApp(env: AppEnv): Promise<AppProcess> {
       return await spawnOn(port, env);
     } catch (err) {
       // The port found free may have been taken before the child bound it: try another one.
-      if (attempt >= 2 || !(err instanceof Error) || !/EADDRINUSE/.test(err.message)) throw err;
+      if (attempt >= 2 || !(err instanceof Error) || !portTaken(err.message)) throw err;
     }
   }
 }
 
 async function spawnOn(port: number, env: AppEnv): Promise<AppProcess> {
-  const child = spawn(process.execPath, [env.main ?? MAIN], {
+  const app = startProcess(process.execPath, [env.main ?? MAIN], {
     cwd: ROOT,
+    // Its own process group: stop() reaches whatever the app starts too.
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? '',
@@ -95,45 +81,17 @@ async function spawnOn(port: number, env: AppEnv): Promise<AppProcess> {
       ...env.extra,
     },
   });
-  if (child.pid === undefined) throw new Error('could not spawn node');
-  const pid = child.pid;
-  live.add(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      live.delete(child);
-      resolve();
-    });
+  await waitUntilReady(app, `demo app on port ${port} (its "demo on" line)`, () => /demo on /.test(app.output()), {
+    timeoutMs: 30_000,
+    everyMs: 20,
   });
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    killGroup(child, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  const deadline = Date.now() + 30_000;
-  while (!/demo on /.test(output)) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`demo app on port ${port} exited early (${child.exitCode ?? child.signalCode}):\n${output}`);
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`demo app on port ${port} printed no "demo on" line within 30 s:\n${output}`);
-    }
-    await sleep(20);
-  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    pid,
-    output: () => output,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    stop,
+    pid: app.child.pid ?? 0,
+    output: () => app.output(),
+    alive: () => app.ended() === undefined,
+    stop: () => app.stop(),
   };
 }
 
@@ -229,7 +187,12 @@ export async function request(
   };
   const cookie = jar?.header();
   if (cookie) headers['cookie'] = cookie;
-  const res = await fetch(app.url + path, { method: options.method ?? 'GET', redirect: 'manual', headers });
+  const res = await fetch(app.url + path, {
+    method: options.method ?? 'GET',
+    redirect: 'manual',
+    headers,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
   jar?.store(res);
   return {
     status: res.status,
@@ -245,6 +208,7 @@ export async function visitWeCom(authorizeUrl: string, user: string): Promise<st
   const res = await fetch(authorizeUrl, {
     redirect: 'manual',
     headers: { 'user-agent': WECOM_UA, 'x-wecom-emulator-user': user },
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   await res.text();
   const location = res.headers.get('location');

@@ -3,11 +3,13 @@
  * without touching the shared instance on 6379.
  *
  * Always `await server.stop()` in a `finally`/`after` hook; the process is also killed when the
- * test process exits, so a crashed test does not leave a stray server behind.
+ * test process exits, so a crashed test does not leave a stray server behind. Without
+ * redis-server (PATH, or REDIS_SERVER_BIN) it fails at once with the line that installs it; a
+ * server that cannot start fails with the reason (test/helpers/processes.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { once } from 'node:events';
+import { portTaken, requireTool, startProcess, waitUntilReady, type Started } from './processes.ts';
 
 export interface TestRedisServer {
   /** `redis://127.0.0.1:PORT` */
@@ -18,12 +20,6 @@ export interface TestRedisServer {
   /** Stop if running, then start again on the same port (empty dataset: persistence is off). */
   restart(): Promise<void>;
 }
-
-const REDIS_SERVER = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server';
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 /** A TCP port nothing listens on right now (bind port 0, read it, close). */
 export async function freePort(): Promise<number> {
@@ -55,66 +51,37 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-function spawnServer(port: number): ChildProcess {
-  const child = spawn(
-    REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+/** Starts redis-server on `port` and waits for its PONG; rejects with the reason if it cannot start. */
+async function startOn(bin: string, port: number): Promise<Started> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+  // redis-server logs to stdout: "Address already in use" there is how a taken port shows.
+  const child = startProcess(bin, args);
+  await waitUntilReady(child, `redis-server on port ${port}`, () => ping(port));
   return child;
 }
 
-async function waitForPing(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`redis-server exited early (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
-    }
-    if (await ping(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server on port ${port} did not answer PING within 10 s: ${stderr.trim()}`);
-}
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-  await exited;
-  clearTimeout(timer);
-}
-
 export async function startRedisServer(): Promise<TestRedisServer> {
-  // A port found free can be taken by someone else before redis binds it: retry a few times.
+  const bin = requireTool('redis-server');
+  // A port found free can be taken by someone else before redis binds it: then (only then) try another.
   let port = 0;
-  let child: ChildProcess | undefined;
-  for (let attempt = 0; ; attempt++) {
+  let child: Started | undefined;
+  for (let attempt = 0; child === undefined; attempt++) {
     port = await freePort();
-    child = spawnServer(port);
     try {
-      await waitForPing(port, child);
-      break;
+      child = await startOn(bin, port);
     } catch (err) {
-      await stopChild(child);
-      if (attempt >= 2) throw err;
+      if (attempt >= 2 || !(err instanceof Error) || !portTaken(err.message)) throw err;
     }
   }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     async stop() {
-      await stopChild(child);
+      await child?.stop();
     },
     async restart() {
-      await stopChild(child);
-      child = spawnServer(port);
-      await waitForPing(port, child);
+      await child?.stop();
+      child = await startOn(bin, port);
     },
   };
 }

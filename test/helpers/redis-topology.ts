@@ -5,23 +5,18 @@
  *
  * `stop()` kills every process and removes the temp dir; call it in an `after` hook. Processes
  * still alive when the test process exits are killed then, so a crashed test leaves nothing behind.
+ * A missing tool (PATH, or REDIS_SERVER_BIN, REDIS_SENTINEL_BIN, REDIS_CLI_BIN) fails the start at
+ * once with the line that installs it, before any process is started; a process that cannot
+ * start fails it with the reason; every wait has a bound (test/helpers/processes.ts).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
+import { requireTool, sleep, startProcess, waitUntilReady, withTimeout, type Started } from './processes.ts';
 import { freePort } from './redis-server.ts';
-
-const REDIS_SERVER = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server';
-const REDIS_SENTINEL = process.env['REDIS_SENTINEL_BIN'] ?? '/usr/bin/redis-sentinel';
-const REDIS_CLI = process.env['REDIS_CLI_BIN'] ?? '/usr/bin/redis-cli';
-
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 export interface HostPort {
   host: string;
@@ -38,48 +33,37 @@ export interface RedisProcess extends HostPort {
   stop(): Promise<void>;
 }
 
-function startProcess(bin: string, args: string[], port: number): { proc: RedisProcess; child: ChildProcess; stderr: () => string } {
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  live.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      live.delete(child);
-      resolve();
-    });
-  });
-  const gone = () => child.exitCode !== null || child.signalCode !== null;
-  const proc: RedisProcess = {
+function asRedisProcess(started: Started, port: number): RedisProcess {
+  return {
     host: '127.0.0.1',
     port,
     url: `redis://127.0.0.1:${port}`,
-    alive: () => !gone(),
-    async kill() {
-      if (gone()) return;
-      child.kill('SIGKILL');
-      await exited;
-    },
-    async stop() {
-      if (gone()) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-      await exited;
-      clearTimeout(timer);
-    },
+    alive: () => started.ended() === undefined,
+    kill: () => started.kill(),
+    stop: () => started.stop(),
   };
-  return { proc, child, stderr: () => stderr };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Starts redis-server or redis-sentinel and waits for its PONG; rejects with the reason if it cannot start. */
+async function startRedisProcess(bin: string, args: string[], port: number): Promise<RedisProcess> {
+  // redis logs to stdout: a taken port ("Address already in use") shows there.
+  const started = startProcess(bin, args);
+  const proc = asRedisProcess(started, port);
+  await waitUntilReady(started, `${bin} on port ${port}`, async () => (await command(proc, ['PING'])) === 'PONG', { everyMs: 50 });
+  return proc;
+}
 
 /** Runs one command on a node with a short-lived client. */
 export async function command(node: HostPort, args: string[]): Promise<unknown> {
   const client = createClient({ socket: { host: node.host, port: node.port, connectTimeout: 2000, reconnectStrategy: false } });
   client.on('error', () => {});
   try {
-    await client.connect();
-    return await client.sendCommand(args);
+    // A node that accepts but never answers (stopped, starved) must not hold the caller: 5 s.
+    return await withTimeout(
+      client.connect().then(() => client.sendCommand(args)),
+      5000,
+      `${args.join(' ')} on ${node.host}:${node.port}`,
+    );
   } finally {
     client.destroy();
   }
@@ -100,17 +84,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-async function waitForPing(node: HostPort, child: ChildProcess, stderr: () => string): Promise<void> {
-  await until(
-    `PING on ${node.port}`,
-    async () => {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited early: ${stderr().trim()}`);
-      return (await command(node, ['PING'])) === 'PONG' ? true : undefined;
-    },
-    10_000,
-  );
-}
-
 /** INFO <section> as a map. */
 export async function info(node: HostPort, section: string): Promise<Map<string, string>> {
   const text = String(await command(node, ['INFO', section]));
@@ -124,11 +97,9 @@ export async function info(node: HostPort, section: string): Promise<Map<string,
 
 const SERVER_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--repl-diskless-sync-delay', '0'];
 
-async function startServer(dir: string, extra: string[] = [], port?: number): Promise<RedisProcess> {
+async function startServer(bin: string, dir: string, extra: string[] = [], port?: number): Promise<RedisProcess> {
   const chosen = port ?? (await freePort());
-  const { proc, child, stderr } = startProcess(REDIS_SERVER, ['--port', String(chosen), '--dir', dir, ...SERVER_ARGS, ...extra], chosen);
-  await waitForPing(proc, child, stderr);
-  return proc;
+  return startRedisProcess(bin, ['--port', String(chosen), '--dir', dir, ...SERVER_ARGS, ...extra], chosen);
 }
 
 // ------------------------------------------------------------------------ Sentinel
@@ -165,6 +136,9 @@ export interface SentinelTopology {
  * replaced within a few seconds.
  */
 export async function startSentinelTopology(name = 'mymaster'): Promise<SentinelTopology> {
+  // Both tools first: without redis-sentinel nothing is started, and the test fails at once.
+  const server = requireTool('redis-server');
+  const sentinel = requireTool('redis-sentinel');
   const dir = mkdtempSync(join(tmpdir(), 'wecom-sentinel-'));
   const all: RedisProcess[] = [];
   const stop = async () => {
@@ -172,9 +146,9 @@ export async function startSentinelTopology(name = 'mymaster'): Promise<Sentinel
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const master = await startServer(dir, ['--dbfilename', 'master.rdb']);
+    const master = await startServer(server, dir, ['--dbfilename', 'master.rdb']);
     all.push(master);
-    const replica = await startServer(dir, ['--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(master.port)]);
+    const replica = await startServer(server, dir, ['--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(master.port)]);
     all.push(replica);
     const sentinels: RedisProcess[] = [];
     for (let i = 0; i < 3; i++) {
@@ -193,9 +167,8 @@ export async function startSentinelTopology(name = 'mymaster'): Promise<Sentinel
           '',
         ].join('\n'),
       );
-      const { proc, child, stderr } = startProcess(REDIS_SENTINEL, [conf, '--loglevel', 'warning'], port);
+      const proc = await startRedisProcess(sentinel, [conf, '--loglevel', 'warning'], port);
       all.push(proc);
-      await waitForPing(proc, child, stderr);
       sentinels.push(proc);
     }
     const nodes = [master, replica];
@@ -314,6 +287,9 @@ async function slotRanges(node: HostPort): Promise<SlotRange[]> {
 
 /** Three masters with one replica each, node timeout NODE_TIMEOUT_MS. */
 export async function startClusterTopology(): Promise<ClusterTopology> {
+  // Both tools first: without redis-cli nothing is started, and the test fails at once.
+  const server = requireTool('redis-server');
+  const cli = requireTool('redis-cli');
   const dir = mkdtempSync(join(tmpdir(), 'wecom-cluster-'));
   const nodes: RedisProcess[] = [];
   const stop = async () => {
@@ -325,6 +301,7 @@ export async function startClusterTopology(): Promise<ClusterTopology> {
       const port = await clusterPort();
       nodes.push(
         await startServer(
+          server,
           dir,
           [
             '--cluster-enabled',
@@ -342,7 +319,7 @@ export async function startClusterTopology(): Promise<ClusterTopology> {
     }
     await new Promise<void>((resolve, reject) => {
       execFile(
-        REDIS_CLI,
+        cli,
         ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
         { timeout: 60_000 },
         (err, stdout, stderr) => {

@@ -30,7 +30,11 @@ const wecom = new WeComClient({
 });
 
 console.log('ready');
-await new Promise((resolve) => process.stdin.once('data', resolve));
+await new Promise((resolve) => {
+  process.stdin.once('data', resolve);
+  // The pipe closed without a line: the test that started this is gone, so stop rather than wait.
+  process.stdin.once('end', () => process.exit(1));
+});
 process.stdin.pause();
 
 const until = performance.now() + Number(env['DURATION_MS'] ?? 1000);

@@ -54,7 +54,10 @@ async function sessionKeys(): Promise<string[]> {
 }
 
 before(async () => {
-  [server, emulator] = await Promise.all([startRedisServer(), startEmulator({ port: 0 })]);
+  // Redis first, one after the other: when it cannot start, nothing else is left running
+  // (under Promise.all the emulator would stay listening and keep this file's process alive).
+  server = await startRedisServer();
+  emulator = await startEmulator({ port: 0 });
   admin = await connectClient(server.url, clients);
   prefix = randomPrefix();
 });
@@ -62,8 +65,9 @@ after(async () => {
   for (const flow of instances) await flow.close();
   for (const cache of caches) await cache.close();
   destroyAll(clients);
-  await emulator.close();
-  await server.stop();
+  // Either may be missing when the set-up failed.
+  await emulator?.close();
+  await server?.stop();
 });
 
 describe('two instances on one Redis, session writes 30 ms late', () => {

@@ -15,6 +15,7 @@ import {
   SocketClosedUnexpectedlyError,
 } from 'redis';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts';
+import { withTimeout } from '../helpers/processes.ts';
 import { createRedisSessionStore, isStoreUnavailableError, recommendedRedisClientOptions } from '../../src/redis/index.ts';
 import { connectClient, destroyAll, randomPrefix, recordingLogger, sleep, waitUntil, type TestClient } from '../helpers/redis-clients.ts';
 
@@ -47,7 +48,7 @@ describe('createRedisSessionStore', () => {
   });
   after(async () => {
     destroyAll(clients);
-    await server.stop();
+    await server?.stop(); // missing when the set-up failed: its error is the one to read
   });
 
   test('round-trips a session; the key TTL follows the cookie, `ttl` covers cookies without expiry', async () => {
@@ -190,8 +191,15 @@ describe("a process whose only error listener is the helper's", () => {
       if (out.includes('connected')) void server.stop();
     });
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    return { code, out };
+    // The script ends itself within 2 s. One that hangs fails the test (a kill would pass for a
+    // crash); `once` rejects on a spawn 'error'.
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    try {
+      const [code] = await withTimeout(exited, 30_000, `the ${withHelper ? 'safe' : 'unsafe'} process to end`);
+      return { code, out };
+    } finally {
+      child.kill('SIGKILL');
+    }
   }
 
   test('survives Redis going away; without the helper the same process dies', async () => {

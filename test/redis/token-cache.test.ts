@@ -34,8 +34,9 @@ before(async () => {
   admin = await connectClient(server.url, []);
 });
 after(async () => {
-  admin.destroy();
-  await server.stop();
+  // Either may be missing when the set-up failed (no redis-server): its error is the one to read.
+  admin?.destroy();
+  await server?.stop();
 });
 afterEach(() => {
   destroyAll(clients);

@@ -17,13 +17,16 @@ const caches: RedisTokenCache[] = [];
 const wecoms: WeComClient[] = [];
 
 before(async () => {
-  [emulator, server] = await Promise.all([startEmulator(), startRedisServer()]);
+  // Redis first, one after the other: when it cannot start, nothing else is left running
+  // (under Promise.all the emulator would stay listening and keep this file's process alive).
+  server = await startRedisServer();
+  emulator = await startEmulator();
 });
 after(async () => {
   for (const wecom of wecoms) wecom.close();
   for (const cache of caches) await cache.close();
   destroyAll(clients);
-  await Promise.all([emulator.close(), server.stop()]);
+  await Promise.all([emulator?.close(), server?.stop()]); // either may be missing when the set-up failed
 });
 
 async function fleet(size: number, prefix: string): Promise<WeComClient[]> {

@@ -29,7 +29,10 @@ let apps: AppProcess[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 
 before(async () => {
-  [topology, emulator] = await Promise.all([startClusterTopology(), startEmulator({ port: 0 })]);
+  // The topology first, one after the other: when it cannot start, nothing else is left running
+  // (under Promise.all the emulator would stay listening and keep this file's process alive).
+  topology = await startClusterTopology();
+  emulator = await startEmulator({ port: 0 });
 });
 
 after(async () => {

@@ -27,7 +27,10 @@ let apps: AppProcess[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 
 before(async () => {
-  [topology, emulator] = await Promise.all([startSentinelTopology(), startEmulator({ port: 0 })]);
+  // The topology first, one after the other: when it cannot start, nothing else is left running
+  // (under Promise.all the emulator would stay listening and keep this file's process alive).
+  topology = await startSentinelTopology();
+  emulator = await startEmulator({ port: 0 });
 });
 
 after(async () => {

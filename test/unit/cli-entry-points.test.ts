@@ -21,8 +21,10 @@ function run(args: string[], env: Record<string, string>): Promise<Run> {
   // Only what the test names: no WECOM_* from the environment the tests run in.
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(WECOM_|PUBLIC_URL$|EMULATOR_PORT$|PORT$)/.test(k)));
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...base, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    // A CLI that hangs is killed after 30 s; the test then fails with what it printed.
+    execFile(process.execPath, [CLI, ...args], { env: { ...base, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      const killed = err?.killed ? `\n(killed after 30 s)` : '';
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr + killed });
     });
   });
 }

@@ -7,8 +7,10 @@ const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    // A CLI that hangs is killed after 30 s; the test then fails with what it printed.
+    execFile(process.execPath, [CLI, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const killed = err?.killed ? `\n(killed after 30 s)` : '';
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr + killed });
     });
   });
 }

@@ -135,9 +135,10 @@ describe('the examples in README.md and docs/', () => {
       execFile(
         process.execPath,
         [TSC, '-p', path.join(OUT, 'tsconfig.json')],
-        { cwd: OUT, maxBuffer: 10 * 1024 * 1024 },
+        // tsc takes seconds; one that hangs is killed after 2 minutes and the test fails.
+        { cwd: OUT, maxBuffer: 10 * 1024 * 1024, timeout: 120_000 },
         (err, stdout, stderr) => {
-          resolve({ code: err ? 1 : 0, out: stdout + stderr });
+          resolve({ code: err ? 1 : 0, out: stdout + stderr + (err?.killed ? '\n(tsc killed after 2 minutes)' : '') });
         },
       );
     });

@@ -2,7 +2,9 @@
  * The package as users get it: `npm pack`, installed by npm into a small consumer project in a
  * temp dir, then used by its public names from ESM, from CommonJS (`require()` of ESM, Node >=
  * 22.12, which fails on any top-level await) and from TypeScript with `module` node16, nodenext
- * and bundler (the repo's own tsc), and its two CLIs run from the consumer's node_modules/.bin.
+ * and bundler (the repo's own tsc), and its two CLIs run from the consumer's node_modules/.bin
+ * (and executable in the tarball and in dist/ after the build, where npm does not fix the mode).
+ * Also: package.json's repository, homepage and bugs, which npm's page needs for the README's links.
  *
  * Offline: the consumer's package-lock.json is cut out of the repo's own lockfile (the versions
  * of express, express-session, redis, connect-redis, the @types and the package's dependencies
@@ -12,7 +14,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +27,10 @@ interface Manifest {
   name: string;
   version: string;
   license?: string;
+  repository?: { type?: string; url?: string };
+  homepage?: string;
+  bugs?: { url?: string };
+  scripts?: Record<string, string>;
   bin?: Record<string, string>;
   engines?: Record<string, string>;
   dependencies?: Record<string, string>;
@@ -41,10 +47,14 @@ interface LockEntry extends Partial<Manifest> {
 /** npm and the scripts it starts see npm_config_* of the outer `npm test`: keep them out of the consumer. */
 const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
 
+/** Every command here takes seconds (npm offline, tsc, the CLIs); one that hangs is killed after this. */
+const COMMAND_TIMEOUT_MS = 120_000;
+
 function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, env: CLEAN_ENV, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr });
+    execFile(cmd, args, { cwd, env: CLEAN_ENV, maxBuffer: 16 << 20, timeout: COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
+      const killed = err?.killed ? `\n(${cmd} killed after ${COMMAND_TIMEOUT_MS / 1000} s)` : '';
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr: stderr + killed });
     });
   });
 }
@@ -193,18 +203,30 @@ describe('the packed package, installed by npm into a consumer project', () => {
   let consumer: string;
   let tarball: string;
   let files: string[];
+  /** `tar -tv`'s mode column (`-rwxr-xr-x`) by path in the tarball. */
+  let modes: Map<string, string>;
+  let packed: Manifest;
 
   before(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'ewa-package-'));
     consumer = path.join(work, 'consumer');
     mkdirSync(consumer);
     // `npm pack` runs `prepare` (the build) and prints the tarball's name on its last line.
-    const out = execFileSync(NPM, ['pack', '--silent', '--pack-destination', consumer], { cwd: ROOT, encoding: 'utf8', env: CLEAN_ENV });
+    const out = execFileSync(NPM, ['pack', '--silent', '--pack-destination', consumer], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: CLEAN_ENV,
+      timeout: COMMAND_TIMEOUT_MS,
+    });
     tarball = out.trim().split('\n').at(-1) ?? '';
-    files = execFileSync('tar', ['-tzf', path.join(consumer, tarball)], { encoding: 'utf8' })
+    const listing = execFileSync('tar', ['-tvzf', path.join(consumer, tarball)], { encoding: 'utf8' })
       .split('\n')
-      .filter(Boolean);
-    const packed = JSON.parse(
+      .filter(Boolean)
+      .map((line) => line.trim().split(/\s+/));
+    // The mode first, the path last (no path in the package has a space).
+    files = listing.map((fields) => fields.at(-1) ?? '');
+    modes = new Map(listing.map((fields) => [fields.at(-1) ?? '', fields[0] ?? '']));
+    packed = JSON.parse(
       execFileSync('tar', ['-xzOf', path.join(consumer, tarball), 'package/package.json'], { encoding: 'utf8' }),
     ) as Manifest;
     const { manifest, lock } = consumerLock(packed, tarball, [...Object.keys(packed.peerDependencies ?? {}), '@types/node']);
@@ -251,6 +273,26 @@ describe('the packed package, installed by npm into a consumer project', () => {
     assert.deepEqual(
       files.filter((f) => !/\.(js|d\.ts|html|json|md)$/.test(f) && f !== 'package/LICENSE'),
       [],
+    );
+  });
+
+  it('keeps its two bins executable, with their #!/usr/bin/env node line, in the tarball and in dist/ after the build', () => {
+    // `npm pack` ran `prepare`, the build: dist/ is the build's own output, the tarball keeps its modes.
+    assert.deepEqual(Object.keys(packed.bin ?? {}).sort(), ['express-wecom-auth', 'wecom-emulator']);
+    for (const [name, file] of Object.entries(packed.bin ?? {})) {
+      const inTarball = `package/${path.posix.normalize(file)}`;
+      assert.match(modes.get(inTarball) ?? 'missing', /^-..x..x..x/, `${name}: ${inTarball} in the tarball`);
+      const built = path.join(ROOT, file);
+      assert.equal(statSync(built).mode & 0o111, 0o111, `${name}: ${file} after the build is not executable`);
+      assert.ok(readFileSync(built, 'utf8').startsWith('#!/usr/bin/env node\n'), `${name}: ${file} lost its #! line`);
+    }
+  });
+
+  it("carries repository, homepage and bugs into the published package.json (npm's page links to them)", () => {
+    const own = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+    assert.deepEqual(
+      { repository: packed.repository, homepage: packed.homepage, bugs: packed.bugs },
+      { repository: own.repository, homepage: own.homepage, bugs: own.bugs },
     );
   });
 
@@ -304,5 +346,53 @@ describe('the packed package, installed by npm into a consumer project', () => {
     const help = await run(path.join(bin, 'wecom-emulator'), ['--help'], consumer);
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /wecom-emulator/);
+  });
+});
+
+describe("package.json's repository, homepage and bugs, and the README's links", () => {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+
+  it('name one GitHub repository: repository.url, homepage and bugs.url agree', () => {
+    // git+https://…/.git is the form `npm pkg fix` writes (npm publish would rewrite any other and warn).
+    const match = /^git\+https:\/\/github\.com\/([\w.-]+)\/([\w.-]+)\.git$/.exec(manifest.repository?.url ?? '');
+    assert.ok(match, `repository.url ${manifest.repository?.url} is not git+https://github.com/OWNER/REPO.git`);
+    const web = `https://github.com/${match[1]}/${match[2]}`;
+    assert.equal(manifest.repository?.type, 'git');
+    assert.equal(manifest.homepage, `${web}#readme`);
+    assert.deepEqual(manifest.bugs, { url: `${web}/issues` });
+  });
+
+  it('will not be published naming the placeholder owner (prepublishOnly), and lets a real owner through', async () => {
+    assert.equal(manifest.scripts?.['prepublishOnly'], 'node scripts/check-repository.mjs');
+    const dir = mkdtempSync(path.join(tmpdir(), 'ewa-publish-'));
+    try {
+      const check = async (owner: string) => {
+        const named = JSON.stringify(manifest).replaceAll(/github\.com\/[\w.-]+\//g, `github.com/${owner}/`);
+        writeFileSync(path.join(dir, 'package.json'), named);
+        return run(process.execPath, [path.join(ROOT, 'scripts', 'check-repository.mjs'), dir], dir);
+      };
+      const placeholder = await check('OWNER');
+      assert.equal(placeholder.code, 1);
+      assert.match(placeholder.stderr, /placeholder repository \(repository\.url, homepage, bugs\.url\)/);
+      const real = await check('example-owner');
+      assert.equal(real.code, 0, real.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('links the README to files of the repository by plain relative paths, which GitHub and npm both resolve', () => {
+    // npm's page rewrites a relative link to <repository>/blob/HEAD/<path> (and an image to
+    // raw.githubusercontent.com) when repository is on GitHub; a path that leaves the repository
+    // (../) or starts at / is one it would get wrong, and a missing file is a 404 on both.
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)|(?:href|src)="([^"]+)"/g)].map((m) => m[1] ?? m[2] ?? '');
+    const relative = targets.filter((t) => !/^[a-z][a-z+.-]*:/i.test(t) && !t.startsWith('#'));
+    assert.ok(relative.length >= 5, `found only ${relative.length} relative links`);
+    for (const target of relative) {
+      const file = decodeURIComponent(target.split('#')[0] ?? '');
+      assert.ok(!file.startsWith('/') && !file.split('/').includes('..'), `README links to ${target}: keep links inside the repository`);
+      assert.ok(existsSync(path.join(ROOT, file)), `README links to ${target}, which does not exist`);
+    }
   });
 });
