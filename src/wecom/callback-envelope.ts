@@ -40,14 +40,21 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The body as text, refused when over the limit (before decoding) or not UTF-8. */
 export function bodyText(body: string | Uint8Array, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): string {
-  const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
-  if (size > maxBodyBytes) throw new WeComCallbackError(WECOM_CALLBACK_TOO_LARGE, `the body is over ${maxBodyBytes} bytes`);
+  if (tooLarge(body, maxBodyBytes)) throw new WeComCallbackError(WECOM_CALLBACK_TOO_LARGE, `the body is over ${maxBodyBytes} bytes`);
   if (typeof body === 'string') return body;
   try {
     return utf8.decode(body);
   } catch {
     throw malformed('the body is not UTF-8');
   }
+}
+
+/** Over `max` bytes once UTF-8? A UTF-16 code unit takes 1 to 3 bytes: count them only when in doubt. */
+function tooLarge(body: string | Uint8Array, max: number): boolean {
+  if (typeof body !== 'string') return body.byteLength > max;
+  if (body.length > max) return true;
+  if (body.length * 3 <= max) return false;
+  return Buffer.byteLength(body, 'utf8') > max;
 }
 
 /** Reads a POST body: the envelope in the chosen format. */

@@ -44,16 +44,14 @@ export interface XmlDocument {
   fields: XmlFields;
 }
 
-const NAME = /[A-Za-z_][\w.:-]*/y;
-const SPACE = /[ \t\r\n]*/y;
 const ONLY_SPACE = /^[ \t\r\n]*$/;
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 interface Frame {
   name: string;
-  fields: XmlFields;
+  /** Made with the first child: most elements are leaves. */
+  fields: XmlFields | undefined;
   text: string;
-  hasChildren: boolean;
 }
 
 /** Refuses any `<!` markup but CDATA (DOCTYPE, ENTITY, ELEMENT, ATTLIST, comments), skipping CDATA contents. */
@@ -117,16 +115,17 @@ class Reader {
       if (top) top.text += decodeText(raw);
       return undefined;
     }
-    if (t.startsWith('<![CDATA[', this.#at)) {
+    const next = t.charCodeAt(this.#at + 1);
+    if (next === 0x21 /* ! */) {
+      if (!t.startsWith('<![CDATA[', this.#at)) throw malformed('a DOCTYPE, entity declaration or comment is refused');
       const end = t.indexOf(']]>', this.#at + 9);
       if (end === -1 || !top) throw malformed('a CDATA section outside an element, or unterminated');
       top.text += t.slice(this.#at + 9, end);
       this.#at = end + 3;
       return undefined;
     }
-    if (t.startsWith('<!', this.#at) || t.startsWith('<?', this.#at))
-      throw malformed('a DOCTYPE, entity declaration or comment is refused');
-    if (t.startsWith('</', this.#at)) return this.#close();
+    if (next === 0x3f /* ? */) throw malformed('a processing instruction is refused');
+    if (next === 0x2f /* / */) return this.#close();
     this.#open();
     return undefined;
   }
@@ -137,7 +136,7 @@ class Reader {
     if (this.#stack.length > this.#maxDepth) throw malformed('elements nested too deeply');
     if (--this.#budget < 0) throw malformed('too many elements');
     const selfClosing = this.#skipAttributes();
-    const frame: Frame = { name, fields: Object.create(null) as XmlFields, text: '', hasChildren: false };
+    const frame: Frame = { name, fields: undefined, text: '' };
     if (selfClosing) this.#finish(frame);
     else this.#stack.push(frame);
   }
@@ -155,27 +154,30 @@ class Reader {
 
   /** Hands a finished element to its parent; returns the document for the root. */
   #finish(frame: Frame): XmlDocument | undefined {
-    if (frame.hasChildren && !ONLY_SPACE.test(frame.text)) throw malformed('text mixed with elements');
-    const value: XmlValue = frame.hasChildren ? frame.fields : frame.text;
+    if (frame.fields && !ONLY_SPACE.test(frame.text)) throw malformed('text mixed with elements');
+    const value: XmlValue = frame.fields ?? frame.text;
     const parent = this.#stack[this.#stack.length - 1];
     if (!parent) {
       if (typeof value === 'string' && value !== '' && !ONLY_SPACE.test(value)) throw malformed('the root element holds text');
       return { root: frame.name, fields: typeof value === 'string' ? (Object.create(null) as XmlFields) : value };
     }
-    parent.hasChildren = true;
-    const existing = parent.fields[frame.name];
-    if (existing === undefined) parent.fields[frame.name] = value;
+    const fields = (parent.fields ??= Object.create(null) as XmlFields);
+    const existing = fields[frame.name];
+    if (existing === undefined) fields[frame.name] = value;
     else if (Array.isArray(existing)) existing.push(value);
-    else parent.fields[frame.name] = [existing, value];
+    else fields[frame.name] = [existing, value];
     return undefined;
   }
 
+  /** `[A-Za-z_][A-Za-z0-9_.:-]*`, scanned by char code (the reader's hottest loop). */
   #name(): string {
-    NAME.lastIndex = this.#at;
-    const m = NAME.exec(this.#text);
-    if (!m) throw malformed('bad element name');
-    this.#at = NAME.lastIndex;
-    return m[0];
+    const t = this.#text;
+    const start = this.#at;
+    let i = start;
+    if (!isNameStart(t.charCodeAt(i))) throw malformed('bad element name');
+    for (i++; i < t.length && isNameChar(t.charCodeAt(i)); i++);
+    this.#at = i;
+    return t.slice(start, i);
   }
 
   /** Reads past `name="value"` pairs (values unread: no references in them are expanded); true for `/>`. */
@@ -205,10 +207,19 @@ class Reader {
   }
 
   #skipSpace(): void {
-    SPACE.lastIndex = this.#at;
-    SPACE.exec(this.#text);
-    this.#at = SPACE.lastIndex;
+    const t = this.#text;
+    let i = this.#at;
+    for (let c = t.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = t.charCodeAt(++i));
+    this.#at = i;
   }
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x3a || c === 0x2d;
 }
 
 /** Decodes the predefined entities and numeric references; anything else with `&` is refused. */
