@@ -191,6 +191,24 @@ describe('hostile input: each case is its one coded error', () => {
     assert.equal(refusal(() => A.open({ ...good, encrypt: tampered })).code, WECOM_CALLBACK_BAD_SIGNATURE);
   });
 
+  it('a flipped ciphertext byte, re-signed by someone holding the token: DECRYPT_FAILED, or (CBC being malleable) another message, never anything else', () => {
+    const message = '<xml><Content><![CDATA[approve order 42]]></Content></xml>';
+    const original = Buffer.from(encryptMessage(KEY, message, VECTOR_A.receiveId, Buffer.alloc(16, 3)), 'base64');
+    let refused = 0;
+    for (let at = 0; at < original.length; at++) {
+      const flipped = Buffer.from(original);
+      flipped[at] = (flipped[at] ?? 0) ^ 0x01;
+      try {
+        assert.notEqual(openSigned(flipped.toString('base64')), message, `byte ${at}`);
+      } catch (err) {
+        assert.ok(err instanceof WeComCallbackError && err.code === WECOM_CALLBACK_DECRYPT_FAILED, `byte ${at}: ${String(err)}`);
+        if (at >= original.length - 32) refused++;
+      }
+    }
+    // A flip in the last two AES blocks garbles the receiveid or the padding: refused, every one.
+    assert.equal(refused, 32);
+  });
+
   it('another receiveid is DECRYPT_FAILED, the same error as every decryption failure', () => {
     const other = new CallbackCrypto({
       credentials: { token: TOKEN, encodingAESKey: VECTOR_A.encodingAESKey },
