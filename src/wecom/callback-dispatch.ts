@@ -105,7 +105,9 @@ export class CallbackDispatcher {
   receive(delivery: DispatchableDelivery): Promise<DispatchResult> {
     const run = this.#receive(delivery);
     this.#running.add(run);
-    void run.finally(() => this.#running.delete(run));
+    // then(f, f), not finally(): a finally() promise would reject unhandled along with `run`.
+    const forget = (): void => void this.#running.delete(run);
+    run.then(forget, forget);
     return run;
   }
 

@@ -143,6 +143,20 @@ describe('answers', () => {
     assert.deepEqual([result.outcome, result.answer.status, result.handlers, result.errors, ran], ['failed', 500, 2, [boom], true]);
   });
 
+  it('a reply that cannot be sealed rejects receive() alone: no unhandled rejection, nothing left running', async () => {
+    const dispatcher = new CallbackDispatcher({ dedup: false }).on('click', (_e, context) => context.reply('<xml/>'));
+    const opened = delivered(SAMPLES.click);
+    const broken = {
+      ...opened,
+      sealReply: () => {
+        throw new Error('no key');
+      },
+    };
+    await assert.rejects(dispatcher.receive(broken), /no key/);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(dispatcher.running, 0);
+  });
+
   it('a dedup store that fails answers 503 and runs nothing', async () => {
     let ran = false;
     const down = new Error('store down');
