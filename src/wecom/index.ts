@@ -46,3 +46,74 @@ export { prepareMenu, MENU_LIMITS } from './menu.ts';
 export type { MenuButton, MenuGroup, MenuItem, MenuKeyType } from './menu.ts';
 export { prepareAgentSettings, AGENT_LIMITS } from './agent.ts';
 export type { AgentSettings, WeComAgent } from './agent.ts';
+// The callback receiver's framework-free core (接收消息与事件, docs/callbacks.md).
+export { CallbackCrypto, callbackSignature, DEFAULT_TIMESTAMP_WINDOW_MS } from './callback-crypto.ts';
+export type {
+  CallbackCredential,
+  CallbackCryptoOptions,
+  OpenedMessage,
+  SealedMessage,
+  SealOptions,
+  SignedCiphertext,
+} from './callback-crypto.ts';
+export {
+  WeComCallbackError,
+  WECOM_CALLBACK_BAD_SIGNATURE,
+  WECOM_CALLBACK_DECRYPT_FAILED,
+  WECOM_CALLBACK_STALE,
+  WECOM_CALLBACK_MALFORMED,
+  WECOM_CALLBACK_TOO_LARGE,
+} from './callback-errors.ts';
+export type { WeComCallbackErrorCode } from './callback-errors.ts';
+export { DEFAULT_MAX_BODY_BYTES, parseEnvelope, parseMessage } from './callback-envelope.ts';
+export type { CallbackEnvelope, CallbackFormat, EnvelopeOptions } from './callback-envelope.ts';
+export type { XmlFields, XmlValue } from './callback-xml.ts';
+export { eventNames, toCallbackEvent } from './callback-events.ts';
+export type {
+  BatchJobResultEvent,
+  CallbackEvent,
+  CallbackEventBase,
+  CallbackEventMap,
+  CallbackEventName,
+  CallbackMessage,
+  ChangedMember,
+  ContactChangeEvent,
+  CreatePartyEvent,
+  CreateUserEvent,
+  DeletePartyEvent,
+  DeleteUserEvent,
+  EnterAgentEvent,
+  ImageMessage,
+  LinkMessage,
+  LocationEvent,
+  LocationMessage,
+  MenuClickEvent,
+  MenuViewEvent,
+  SelectedItem,
+  SubscribeEvent,
+  TemplateCardEvent,
+  TextMessage,
+  UnknownEvent,
+  UnsubscribeEvent,
+  UpdatePartyEvent,
+  UpdateTagEvent,
+  UpdateUserEvent,
+  VideoMessage,
+  VoiceMessage,
+} from './callback-event-types.ts';
+export { deliveryKey, sharedEntriesDedup } from './callback-dedup.ts';
+export type { DeliveryClaim, DeliveryClaimed, DeliveryDedup, DeliveryKeyInput, SharedEntriesDedupOptions } from './callback-dedup.ts';
+export { CallbackDispatcher } from './callback-dispatch.ts';
+export type {
+  CallbackAnswer,
+  CallbackDispatcherOptions,
+  CallbackHandler,
+  DispatchableDelivery,
+  DispatchOutcome,
+  DispatchResult,
+  HandlerContext,
+} from './callback-dispatch.ts';
+export { openDelivery, sealReplyBody, verifyUrl } from './callback-delivery.ts';
+export type { CallbackQuery, CallbackRequest, DeliveryOptions, OpenedDelivery, UrlVerificationAnswer } from './callback-delivery.ts';
+export { generateEncodingAESKey, messageXml, openReply, signDelivery, urlVerificationRequest } from './callback-testing.ts';
+export type { SignedDelivery, SignOptions, TestCallbackApp, UrlVerificationRequest, XmlInput } from './callback-testing.ts';
