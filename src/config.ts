@@ -135,6 +135,13 @@ export interface WeComAuthOptions {
   };
   /** `GET /auth/wecom/jssdk/config?url=…[&type=agent]` for wx.config / ww.register. Default on, for logged-in users. */
   jssdk?: boolean | { path?: string; requireUser?: boolean };
+  /**
+   * Keep a deep link's fragment (a hash router's route, `/?tab=1#/orders/7`) through the login:
+   * a page navigation by someone not logged in gets a small page whose script reads the fragment
+   * (the server never sees it) and goes on to the login route. Default true; false answers the
+   * plain redirect to WeCom (one round trip less; the fragment is lost).
+   */
+  keepFragments?: boolean;
   /** Where to send the user when there is nothing better to return to. Default `/`. */
   defaultReturnTo?: string;
   /** Where logout sends the user. Default: the built-in "signed out" page. */
@@ -189,6 +196,7 @@ export interface ResolvedConfig {
       })
     | undefined;
   readonly jssdk: { path: string; requireUser: boolean } | undefined;
+  readonly keepFragments: boolean;
   readonly defaultReturnTo: string;
   readonly afterLogout: string | undefined;
   readonly maxLoginAgeMs: number | undefined;
@@ -230,6 +238,7 @@ const KNOWN_OPTIONS = [
   'appKey',
   'miniProgram',
   'jssdk',
+  'keepFragments',
   'defaultReturnTo',
   'afterLogout',
   'maxLoginAgeMs',
@@ -290,7 +299,10 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
   const checkVisibility = booleanOption(WHERE, options.checkVisibility, 'checkVisibility') ?? true;
   const miniProgram = resolveMiniProgram(options.miniProgram, corpId, checkVisibility);
   const jssdk = resolveJssdk(options.jssdk);
-  const paths = [...Object.values(routes), miniProgram?.path, jssdk?.path].filter((p): p is string => p !== undefined);
+  // `<login>.js` is the start page's script (express/start-page.ts).
+  const paths = [...Object.values(routes), `${routes.login}.js`, miniProgram?.path, jssdk?.path].filter(
+    (p): p is string => p !== undefined,
+  );
   if (new Set(paths).size !== paths.length) {
     throw optionError('routes', 'the login, callback and logout routes, miniProgram.path and jssdk.path must all be different paths.');
   }
@@ -315,6 +327,7 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     appKey: appKeyOption(WHERE, options.appKey),
     miniProgram,
     jssdk,
+    keepFragments: booleanOption(WHERE, options.keepFragments, 'keepFragments') ?? true,
     defaultReturnTo,
     afterLogout,
     maxLoginAgeMs: numberOption(WHERE, options.maxLoginAgeMs, 'maxLoginAgeMs', { min: 1 }),

@@ -1,8 +1,9 @@
 /**
  * `requireUser()`: lets logged-in people through and starts a login for everyone else.
  *
- * Only a page navigation (GET or HEAD accepting HTML) is redirected to WeCom; an API call gets a
- * 401 JSON answer it can act on, since a redirect to another origin is useless to fetch().
+ * Only a page navigation (GET or HEAD accepting HTML) goes to WeCom, through the start page that
+ * keeps the page's fragment (start-page.ts); an API call gets a 401 JSON answer it can act on,
+ * since a redirect to another origin is useless to fetch().
  * Fail closed: no session at all (store down) is an error, never "anonymous".
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -34,6 +35,12 @@ export function createGuard(flow: LoginFlow, origin: string, defaultReturnTo: st
     }
     const returnTo = safeReturnTo(req.originalUrl, origin) ?? defaultReturnTo;
     if (!options.json && isPageNavigation(req)) {
+      // A GET gets the start page, whose script carries the page's fragment on to the login; a
+      // HEAD runs no script, and keepFragments: false asks for the plain redirect.
+      if (req.method === 'GET' && flow.keepsFragments) {
+        flow.startPage(req, res, returnTo);
+        return;
+      }
       const began = performance.now();
       try {
         flow.start(req, res, returnTo, 0);

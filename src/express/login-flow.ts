@@ -23,7 +23,8 @@ import type { LoginFailure, LoginFailureReason } from './login-error.ts';
 import { OUTCOME_FRESH_MS } from './login-claims.ts';
 import type { LoginOutcome, LoginClaims } from './login-claims.ts';
 import { logFields, queryOf } from './request-parts.ts';
-import { safeReturnTo } from './return-to.ts';
+import { safeReturnTarget } from './return-to.ts';
+import { land, redirect, sendStartPage, startScriptPath } from './start-page.ts';
 import { STATE_FORMAT } from './transactions.ts';
 import type { LoginTransaction, TransactionCookies } from './transactions.ts';
 import { channels, isObserved, publish } from '../diagnostics.ts';
@@ -31,12 +32,14 @@ import { createLog } from '../wecom/logger.ts';
 import type { Log } from '../wecom/logger.ts';
 import { destroySession, regenerateSession, requireSession, saveSession, sessionUser, setSessionUser } from './session.ts';
 import type { RequestSession, WeComUser } from './session.ts';
-import { preferredLang, setNoStoreHeaders } from './views.ts';
+import { preferredLang } from './views.ts';
 import type { PageId, ShowPageInput, Views } from './views.ts';
 
 /** Callback parameters of our own, carried in the redirect_uri (WeCom appends code and state). */
 const ATTEMPT_PARAM = 'attempt';
 const RETURN_PARAM = 'to';
+/** The login route's parameter for the page's fragment, added by the start page's script. */
+const FRAGMENT_PARAM = 'fragment';
 /**
  * WeCom's codes: at most 512 bytes (https://developer.work.weixin.qq.com/document/path/91022),
  * URL-safe in practice; anything else (controls, spaces, non-ASCII, longer) is not a code.
@@ -65,6 +68,11 @@ export class LoginFlow {
     this.log = createLog(config.logger, 'login');
   }
 
+  /** Whether page navigations go through the start page that keeps their fragment (`keepFragments`). */
+  get keepsFragments(): boolean {
+    return this.config.keepFragments;
+  }
+
   /** The logged-in user of this session, if any (and still within `maxLoginAgeMs`). */
   currentUser(session: RequestSession, now = Date.now()): WeComUser | undefined {
     const user = sessionUser(session, this.config.appKey);
@@ -83,12 +91,31 @@ export class LoginFlow {
     return url.href;
   }
 
-  /** GET /auth/wecom/login?returnTo=/path (an unsafe returnTo falls back to `defaultReturnTo`). */
+  /**
+   * GET /auth/wecom/login?returnTo=/path[&fragment=/route]: the start page's script adds the
+   * page's fragment, which the server never sees otherwise. An unsafe returnTo falls back to
+   * `defaultReturnTo`; an unsafe fragment is dropped.
+   */
   async login(req: Request, res: Response): Promise<void> {
     const params = queryOf(req);
-    if (params.getAll('returnTo').length > 1) throw this.badRequest();
-    const returnTo = safeReturnTo(params.get('returnTo') ?? undefined, this.config.origin) ?? this.config.defaultReturnTo;
-    this.start(req, res, returnTo, 0);
+    if (params.getAll('returnTo').length > 1 || params.getAll(FRAGMENT_PARAM).length > 1) throw this.badRequest();
+    const target =
+      safeReturnTarget(params.get('returnTo') ?? undefined, this.config.origin, params.get(FRAGMENT_PARAM) ?? undefined) ??
+      this.config.defaultReturnTo;
+    this.start(req, res, target, 0);
+  }
+
+  /**
+   * A page navigation by someone not logged in: a small page whose script reads the page's
+   * fragment (a hash router's route, which no request carries) and goes on to the login route
+   * with it; without script, a meta refresh goes there without it. Nothing is set or stored.
+   */
+  startPage(req: Request, res: Response, returnTo: string): void {
+    sendStartPage(res, {
+      loginHref: `${this.config.routes.login}?returnTo=${encodeURIComponent(returnTo)}`,
+      scriptSrc: startScriptPath(this.config.routes.login),
+      lang: preferredLang(req),
+    });
   }
 
   /**
@@ -161,9 +188,9 @@ export class LoginFlow {
     if (!tx) {
       // Not a login this browser started: a reload after the cookie expired, a pre-built link
       // with a fixed state, a lost cookie, or login CSRF. The code is never exchanged.
-      const target = safeReturnTo(params.get(RETURN_PARAM) ?? undefined, this.config.origin) ?? this.config.defaultReturnTo;
+      const target = safeReturnTarget(params.get(RETURN_PARAM) ?? undefined, this.config.origin) ?? this.config.defaultReturnTo;
       if (this.currentUser(session)) {
-        redirect(res, target);
+        land(req, res, target, undefined);
         return;
       }
       // We already restarted once and the state still did not come back with its cookie.
@@ -174,7 +201,7 @@ export class LoginFlow {
 
     if (tx.done) {
       // This login finished already (a reload or Back): land on its page, or log in afresh.
-      if (this.currentUser(session)) redirect(res, tx.returnTo);
+      if (this.currentUser(session)) land(req, res, tx.returnTo, tx.flow);
       else this.start(req, res, tx.returnTo, 0);
       return;
     }
@@ -290,7 +317,7 @@ export class LoginFlow {
     if (outcome === undefined || Date.now() - outcome.at > OUTCOME_FRESH_MS) {
       // The winner did not finish in time, or this is a late replay rather than a duplicate: go
       // where the login was going; the guard there starts a fresh login if nobody is logged in.
-      redirect(res, tx.returnTo);
+      land(req, res, tx.returnTo, tx.flow);
       return;
     }
     await this.apply(req, res, session, tx, outcome, attempt, { began, duplicate: true });
@@ -311,7 +338,7 @@ export class LoginFlow {
       this.log.debug('session written', { userId: outcome.user.userId ?? outcome.user.openId, duplicate: timing.duplicate });
       this.transactions.finish(res, tx);
       if (isObserved(channels.loginSucceeded)) this.publishSuccess(outcome.user, tx, timing);
-      redirect(res, outcome.returnTo);
+      land(req, res, outcome.returnTo, tx.flow);
       return;
     }
     this.transactions.clear(res, tx.state);
@@ -322,7 +349,7 @@ export class LoginFlow {
       });
     }
     // The code was used already or expired (a slow tap, a callback replayed from another device).
-    if (this.currentUser(session)) redirect(res, tx.returnTo);
+    if (this.currentUser(session)) land(req, res, tx.returnTo, tx.flow);
     else if (attempt === 0) this.start(req, res, tx.returnTo, 1);
     else throw this.failure('wecom', 'login-expired', { action: { href: this.loginUrl(tx.returnTo), labelKey: 'retry' } });
   }
@@ -491,12 +518,4 @@ export function sentByAnotherSite(req: Request, origin: string): boolean {
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
   const from = req.headers.origin;
   return from !== undefined && from !== origin;
-}
-
-export function redirect(res: Response, location: string, status = 302): void {
-  setNoStoreHeaders(res);
-  res.statusCode = status;
-  res.setHeader('Location', location);
-  res.setHeader('Content-Length', '0');
-  res.end();
 }

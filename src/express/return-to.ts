@@ -32,3 +32,35 @@ export function safeReturnTo(value: unknown, origin: string): string | undefined
   if (!SAFE_PATH.test(result) || /^\/%(2f|5c)/i.test(result) || result.length > MAX_RETURN_TO_LENGTH) return undefined;
   return result;
 }
+
+/** The longest fragment kept (what a hash router reads: `#/orders/7?tab=items`), after serialisation. */
+export const MAX_FRAGMENT_LENGTH = 1024;
+
+/** WeCom's marker on its authorize URL, which the browser carries over the redirects: never an app's route. */
+const WECOM_MARKER = 'wechat_redirect';
+
+/**
+ * A page's fragment, without its `#`, as the URL parser serialises it (non-ASCII and spaces
+ * percent-encoded), if it is one worth returning to: bounded, printable, not WeCom's marker.
+ * It always follows the path's `#`, so whatever it holds it cannot change the origin.
+ */
+export function safeFragment(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '' || value.length > MAX_FRAGMENT_LENGTH) return undefined;
+  const fragment = new URL(`#${value}`, 'https://fragment.invalid/').hash.slice(1);
+  if (fragment === '' || fragment === WECOM_MARKER || fragment.length > MAX_FRAGMENT_LENGTH) return undefined;
+  return /^[\x21-\x7e]+$/.test(fragment) ? fragment : undefined;
+}
+
+/**
+ * Where to land after login: a safe same-origin path (safeReturnTo), with the page's fragment
+ * when it has a safe one, taken from `value` itself (`/?tab=1#/orders/7`) or given apart (the
+ * start page reads it from `location.hash`, which the server never sees).
+ */
+export function safeReturnTarget(value: unknown, origin: string, fragment?: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const hash = value.indexOf('#');
+  const path = safeReturnTo(hash === -1 ? value : value.slice(0, hash), origin);
+  if (path === undefined) return undefined;
+  const kept = safeFragment(fragment ?? (hash === -1 ? undefined : value.slice(hash + 1)));
+  return kept === undefined ? path : `${path}#${kept}`;
+}

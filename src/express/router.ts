@@ -15,6 +15,7 @@ import { showLoginError } from './error-handler.ts';
 import type { Views } from './views.ts';
 import { createLog } from '../wecom/logger.ts';
 import type { CookieChecks } from './cookie-checks.ts';
+import { sendStartScript, startScriptPath } from './start-page.ts';
 
 /** Handlers that answer JSON themselves, every method included (they say 405 themselves), by path. */
 export type JsonRoutes = Record<string, RequestHandler>;
@@ -34,6 +35,8 @@ export function createRouter(
 ): RequestHandler {
   const routes: Record<string, { methods: string[]; handle: (req: Request, res: Response) => Promise<void> }> = {
     [config.routes.login]: { methods: ['GET', 'HEAD'], handle: (req, res) => flow.login(req, res) },
+    // The start page's script (start-page.ts): static, so helmet's default CSP (script-src 'self') runs it.
+    [startScriptPath(config.routes.login)]: { methods: ['GET', 'HEAD'], handle: async (_req, res) => sendStartScript(res) },
     // GET only: a HEAD (a link checker, a preview) must not consume the state and the code.
     [config.routes.callback]: { methods: ['GET'], handle: (req, res) => flow.callback(req, res) },
     // GET shows the sign-out button; only a POST of this origin signs out (no link, prefetch or

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import session from 'express-session';
 import supertest from 'supertest';
 import { Registry } from 'prom-client';
-import { setupFlow, login, visitWeCom, appPath, publishedEvents, HTML, WECHAT_UA } from '../helpers/flow.ts';
+import { setupFlow, login, visitWeCom, appPath, publishedEvents, HTML, WECHAT_UA, openPage } from '../helpers/flow.ts';
 import type { FlowSetup } from '../helpers/flow.ts';
 import { channels } from '../../src/diagnostics.ts';
 import type { CredentialEvent, LoginFailedEvent, LoginSucceededEvent, WeComCallEvent } from '../../src/diagnostics.ts';
@@ -164,7 +164,7 @@ describe('diagnostics channels', () => {
 
   it('a duplicate delivery publishes a success marked duplicate, with no WeCom call of its own', async () => {
     const agent = flow.agent();
-    const start = await agent.get('/orders/d').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/d');
     const wecom = await visitWeCom(start.headers.location as string);
     publishedEvents.length = 0;
     await Promise.all([1, 2].map(() => agent.get(appPath(wecom.location)).set('Accept', HTML)));

@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import session from 'express-session';
 import supertest from 'supertest';
-import { txCookie, setupFlow, visitWeCom, appPath, login, sessionCookie, HTML } from '../helpers/flow.ts';
+import { txCookie, setupFlow, visitWeCom, appPath, login, sessionCookie, HTML, openPage } from '../helpers/flow.ts';
 import type { FlowSetup } from '../helpers/flow.ts';
 
 const CASES: Array<{ errcode: number; page: string; status: number; says: RegExp }> = [
@@ -31,7 +31,7 @@ describe('error pages', () => {
   for (const c of CASES) {
     it(`${c.errcode} at the code exchange -> the ${c.page} page`, async () => {
       const agent = flow.agent();
-      const start = await agent.get('/orders/1').set('Accept', HTML);
+      const start = await openPage(agent, '/orders/1');
       const wecom = await visitWeCom(start.headers.location as string);
       flow.emulator.faults.failNext(c.errcode, 5, 'user/getuserinfo');
       const res = await agent.get(appPath(wecom.location)).set('Accept', HTML);
@@ -51,7 +51,7 @@ describe('error pages', () => {
   it('a WeCom timeout -> the timeout page', async () => {
     const slow = await setupFlow({ emulator: flow.emulator, wecom: { timeouts: { connect: 1000, response: 200 } } });
     const agent = slow.agent();
-    const start = await agent.get('/orders/1').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/1');
     const wecom = await visitWeCom(start.headers.location as string);
     flow.emulator.faults.delay(1500, 'user/getuserinfo');
     try {
@@ -66,7 +66,7 @@ describe('error pages', () => {
 
   it('a proxy answering an HTML 502 -> the "WeCom unavailable" page', async () => {
     const agent = flow.agent();
-    const start = await agent.get('/orders/1').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/1');
     const wecom = await visitWeCom(start.headers.location as string);
     flow.emulator.faults.html502(3);
     const res = await agent.get(appPath(wecom.location)).set('Accept', HTML);
@@ -77,7 +77,7 @@ describe('error pages', () => {
 
   it('English when the browser prefers it', async () => {
     const agent = flow.agent();
-    const start = await agent.get('/orders/1').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/1');
     const wecom = await visitWeCom(start.headers.location as string);
     flow.emulator.faults.failNext(60011, 1, 'user/getuserinfo');
     const res = await agent.get(appPath(wecom.location)).set('Accept', HTML).set('Accept-Language', 'en-US,en;q=0.9,zh-CN;q=0.5');
@@ -88,7 +88,7 @@ describe('error pages', () => {
   it('a wrong secret names the setting to fix, and no secret, token or code reaches a page or a log line', async () => {
     const wrong = await setupFlow({ emulator: flow.emulator, wecom: { secret: 'not-the-demo-secret-0123' } });
     const agent = wrong.agent();
-    const start = await agent.get('/orders/1').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/1');
     const wecom = await visitWeCom(start.headers.location as string);
     const code = new URL(wecom.location ?? '').searchParams.get('code') ?? '';
     const res = await agent.get(appPath(wecom.location)).set('Accept', HTML);
@@ -103,11 +103,11 @@ describe('error pages', () => {
 
   it('across a whole successful login no token, secret or code reaches a response or a log line', async () => {
     const agent = flow.agent();
-    const start = await agent.get('/orders/1').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/1');
     const wecom = await visitWeCom(start.headers.location as string);
     const code = new URL(wecom.location ?? '').searchParams.get('code') ?? '';
     const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
-    const page = await agent.get('/orders/1').set('Accept', HTML);
+    const page = await openPage(agent, '/orders/1');
     const token = flow.emulator.calls.find((c) => c.api === 'user/getuserinfo')?.query.access_token ?? '';
     assert.ok(token.length > 0);
     const everything = [back.text, JSON.stringify(back.headers), page.text, JSON.stringify(page.headers), ...flow.logs].join('\n');
@@ -188,7 +188,7 @@ describe('sessions', () => {
       const api = await agent.get('/api/data');
       assert.equal(api.status, 503);
       assert.equal(api.body.error, 'session_store_unavailable');
-      const page = await agent.get('/orders/1').set('Accept', HTML);
+      const page = await openPage(agent, '/orders/1');
       assert.equal(page.status, 503);
       assert.match(page.text, /data-page="session-unavailable"/);
       assert.ok(!flow.logs.some((l) => l.startsWith('app-error')));

@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import session from 'express-session';
 import supertest from 'supertest';
-import { setupFlow, visitWeCom, appPath, login, HTML } from '../helpers/flow.ts';
+import { setupFlow, visitWeCom, appPath, login, HTML, openPage } from '../helpers/flow.ts';
 import type { FlowSetup, ExpressVariant } from '../helpers/flow.ts';
 
 const BIG = 'a'.repeat(5000); // past every cap of ours, within Node's 16 KB header limit
@@ -52,7 +52,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
     it('a code of 513 bytes (or with control characters) with a valid state: 400, never exchanged, nothing stored', async () => {
       for (const code of ['c'.repeat(513), 'ab%00cd', 'ab%20cd', '%E4%B8%AD']) {
         const agent = flow.agent();
-        const start = await agent.get('/orders/1').set('Accept', HTML);
+        const start = await openPage(agent, '/orders/1');
         const wecom = await visitWeCom(start.headers.location as string);
         const callback = new URL(appPath(wecom.location), 'http://x');
         const exchanges = flow.emulator.callCount('user/getuserinfo');
@@ -142,7 +142,7 @@ describe('a page renderer that throws or rejects', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         assert.deepEqual(rejections, []);
         assert.ok(flow.logs.some((l) => l.includes('renderPage threw')));
-        const ok = await flow.agent().get('/orders/1').set('Accept', HTML);
+        const ok = await openPage(flow.agent(), '/orders/1');
         assert.equal(ok.status, 302, 'still serving');
       } finally {
         process.off('unhandledRejection', onRejection);

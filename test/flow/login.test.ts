@@ -5,7 +5,19 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
-import { setupFlow, visitWeCom, appPath, login, sessionCookie, txCookie, BASE_URL, HTML, WECHAT_UA } from '../helpers/flow.ts';
+import {
+  setupFlow,
+  visitWeCom,
+  appPath,
+  login,
+  sessionCookie,
+  txCookie,
+  BASE_URL,
+  HTML,
+  WECHAT_UA,
+  openPage,
+  landedOn,
+} from '../helpers/flow.ts';
 import type { FlowSetup, ExpressVariant } from '../helpers/flow.ts';
 
 for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
@@ -20,7 +32,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
 
     it('a protected deep link with a query goes to WeCom and comes back to the same link, logged in', async () => {
       const agent = flow.agent();
-      const start = await agent.get('/orders/123?tab=2&q=%E4%B8%AD').set('Accept', HTML);
+      const start = await openPage(agent, '/orders/123?tab=2&q=%E4%B8%AD');
       assert.equal(start.status, 302);
       const location = start.headers.location as string;
       assert.ok(location.startsWith(`${flow.emulator.url}/connect/oauth2/authorize?`), location);
@@ -45,11 +57,11 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       assert.equal(wecom.status, 302);
       const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
       assert.equal(back.status, 302);
-      assert.equal(back.headers.location, '/orders/123?tab=2&q=%E4%B8%AD');
+      assert.equal(landedOn(back), '/orders/123?tab=2&q=%E4%B8%AD');
       assert.ok(sessionCookie(back), 'the session cookie is set at login');
       assert.ok(txCookie(back)?.value, 'the transaction cookie stays, marked done, for a reload of the callback');
 
-      const page = await agent.get('/orders/123?tab=2&q=%E4%B8%AD').set('Accept', HTML);
+      const page = await openPage(agent, '/orders/123?tab=2&q=%E4%B8%AD');
       assert.equal(page.status, 200);
       assert.equal(page.body.userId, 'lisi');
       assert.equal(page.body.user.corpId, 'wwdemocorp0000001');
@@ -66,36 +78,36 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
 
     it('two tabs logging in at once both land on their own page', async () => {
       const agent = flow.agent();
-      const tabA = await agent.get('/orders/A').set('Accept', HTML);
-      const tabB = await agent.get('/orders/B').set('Accept', HTML);
+      const tabA = await openPage(agent, '/orders/A');
+      const tabB = await openPage(agent, '/orders/B');
       const codeA = await visitWeCom(tabA.headers.location as string);
       const codeB = await visitWeCom(tabB.headers.location as string);
       const backB = await agent.get(appPath(codeB.location)).set('Accept', HTML);
-      assert.equal(backB.headers.location, '/orders/B');
+      assert.equal(landedOn(backB), '/orders/B');
       const backA = await agent.get(appPath(codeA.location)).set('Accept', HTML);
-      assert.equal(backA.headers.location, '/orders/A');
-      assert.equal((await agent.get('/orders/A').set('Accept', HTML)).status, 200);
+      assert.equal(landedOn(backA), '/orders/A');
+      assert.equal((await openPage(agent, '/orders/A')).status, 200);
     });
 
     it('a reloaded callback (code already used) and Back after login land on the page, not an error', async () => {
       const agent = flow.agent();
-      const start = await agent.get('/orders/7?x=1').set('Accept', HTML);
+      const start = await openPage(agent, '/orders/7?x=1');
       const wecom = await visitWeCom(start.headers.location as string);
       const callbackPath = appPath(wecom.location);
       const first = await agent.get(callbackPath).set('Accept', HTML);
-      assert.equal(first.headers.location, '/orders/7?x=1');
+      assert.equal(landedOn(first), '/orders/7?x=1');
       const exchanges = flow.emulator.callCount('user/getuserinfo');
       const reload = await agent.get(callbackPath).set('Accept', HTML);
       assert.equal(reload.status, 302);
-      assert.equal(reload.headers.location, '/orders/7?x=1');
+      assert.equal(landedOn(reload), '/orders/7?x=1');
       assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges, 'the used state never exchanges its code again');
-      const back = await agent.get('/orders/7?x=1').set('Accept', HTML);
+      const back = await openPage(agent, '/orders/7?x=1');
       assert.equal(back.status, 200);
     });
 
     it('a code already used (40029) while not logged in restarts the login once', async () => {
       const agent = flow.agent();
-      const start = await agent.get('/orders/9').set('Accept', HTML);
+      const start = await openPage(agent, '/orders/9');
       const wecom = await visitWeCom(start.headers.location as string);
       flow.emulator.faults.failNext(40029, 1, 'user/getuserinfo');
       const res = await agent.get(appPath(wecom.location)).set('Accept', HTML);
@@ -105,12 +117,12 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       assert.equal(new URL(restart.searchParams.get('redirect_uri') ?? '').searchParams.get('attempt'), '1');
       const again = await visitWeCom(res.headers.location as string);
       const done = await agent.get(appPath(again.location)).set('Accept', HTML);
-      assert.equal(done.headers.location, '/orders/9');
+      assert.equal(landedOn(done), '/orders/9');
     });
 
     it('a code refused twice (40029) ends on the "link expired" page with a retry button, not a loop', async () => {
       const agent = flow.agent();
-      const start = await agent.get('/orders/10').set('Accept', HTML);
+      const start = await openPage(agent, '/orders/10');
       flow.emulator.faults.failNext(40029, 2, 'user/getuserinfo');
       const wecom = await visitWeCom(start.headers.location as string);
       const restart = await agent.get(appPath(wecom.location)).set('Accept', HTML);
@@ -123,19 +135,19 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
 
     it('a HEAD on the callback (a link checker) neither consumes the state nor exchanges the code', async () => {
       const agent = flow.agent();
-      const start = await agent.get('/orders/11').set('Accept', HTML);
+      const start = await openPage(agent, '/orders/11');
       const wecom = await visitWeCom(start.headers.location as string);
       const exchanges = flow.emulator.callCount('user/getuserinfo');
       const head = await agent.head(appPath(wecom.location));
       assert.equal(head.status, 404);
       assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges);
       const get = await agent.get(appPath(wecom.location)).set('Accept', HTML);
-      assert.equal(get.headers.location, '/orders/11');
+      assert.equal(landedOn(get), '/orders/11');
     });
 
     it('an expired transaction never exchanges its code and restarts the login', async () => {
       const agent = flow.agent();
-      const start = await agent.get('/orders/5').set('Accept', HTML);
+      const start = await openPage(agent, '/orders/5');
       const wecom = await visitWeCom(start.headers.location as string);
       const exchanges = flow.emulator.callCount('user/getuserinfo');
       const realNow = Date.now;
@@ -153,7 +165,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
 
     it('a repeated state (or code) parameter is refused with a page, and no code is exchanged', async () => {
       const agent = flow.agent();
-      const start = await agent.get('/orders/5').set('Accept', HTML);
+      const start = await openPage(agent, '/orders/5');
       const wecom = await visitWeCom(start.headers.location as string);
       const path = appPath(wecom.location);
       const state = new URL(path, BASE_URL).searchParams.get('state');
@@ -163,7 +175,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       assert.match(res.text, /data-page="bad-request"/);
       assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges);
       // The state was consumed: the clean callback no longer exchanges either.
-      const clean = await agent.get(path).set('Accept', HTML);
+      const clean = await openPage(agent, path);
       assert.equal(clean.status, 302);
       assert.ok((clean.headers.location as string).startsWith(flow.emulator.url));
       assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges);
@@ -171,7 +183,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
 
     it("login CSRF: a callback carrying another browser's state and code is never exchanged", async () => {
       const attacker = flow.agent();
-      const start = await attacker.get('/orders/1').set('Accept', HTML);
+      const start = await openPage(attacker, '/orders/1');
       const wecom = await visitWeCom(start.headers.location as string, { user: 'lisi' });
       const victim = flow.agent();
       const exchanges = flow.emulator.callCount('user/getuserinfo');
@@ -183,7 +195,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
     });
 
     it('a callback without the cookie, twice, ends on the "cookies are needed" page (no loop)', async () => {
-      const start = await flow.agent().get('/orders/1').set('Accept', HTML);
+      const start = await openPage(flow.agent(), '/orders/1');
       const wecom = await visitWeCom(start.headers.location as string);
       const cookieless1 = await flow.agent().get(appPath(wecom.location)).set('Accept', HTML);
       assert.equal(cookieless1.status, 302);
@@ -260,7 +272,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
 
     it('a non-member (personal WeChat) is refused with a page that says so', async () => {
       const agent = flow.agent();
-      const start = await agent.get('/orders/1').set('Accept', HTML);
+      const start = await openPage(agent, '/orders/1');
       const wecom = await visitWeCom(start.headers.location as string, { ua: WECHAT_UA });
       const res = await agent.get(appPath(wecom.location)).set('Accept', HTML);
       assert.equal(res.status, 403);
@@ -291,7 +303,7 @@ describe('login: pre-built links with a fixed state', () => {
       // The plain URL: the guard starts the login.
       const plain = flow.agent();
       const done = await login(plain, path);
-      assert.equal(done.headers.location, path);
+      assert.equal(landedOn(done), path);
 
       // The pre-built link, as pasted into the admin console (pointing at the emulator here).
       const prebuilt = links.authorizeUrl.replace('https://open.weixin.qq.com', flow.emulator.url);
@@ -304,15 +316,15 @@ describe('login: pre-built links with a fixed state', () => {
       assert.equal(restart.status, 302);
       const second = await visitWeCom(restart.headers.location as string, { user: 'zhangsan' });
       const landed = await agent.get(appPath(second.location)).set('Accept', HTML);
-      assert.equal(landed.headers.location, path);
-      const page = await agent.get(path).set('Accept', HTML);
+      assert.equal(landedOn(landed), path);
+      const page = await openPage(agent, path);
       assert.equal(page.status, 200);
       assert.equal(page.body.userId, 'zhangsan');
 
       // Already logged in: a pre-built link goes straight to its page without WeCom.
       const again = await visitWeCom(prebuilt, { user: 'zhangsan' });
       const direct = await agent.get(appPath(again.location)).set('Accept', HTML);
-      assert.equal(direct.headers.location, path);
+      assert.equal(landedOn(direct), path);
     });
   }
 
@@ -320,8 +332,8 @@ describe('login: pre-built links with a fixed state', () => {
     const open = await setupFlow({ emulator: flow.emulator, wecom: { allowNonMembers: true } });
     const agent = open.agent();
     const done = await login(agent, '/orders/3', { ua: WECHAT_UA });
-    assert.equal(done.headers.location, '/orders/3');
-    const page = await agent.get('/orders/3').set('Accept', HTML);
+    assert.equal(landedOn(done), '/orders/3');
+    const page = await openPage(agent, '/orders/3');
     assert.equal(page.body.user.type, 'non-member');
     assert.ok(page.body.user.openId);
     assert.equal(page.body.userId, undefined);
@@ -341,7 +353,7 @@ describe('wecom.currentUser(req)', () => {
     holder.flow = flow;
     try {
       const agent = flow.agent();
-      const anonymous = await agent.get('/whoami').set('Accept', HTML);
+      const anonymous = await openPage(agent, '/whoami');
       assert.equal(anonymous.status, 200, 'no login started');
       assert.equal(anonymous.body.user, null);
       await login(agent, '/orders/1', { user: 'lisi' });

@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setupFlow, visitWeCom, appPath, login, BASE_URL, HTML, WECHAT_UA } from '../helpers/flow.ts';
+import { setupFlow, visitWeCom, appPath, login, BASE_URL, HTML, WECHAT_UA, openPage, landedOn } from '../helpers/flow.ts';
 import type { FlowSetup } from '../helpers/flow.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { wecomAuth } from '../../src/wecom-auth.ts';
@@ -39,16 +39,16 @@ describe('login that fits where the user is', () => {
     const before = flow.emulator.callCount('auth/getuserinfo');
     const scanned = await visitWeCom(start.headers.location as string, { ua: DESKTOP_CHROME, user: 'lisi' });
     const back = await agent.get(appPath(scanned.location)).set('Accept', HTML);
-    assert.equal(back.headers.location, '/orders/8?view=desk');
+    assert.equal(landedOn(back), '/orders/8?view=desk');
     assert.equal(flow.emulator.callCount('auth/getuserinfo'), before + 1, 'web-login codes go through auth/getuserinfo');
-    const page = await agent.get('/orders/8?view=desk').set('Accept', HTML);
+    const page = await openPage(agent, '/orders/8?view=desk');
     assert.equal(page.body.userId, 'lisi');
     assert.equal(page.body.user.via, 'web-login');
   });
 
   it('refusing the web login lands on the "login cancelled" page', async () => {
     const agent = flow.agent().set('User-Agent', DESKTOP_CHROME);
-    const start = await agent.get('/orders/8').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/8');
     const refused = await visitWeCom(`${start.headers.location as string}&__emulator_action=refuse`, { ua: DESKTOP_CHROME });
     assert.equal(refused.status, 302);
     const res = await agent.get(appPath(refused.location)).set('Accept', HTML);
@@ -75,7 +75,7 @@ describe('login that fits where the user is', () => {
       assert.equal(browser.status, 403);
       assert.match(browser.text, /data-page="open-in-wecom"/);
       const done = await login(only.agent(), '/orders/1');
-      assert.equal(done.headers.location, '/orders/1');
+      assert.equal(landedOn(done), '/orders/1');
     } finally {
       await only.close();
     }
@@ -86,8 +86,8 @@ describe('login that fits where the user is', () => {
     try {
       const agent = open.agent().set('User-Agent', WECHAT_UA);
       const done = await login(agent, '/orders/2', { ua: WECHAT_UA });
-      assert.equal(done.headers.location, '/orders/2');
-      const page = await agent.get('/orders/2').set('Accept', HTML);
+      assert.equal(landedOn(done), '/orders/2');
+      const page = await openPage(agent, '/orders/2');
       assert.equal(page.body.user.type, 'non-member');
     } finally {
       await open.close();
@@ -111,7 +111,7 @@ describe('the employee profile (snsapi_privateinfo)', () => {
 
   it('consent -> user_ticket -> getuserdetail merged with user/get, once at login, chosen fields only, no user_ticket kept', async () => {
     const agent = flow.agent();
-    const start = await agent.get('/orders/1').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/1');
     const url = new URL(start.headers.location as string);
     assert.equal(url.searchParams.get('scope'), 'snsapi_privateinfo');
     assert.equal(url.searchParams.get('agentid'), '1000002', 'agentid is always sent with privateinfo');
@@ -127,7 +127,7 @@ describe('the employee profile (snsapi_privateinfo)', () => {
     const ticket = flow.emulator.calls.filter((c) => c.api === 'auth/getuserdetail').at(-1)?.body as { user_ticket?: string } | undefined;
     assert.ok(ticket?.user_ticket);
 
-    const page = await agent.get('/orders/1').set('Accept', HTML);
+    const page = await openPage(agent, '/orders/1');
     const profile = page.body.user.profile as Record<string, unknown>;
     assert.equal(profile.name, '张三', 'from user/get');
     assert.equal(profile.position, '产品经理');
@@ -137,13 +137,13 @@ describe('the employee profile (snsapi_privateinfo)', () => {
     assert.equal(profile.qr_code, undefined, 'a field the app did not choose is not kept');
     assert.ok(!JSON.stringify(page.body).includes(ticket.user_ticket), 'the user_ticket is not kept');
     // The profile is not fetched again on later requests.
-    await agent.get('/orders/1').set('Accept', HTML);
+    await openPage(agent, '/orders/1');
     assert.equal(flow.emulator.callCount('user/get'), get0 + 1);
   });
 
   it('60011 while reading the profile -> the "no access to this app" page', async () => {
     const agent = flow.agent();
-    const start = await agent.get('/orders/1').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/1');
     const wecom = await visitWeCom(start.headers.location as string, { user: 'lisi' });
     flow.emulator.faults.failNext(60011, 1, 'user/get');
     const res = await agent.get(appPath(wecom.location)).set('Accept', HTML);
@@ -154,10 +154,10 @@ describe('the employee profile (snsapi_privateinfo)', () => {
 
   it('web login (no user_ticket) still gets the user/get part of the profile', async () => {
     const agent = flow.agent().set('User-Agent', DESKTOP_CHROME);
-    const start = await agent.get('/orders/1').set('Accept', HTML);
+    const start = await openPage(agent, '/orders/1');
     const wecom = await visitWeCom(start.headers.location as string, { ua: DESKTOP_CHROME, user: 'lisi' });
     await agent.get(appPath(wecom.location)).set('Accept', HTML);
-    const page = await agent.get('/orders/1').set('Accept', HTML);
+    const page = await openPage(agent, '/orders/1');
     assert.equal(page.body.user.profile.name, '李四');
     assert.equal(page.body.user.profile.mobile, undefined);
   });
@@ -198,17 +198,17 @@ describe('several apps in one session (appKey)', () => {
     try {
       const agent = hr.agent();
       const hrLogin = await login(agent, '/orders/1', { user: 'zhangsan' });
-      assert.equal(hrLogin.headers.location, '/orders/1');
-      const start = await agent.get('/finance/report').set('Accept', HTML);
+      assert.equal(landedOn(hrLogin), '/orders/1');
+      const start = await openPage(agent, '/finance/report');
       const url = new URL(start.headers.location as string);
       assert.equal(url.searchParams.get('agentid'), '1000003');
       assert.equal(url.searchParams.get('redirect_uri'), `${BASE_URL}/finance/callback`);
       const wecom = await visitWeCom(start.headers.location as string, { user: 'zhangsan' });
       const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
-      assert.equal(back.headers.location, '/finance/report');
-      const report = await agent.get('/finance/report').set('Accept', HTML);
+      assert.equal(landedOn(back), '/finance/report');
+      const report = await openPage(agent, '/finance/report');
       assert.equal(report.body.agentId, 1000003);
-      const orders = await agent.get('/orders/1').set('Accept', HTML);
+      const orders = await openPage(agent, '/orders/1');
       assert.equal(orders.status, 200, 'the first app is still logged in');
       assert.equal(orders.body.user.agentId, 1000002);
       const tokenCalls = hr.emulator.calls.filter((c) => c.api === 'gettoken').map((c) => c.query.corpsecret);
@@ -243,7 +243,7 @@ describe('the visible range (可见范围)', () => {
       const agent = open.agent();
       const before = open.emulator.callCount('user/get');
       const done = await login(agent, '/orders/1', { user: 'wangwu' });
-      assert.equal(done.headers.location, '/orders/1');
+      assert.equal(landedOn(done), '/orders/1');
       assert.equal(open.emulator.callCount('user/get'), before, 'no user/get when the check is off');
     } finally {
       await open.close();

@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setupFlow, login, SESSION_SECRET, BASE_URL, HTML } from '../helpers/flow.ts';
+import { setupFlow, login, SESSION_SECRET, BASE_URL, HTML, openPage } from '../helpers/flow.ts';
 import type { FlowSetup } from '../helpers/flow.ts';
 import { jsapiSignature } from '../../src/wecom/index.ts';
 
@@ -106,7 +106,7 @@ describe("errorHandler(): WeCom errors from the app's own routes", () => {
     });
     try {
       flow.emulator.faults.failNext(60020, 2, 'user/get');
-      const page = await flow.agent().get('/colleague/lisi').set('Accept', HTML);
+      const page = await openPage(flow.agent(), '/colleague/lisi');
       assert.equal(page.status, 500);
       assert.match(page.text, /data-page="wecom-trusted-ip"/);
       const api = await flow.agent().get('/colleague/lisi').set('Accept', 'application/json');

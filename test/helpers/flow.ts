@@ -169,13 +169,52 @@ export function appPath(location: string | undefined): string {
   return url.pathname + url.search;
 }
 
-/** Walk a whole login from a protected page: returns the final response of the callback. */
-export async function login(
-  agent: supertest.Agent,
-  path = '/orders/1',
-  opts: { user?: string; ua?: string } = {},
+/** What can send a GET: a supertest agent (a browser with its cookie jar) or `supertest(app)`. */
+export interface Getter {
+  get(url: string): supertest.Test;
+}
+
+/**
+ * The login-route link of the start page a page navigation gets when nobody is logged in
+ * (src/express/start-page.ts), or undefined when the answer is something else.
+ */
+export function startPageLink(res: supertest.Response): string | undefined {
+  if (res.status !== 200) return undefined;
+  const found = /<a id="wecom-login" href="([^"]+)"/.exec(res.text ?? '');
+  return found?.[1]?.replaceAll('&#38;', '&');
+}
+
+/**
+ * Open a page as a browser does: when the answer is the start page, do what its script does
+ * (append the page's fragment, if any, and go on to the login route) and return that answer,
+ * the redirect to WeCom. Any other answer (the page itself, an error, a 401) is returned as is.
+ */
+export async function openPage(
+  client: Getter,
+  path: string,
+  opts: { fragment?: string; headers?: Record<string, string> } = {},
 ): Promise<supertest.Response> {
-  const start = await agent.get(path).set('Accept', HTML);
+  const headers = { Accept: HTML, ...opts.headers };
+  const page = await client.get(path).set(headers);
+  const link = startPageLink(page);
+  if (link === undefined) return page;
+  const fragment = opts.fragment ? `&fragment=${encodeURIComponent(opts.fragment)}` : '';
+  return client.get(link + fragment).set(headers);
+}
+
+/**
+ * Where an answer sends the browser next: a redirect's Location, or the target of the page that
+ * refreshes to it (after the in-app OAuth, so that WeCom's `#wechat_redirect` is not carried on).
+ */
+export function landedOn(res: supertest.Response): string | undefined {
+  if (res.status >= 300 && res.status < 400) return res.headers.location as string | undefined;
+  const refresh = res.headers.refresh as string | undefined;
+  return refresh === undefined ? undefined : /^0;url=(.*)$/.exec(refresh)?.[1];
+}
+
+/** Walk a whole login from a protected page: returns the final response of the callback. */
+export async function login(agent: Getter, path = '/orders/1', opts: { user?: string; ua?: string } = {}): Promise<supertest.Response> {
+  const start = await openPage(agent, path);
   if (start.status !== 302) throw new Error(`expected a redirect to WeCom, got ${start.status}`);
   const wecomAnswer = await visitWeCom(start.headers.location as string, opts);
   return agent.get(appPath(wecomAnswer.location)).set('Accept', HTML);
