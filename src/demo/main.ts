@@ -9,7 +9,7 @@ import type { Emulator } from '../emulator/index.ts';
 import { createDemoApp } from './app.ts';
 import { createClient } from 'redis';
 import { createRedisSessionStore, recommendedRedisClientOptions, RedisTokenCache } from '../redis/index.ts';
-import type { TokenCache } from '../wecom/token-cache.ts';
+import type { TokenCache } from '../index.ts';
 
 const env = process.env;
 const port = Number(env.PORT ?? 3000);

@@ -1,0 +1,57 @@
+/**
+ * The demo's home page (`GET /`, behind the guard): who is logged in, the profile when the scope
+ * gives one, and links to everything else the demo shows.
+ */
+import type { Express, Request } from 'express';
+import type { WeComAuth, WeComUser } from '../index.ts';
+import { escapeHtml, isEnglish, sendPage } from './html.ts';
+
+function identityRows(user: WeComUser | undefined, en: boolean): Array<[string, string]> {
+  return [
+    [en ? 'UserId' : '成员账号 UserId', user?.userId ?? user?.openId ?? ''],
+    [en ? 'DeviceId' : '设备 DeviceId', user?.deviceId ?? '-'],
+    [en ? 'Corporation' : '企业 CorpId', user?.corpId ?? ''],
+    [en ? 'App' : '应用 AgentId', String(user?.agentId ?? '')],
+    [en ? 'Signed in at' : '登录时间', user ? new Date(user.loginAt).toISOString() : ''],
+  ];
+}
+
+function profileList(user: WeComUser | undefined, en: boolean): string {
+  const profile = Object.entries(user?.profile ?? {});
+  if (!profile.length) return '';
+  const rows = profile
+    .map(
+      ([k, v]) =>
+        `<dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`,
+    )
+    .join('');
+  return `<h2>${en ? 'Profile (user/get + getuserdetail)' : '成员资料（user/get + getuserdetail）'}</h2><dl class="profile">${rows}</dl>`;
+}
+
+function homeBody(req: Request, en: boolean): string {
+  const user = req.wecomUser;
+  const rows = identityRows(user, en)
+    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
+    .join('');
+  return (
+    `<dl class="identity">${rows}</dl>` +
+    profileList(user, en) +
+    `<p><a href="/me">/me (JSON)</a> · <a href="/jssdk">${en ? 'JS-SDK signature' : 'JS-SDK 签名'}</a> · <a href="/status">${en ? 'Logins in the last hour' : '最近一小时的登录'}</a> · <a href="/send-card">${en ? 'Send me a message card' : '给我发一张消息卡片'}</a></p>`
+  );
+}
+
+export function mountHome(app: Express, wecom: WeComAuth): void {
+  app.get('/', wecom.requireUser(), (req, res) => {
+    const user = req.wecomUser;
+    const en = isEnglish(req);
+    const displayName = typeof user?.profile?.name === 'string' ? user.profile.name : (user?.userId ?? user?.openId ?? '');
+    sendPage(wecom, req, res, {
+      id: 'home',
+      status: 200,
+      heading: en ? `Hello, ${displayName}` : `你好，${displayName}`,
+      message: en ? 'You are signed in with WeCom.' : '你已通过企业微信登录。',
+      body: homeBody(req, en),
+      action: { href: wecom.config.routes.logout, label: en ? 'Sign out' : '退出登录' },
+    });
+  });
+}
