@@ -9,6 +9,8 @@ import { wecomAuth } from '../index.ts';
 import type { WeComAuth, WeComAuthOptions } from '../index.ts';
 import type { WeComAuthMetrics } from '../metrics.ts';
 import { demoSession } from './session.ts';
+import { metricsAccess } from './metrics-access.ts';
+import { isLoopbackUrl } from './settings.ts';
 import { mountHome } from './home.ts';
 import { mountJssdkPage } from './jssdk-page.ts';
 import { createLoginHistory, mountStatus } from './status.ts';
@@ -21,6 +23,8 @@ export interface DemoAppOptions {
   store?: Store;
   /** Express's `trust proxy` setting, as a hop count, when behind a reverse proxy. */
   trustProxy?: number;
+  /** Opens /metrics to `Authorization: Bearer <token>`; without it only a local run's loopback clients read it. */
+  metricsToken?: string;
 }
 
 export interface DemoApp {
@@ -40,7 +44,9 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
     res.json({ ok: true });
   });
   const history = createLoginHistory();
-  app.get('/metrics', history.metrics.handler);
+  // Before the session and the bearer-token middleware: Prometheus's bearer token is not a session.
+  const loopback = !options.trustProxy && isLoopbackUrl(wecom.config.origin);
+  app.get('/metrics', metricsAccess({ token: options.metricsToken, loopback }), history.metrics.handler);
 
   // Mini programs keep no cookies: their session token comes as `Authorization: Bearer …`.
   if (wecom.config.miniProgram) app.use(wecom.bearerSession());

@@ -55,6 +55,7 @@ const { app, wecom, metrics } = createDemoApp({
   sessionSecret,
   ...(redis ? { store: redis.store } : {}),
   ...(settings.trustProxy ? { trustProxy: settings.trustProxy } : {}),
+  ...(settings.metricsToken ? { metricsToken: settings.metricsToken } : {}),
 });
 
 const server = app.listen(settings.port, () => {
