@@ -87,7 +87,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     const headers: Record<string, string> = { 'user-agent': WECOM_UA, accept: HTML, ...common, ...o.headers };
     const cookie = o.jar?.header();
     if (cookie) headers['cookie'] = cookie;
-    if (o.form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (o.form !== undefined) headers['content-type'] ??= 'application/x-www-form-urlencoded';
     const res = await fetch(url + path, {
       method: o.method ?? 'GET',
       redirect: 'manual',

@@ -1,0 +1,104 @@
+/**
+ * The demo's forms carry a CSRF token, and POST /send-card sends nothing without the right one:
+ * a 403 page that says what to do. Every way a forged or replayed form can carry (or lack) the
+ * token is tried, each checked against what the emulator received (no card was sent).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startRig } from './demo-rig.ts';
+import type { Answer, Jar, Rig } from './demo-rig.ts';
+
+function tokenOf(page: Answer): string {
+  const token = /<input type="hidden" name="_csrf" value="([^"]+)">/.exec(page.body)?.[1];
+  assert.ok(token, 'the form carries a _csrf field');
+  return token;
+}
+
+describe('CSRF token of POST /send-card', () => {
+  let rig: Rig;
+  let zhangsan: Jar;
+  let token = '';
+  let lisiToken = '';
+
+  before(async () => {
+    rig = await startRig();
+    zhangsan = await rig.login('zhangsan');
+    token = tokenOf(await rig.request('/send-card', { jar: zhangsan }));
+    const lisi = await rig.login('lisi');
+    lisiToken = tokenOf(await rig.request('/send-card', { jar: lisi }));
+  });
+  after(() => rig?.close());
+
+  async function post(form: string, options: { path?: string; headers?: Record<string, string>; jar?: Jar } = {}): Promise<Answer> {
+    return rig.request(options.path ?? '/send-card', {
+      jar: options.jar ?? zhangsan,
+      method: 'POST',
+      form,
+      headers: options.headers ?? {},
+    });
+  }
+
+  async function assertRefused(what: string, send: () => Promise<Answer>): Promise<void> {
+    const sent = rig.emulator.messages.length;
+    const res = await send();
+    assert.equal(res.status, 403, what);
+    assert.match(res.body, /data-page="form-expired"/, what);
+    assert.match(res.body, /请重新打开表单/, `${what}: the page says what to do`);
+    assert.match(res.body, /<a class="button" href="\/send-card">重新打开表单<\/a>/, `${what}: and links to the form`);
+    assert.equal(rig.emulator.messages.length, sent, `${what}: no card sent`);
+  }
+
+  it('the form of one session keeps its token, and another session has another one', async () => {
+    assert.match(token, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
+    assert.equal(tokenOf(await rig.request('/send-card', { jar: zhangsan })), token);
+    assert.notEqual(lisiToken, token);
+  });
+
+  it('with the right token the card is sent', async () => {
+    const sent = rig.emulator.messages.length;
+    const res = await post(`_csrf=${encodeURIComponent(token)}&order=42&tab=items`);
+    assert.equal(res.status, 200);
+    assert.match(res.body, /data-page="card-sent"/);
+    assert.equal(rig.emulator.messages.length, sent + 1);
+  });
+
+  it('refuses a form without the token, or with an empty one', async () => {
+    await assertRefused('absent', () => post('order=42&tab=items'));
+    await assertRefused('empty', () => post('_csrf=&order=42&tab=items'));
+    await assertRefused('no body at all', () => post(''));
+  });
+
+  it("refuses another session's token, and a token that is almost right", async () => {
+    await assertRefused("lisi's token in zhangsan's session", () => post(`_csrf=${lisiToken}&order=42&tab=items`));
+    await assertRefused('one character changed', () =>
+      post(`_csrf=${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}&order=42&tab=items`),
+    );
+    await assertRefused('a prefix', () => post(`_csrf=${token.slice(0, 20)}&order=42&tab=items`));
+    await assertRefused('the token twice in one value', () => post(`_csrf=${token}${token}&order=42&tab=items`));
+  });
+
+  it('refuses a repeated field, whatever the copies hold', async () => {
+    await assertRefused('right twice', () => post(`_csrf=${token}&_csrf=${token}&order=42&tab=items`));
+    await assertRefused('right then wrong', () => post(`_csrf=${token}&_csrf=wrong&order=42&tab=items`));
+    await assertRefused('wrong then right', () => post(`_csrf=wrong&_csrf=${token}&order=42&tab=items`));
+    await assertRefused('bracket syntax', () => post(`_csrf[]=${token}&order=42&tab=items`));
+  });
+
+  it('refuses the token anywhere but the urlencoded body', async () => {
+    await assertRefused('in the query', () => post('order=42&tab=items', { path: `/send-card?_csrf=${token}` }));
+    await assertRefused('in a header', () => post('order=42&tab=items', { headers: { 'x-csrf-token': token, 'csrf-token': token } }));
+    await assertRefused('as JSON', () =>
+      rig.request('/send-card', {
+        jar: zhangsan,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        form: JSON.stringify({ _csrf: token, order: '42', tab: 'items' }),
+      }),
+    );
+  });
+
+  it('refuses a session that never rendered a form (no token to match)', async () => {
+    const fresh = await rig.login('lisi');
+    await assertRefused('fresh session, made-up token', () => post('_csrf=undefined&order=42&tab=items', { jar: fresh }));
+  });
+});
