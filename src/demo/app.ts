@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import { wecomAuth } from '../index.ts';
 import type { WeComAuth, WeComAuthOptions } from '../index.ts';
 import type { WeComAuthMetrics } from '../metrics.ts';
-import { demoSession } from './session.ts';
+import { demoSession, sessionCookieName } from './session.ts';
 import { metricsAccess } from './metrics-access.ts';
 import { isLoopbackUrl } from './settings.ts';
 import { mountHome } from './home.ts';
@@ -37,7 +37,10 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
   const app = express();
   app.disable('x-powered-by');
   if (options.trustProxy) app.set('trust proxy', options.trustProxy);
-  const wecom = wecomAuth(options.wecom);
+  const cookieName = sessionCookieName(String(options.wecom.baseUrl));
+  // The mini-program login hands out the session cookie's value as a token: it must name the same cookie.
+  const miniProgram = options.wecom.miniProgram ? { miniProgram: { ...options.wecom.miniProgram, cookieName } } : {};
+  const wecom = wecomAuth({ ...options.wecom, ...miniProgram });
   // helmet's defaults, except that a plain-http demo must not ask browsers to upgrade to https.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: wecom.config.secureCookies ? [] : null } } }));
   app.get('/healthz', (_req, res) => {
@@ -52,7 +55,7 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
   if (wecom.config.miniProgram) app.use(wecom.bearerSession());
   app.use(
     demoSession({
-      name: 'wecom.sid',
+      name: cookieName,
       secret: options.sessionSecret,
       secure: wecom.config.secureCookies,
       ...(options.store ? { store: options.store } : {}),

@@ -44,7 +44,7 @@ const { app, wecom, metrics } = createDemoApp({
           profile: { fields: ['name', 'department', 'position', 'avatar', 'gender', 'mobile', 'email'] },
         }
       : { scope: 'snsapi_base' as const }),
-    miniProgram: { sessionSecret, cookieName: 'wecom.sid' },
+    miniProgram: { sessionSecret },
     ...(apiBaseUrl ? { apiBaseUrl } : {}),
     ...(oauthBaseUrl ? { oauthBaseUrl } : {}),
     ...(loginBaseUrl ? { loginBaseUrl } : {}),

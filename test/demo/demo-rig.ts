@@ -13,6 +13,7 @@ import type { DemoAppOptions } from '../../src/demo/app.ts';
 import type { WeComAuth } from '../../src/index.ts';
 import { WECOM_UA } from '../helpers/flow.ts';
 
+export const DEMO_RIG_SESSION_SECRET = 'demo-rig-session-secret-0123456789abcdef';
 export const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
 /** One browser's cookies (names and values; the tests read the attributes from the answers). */
@@ -68,7 +69,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   for (const app of emulator.fixture.corps[0]?.apps ?? []) app.trustedDomains.push(new URL(origin).host);
   const { origin: _o, headers: common = {}, wecom: wecomOptions, ...demoOptions } = options;
   const demo = createDemoApp({
-    sessionSecret: 'demo-rig-session-secret-0123456789abcdef',
+    sessionSecret: DEMO_RIG_SESSION_SECRET,
     ...demoOptions,
     wecom: {
       corpId: 'wwdemocorp0000001',
