@@ -4,7 +4,7 @@
  */
 import type { Express, Request } from 'express';
 import type { WeComAuth, WeComUser } from '../index.ts';
-import { escapeHtml, isEnglish, sendPage } from './html.ts';
+import { escapeHtml, isEnglish, logoutForm, sendPage } from './html.ts';
 
 function identityRows(user: WeComUser | undefined, en: boolean): Array<[string, string]> {
   return [
@@ -50,8 +50,7 @@ export function mountHome(app: Express, wecom: WeComAuth): void {
       status: 200,
       heading: en ? `Hello, ${displayName}` : `你好，${displayName}`,
       message: en ? 'You are signed in with WeCom.' : '你已通过企业微信登录。',
-      body: homeBody(req, en),
-      action: { href: wecom.config.routes.logout, label: en ? 'Sign out' : '退出登录' },
+      body: homeBody(req, en) + logoutForm(wecom, en),
     });
   });
 }

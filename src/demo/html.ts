@@ -44,3 +44,15 @@ export function sendPage(wecom: WeComAuth, req: Request, res: Response, page: De
     .type('html')
     .send(wecom.views.renderHtml(ctx, page.body ?? '').replace('data-page="signed-out"', `data-page="${escapeHtml(page.id)}"`));
 }
+
+/**
+ * The sign-out button: a form that POSTs to the library's logout route, never a link. A link any
+ * site can make a browser follow, so the library logs out by POST only (GET becomes a page with
+ * this same button). A plain form needs no script: it works under helmet's default CSP.
+ */
+export function logoutForm(wecom: WeComAuth, en: boolean): string {
+  return (
+    `<form method="post" action="${escapeHtml(wecom.config.routes.logout)}" class="logout">` +
+    `<p><button type="submit" class="button">${en ? 'Sign out' : '退出登录'}</button></p></form>`
+  );
+}

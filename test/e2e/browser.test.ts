@@ -134,7 +134,13 @@ describe('browser', { skip: existsSync(CHROMIUM) || UNDER_CI ? false : `${NO_CHR
     assert.equal(body.user.userId, 'zhangsan');
 
     await page.goto(`${baseUrl}/`);
-    await page.getByText('退出登录').click();
+    // Signing out is a form that posts (no link, no script): the request must be a POST.
+    assert.equal(await page.locator('a[href*="/auth/wecom/logout"]').count(), 0, 'no logout link');
+    const [logout] = await Promise.all([
+      page.waitForRequest((r) => new URL(r.url()).pathname === '/auth/wecom/logout'),
+      page.locator('form[method="post"][action="/auth/wecom/logout"] button', { hasText: '退出登录' }).click(),
+    ]);
+    assert.equal(logout.method(), 'POST');
     await page.waitForLoadState();
     assert.equal(await page.locator('main').getAttribute('data-page'), 'signed-out');
     assert.equal(await page.locator('h1').innerText(), '你已退出登录');
