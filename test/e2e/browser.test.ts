@@ -6,12 +6,11 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
@@ -19,16 +18,12 @@ import { createDemoApp } from '../../src/demo/app.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
 import { jsapiSignature } from '../../src/wecom/index.ts';
 import { WECOM_UA, WECHAT_UA } from '../helpers/flow.ts';
+import { assertChromium, launchChromium, launchPersistentChromium } from './chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 
-// Without Chromium these tests skip on a developer's machine, but fail under CI (.ci/run sets CI=1).
-const UNDER_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
-const NO_CHROMIUM = `no Chromium at ${CHROMIUM}: install it (apt-get install chromium, as .ci/run does) or set CHROMIUM_PATH`;
-
-describe('browser', { skip: existsSync(CHROMIUM) || UNDER_CI ? false : `${NO_CHROMIUM} (under CI this fails)` }, () => {
+describe('browser', () => {
   let emulator: Emulator;
   let server: Server;
   let wecom: WeComAuth;
@@ -36,7 +31,7 @@ describe('browser', { skip: existsSync(CHROMIUM) || UNDER_CI ? false : `${NO_CHR
   let browser: Browser;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), NO_CHROMIUM);
+    assertChromium();
     mkdirSync(SHOTS, { recursive: true });
     emulator = await startEmulator({ port: 0 });
     // Listen first, then tell the app (and the emulator's trusted domains) where it lives.
@@ -63,10 +58,7 @@ describe('browser', { skip: existsSync(CHROMIUM) || UNDER_CI ? false : `${NO_CHR
     });
     wecom = demo.wecom;
     server.on('request', demo.app);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -229,9 +221,7 @@ describe('browser', { skip: existsSync(CHROMIUM) || UNDER_CI ? false : `${NO_CHR
       path.join(dir, 'Default', 'Preferences'),
       JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }),
     );
-    const context = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    const context = await launchPersistentChromium(dir, {
       userAgent: WECOM_UA,
       extraHTTPHeaders: { 'Accept-Language': 'zh-CN' },
     });

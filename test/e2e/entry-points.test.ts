@@ -8,25 +8,24 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
 import { createDemoApp } from '../../src/demo/app.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
 import { WECOM_UA } from '../helpers/flow.ts';
+import { assertChromium, launchChromium } from './chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 
-describe('the three entry points', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (.ci/run installs it)` }, () => {
+describe('the three entry points', () => {
   let emulator: Emulator;
   let server: Server;
   let wecom: WeComAuth;
@@ -49,6 +48,7 @@ describe('the three entry points', { skip: existsSync(CHROMIUM) ? false : `no Ch
   }
 
   before(async () => {
+    assertChromium();
     mkdirSync(SHOTS, { recursive: true });
     emulator = await startEmulator({ port: 0 });
     server = createServer();
@@ -71,16 +71,13 @@ describe('the three entry points', { skip: existsSync(CHROMIUM) ? false : `no Ch
     });
     wecom = demo.wecom;
     server.on('request', demo.app);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
     server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    if (server) await new Promise((resolve) => server.close(resolve));
     wecom?.close();
     await emulator?.close();
   });
