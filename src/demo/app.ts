@@ -14,6 +14,9 @@ import { isLoopbackUrl } from './settings.ts';
 import { mountHome } from './home.ts';
 import { mountJssdkPage } from './jssdk-page.ts';
 import { createLoginHistory, mountStatus } from './status.ts';
+import type { LoginHistory } from './status.ts';
+import { createCsrf } from './csrf.ts';
+import type { Csrf } from './csrf.ts';
 import { mountSendCardDemo } from './send-card.ts';
 
 export interface DemoAppOptions {
@@ -62,7 +65,7 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
     }),
   );
   app.use(wecom.router);
-  mountPages(app, wecom, history);
+  mountPages(app, wecom, history, createCsrf(options.sessionSecret));
   app.use(wecom.errorHandler());
   // The app's own last resort: a page, never a stack trace.
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -73,7 +76,7 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
   return { app, wecom, metrics: history.metrics };
 }
 
-function mountPages(app: express.Express, wecom: WeComAuth, history: ReturnType<typeof createLoginHistory>): void {
+function mountPages(app: express.Express, wecom: WeComAuth, history: LoginHistory, csrf: Csrf): void {
   mountHome(app, wecom);
   mountJssdkPage(app, wecom);
   // A chart of the last hour's logins, drawn from the same metrics (behind the guard).
@@ -82,5 +85,5 @@ function mountPages(app: express.Express, wecom: WeComAuth, history: ReturnType<
     res.setHeader('Cache-Control', 'no-store');
     res.json({ user: req.wecomUser });
   });
-  mountSendCardDemo(app, wecom);
+  mountSendCardDemo(app, wecom, csrf);
 }

@@ -9,10 +9,10 @@ import type { Express, Request, Response } from 'express';
 import type { WeComAuth } from '../index.ts';
 import { isEnglish, sendPage } from './html.ts';
 import { sendCardHandler, TABS } from './send-card-post.ts';
-import { csrfField, requireCsrf } from './csrf.ts';
+import type { Csrf } from './csrf.ts';
 import { mountOrdersPage } from './orders-page.ts';
 
-function formPage(wecom: WeComAuth, req: Request, res: Response): void {
+function formPage(wecom: WeComAuth, csrf: Csrf, req: Request, res: Response): void {
   const e = isEnglish(req);
   sendPage(wecom, req, res, {
     id: 'send-card',
@@ -22,7 +22,7 @@ function formPage(wecom: WeComAuth, req: Request, res: Response): void {
       ? 'The card links to a page of this app; tapping it in WeCom opens the page and logs you in.'
       : '卡片链接到本应用的一个页面；在企业微信中点开卡片即可打开该页面并自动登录。',
     body:
-      `<form method="post" action="/send-card">${csrfField(req)}` +
+      `<form method="post" action="/send-card">${csrf.field(req)}` +
       `<p><label>${e ? 'Order' : '订单号'} <input name="order" value="42" inputmode="numeric" pattern="[0-9]{1,9}" required></label></p>` +
       `<p><label>${e ? 'Tab' : '标签页'} <select name="tab">${TABS.map((t) => `<option>${t}</option>`).join('')}</select></label></p>` +
       `<p><button type="submit" class="button">${e ? 'Send me the card' : '给我发送卡片'}</button></p></form>`,
@@ -43,11 +43,11 @@ function formExpiredPage(wecom: WeComAuth, req: Request, res: Response): void {
   });
 }
 
-export function mountSendCardDemo(app: Express, wecom: WeComAuth): void {
+export function mountSendCardDemo(app: Express, wecom: WeComAuth, csrf: Csrf): void {
   // extended: false parses a repeated field as an array, which the CSRF check refuses.
   const form = express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 });
-  app.get('/send-card', wecom.requireUser(), (req, res) => formPage(wecom, req, res));
-  const checked = requireCsrf((req, res) => formExpiredPage(wecom, req, res));
+  app.get('/send-card', wecom.requireUser(), (req, res) => formPage(wecom, csrf, req, res));
+  const checked = csrf.check((req, res) => formExpiredPage(wecom, req, res));
   app.post('/send-card', wecom.requireUser(), form, checked, sendCardHandler(wecom));
   mountOrdersPage(app, wecom);
 }

@@ -97,8 +97,24 @@ describe('CSRF token of POST /send-card', () => {
     );
   });
 
-  it('refuses a session that never rendered a form (no token to match)', async () => {
+  it("refuses the token of the browser's own earlier login, after logout and a new login", async () => {
+    const browser = await rig.login('zhangsan');
+    const before = tokenOf(await rig.request('/send-card', { jar: browser }));
+    const out = await rig.request('/auth/wecom/logout', {
+      jar: browser,
+      method: 'POST',
+      form: '',
+      headers: { origin: rig.origin, 'sec-fetch-site': 'same-origin' },
+    });
+    assert.equal(out.status, 200);
+    await rig.login('zhangsan', '/', browser);
+    const now = tokenOf(await rig.request('/send-card', { jar: browser }));
+    assert.notEqual(now, before, 'a new login, a new token');
+    await assertRefused("the earlier login's token", () => post(`_csrf=${before}&order=42&tab=items`, { jar: browser }));
+  });
+
+  it('refuses a made-up token in a fresh session', async () => {
     const fresh = await rig.login('lisi');
-    await assertRefused('fresh session, made-up token', () => post('_csrf=undefined&order=42&tab=items', { jar: fresh }));
+    await assertRefused('made-up token', () => post('_csrf=undefined&order=42&tab=items', { jar: fresh }));
   });
 });

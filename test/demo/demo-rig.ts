@@ -47,8 +47,8 @@ export interface Rig {
   readonly emulator: Emulator;
   readonly wecom: WeComAuth;
   request(path: string, options?: { jar?: Jar; method?: string; headers?: Record<string, string>; form?: string }): Promise<Answer>;
-  /** A whole in-app login as `user`, from `path`; returns the jar holding the session. */
-  login(user: string, path?: string): Promise<Jar>;
+  /** A whole in-app login as `user`, from `path`, in a new browser or the given one; returns its jar. */
+  login(user: string, path?: string, jar?: Jar): Promise<Jar>;
   close(): Promise<void>;
 }
 
@@ -99,8 +99,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     return { status: res.status, headers: res.headers, body: await res.text() };
   };
 
-  const login: Rig['login'] = async (user, path = '/') => {
-    const jar = new Jar();
+  const login: Rig['login'] = async (user, path = '/', jar = new Jar()) => {
     const start = await request(path, { jar });
     const authorize = start.headers.get('location') ?? '';
     if (start.status !== 302 || !authorize.startsWith(emulator.url)) throw new Error(`GET ${path}: ${start.status} ${authorize}`);
