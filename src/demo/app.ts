@@ -77,7 +77,7 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
 }
 
 function mountPages(app: express.Express, wecom: WeComAuth, history: LoginHistory, csrf: Csrf): void {
-  mountHome(app, wecom);
+  mountHome(app, wecom, csrf);
   mountJssdkPage(app, wecom);
   // A chart of the last hour's logins, drawn from the same metrics (behind the guard).
   mountStatus(app, wecom, history);

@@ -16,6 +16,9 @@ export function isEnglish(req: Request): boolean {
   return Boolean(req.headers['accept-language']) && req.acceptsLanguages('zh', 'en') === 'en';
 }
 
+/** A form's button drawn like the layout's link buttons (an inline style: helmet's CSP allows it). */
+export const BUTTON = 'type="submit" class="button" style="border:0;font:inherit;cursor:pointer"';
+
 export interface DemoPage {
   /** The page's `data-page`, what the tests and the fleet helpers recognise it by. */
   id: string;
@@ -53,6 +56,6 @@ export function sendPage(wecom: WeComAuth, req: Request, res: Response, page: De
 export function logoutForm(wecom: WeComAuth, en: boolean): string {
   return (
     `<form method="post" action="${escapeHtml(wecom.config.routes.logout)}" class="logout">` +
-    `<p><button type="submit" class="button">${en ? 'Sign out' : '退出登录'}</button></p></form>`
+    `<p><button ${BUTTON}>${en ? 'Sign out' : '退出登录'}</button></p></form>`
   );
 }

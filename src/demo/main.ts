@@ -11,6 +11,7 @@ import { connectRedis } from './redis.ts';
 import { DEMO_SECRET, readSettings } from './settings.ts';
 import { refusalToStart } from './start-check.ts';
 import { startBundledEmulator } from './bundled-emulator.ts';
+import { setUpEntryPoints } from './entry-points.ts';
 
 const settings = readSettings(process.env);
 const refusal = refusalToStart(settings);
@@ -58,11 +59,18 @@ const { app, wecom, metrics } = createDemoApp({
   ...(settings.metricsToken ? { metricsToken: settings.metricsToken } : {}),
 });
 
+if (emulator) {
+  // So that the emulator's WeCom (/client) shows a homepage and a menu to tap at once.
+  await setUpEntryPoints(wecom, settings.publicUrl).catch((err: unknown) => {
+    console.warn(`demo: could not set the homepage and menu on the emulator: ${err instanceof Error ? err.message : String(err)}`);
+  });
+}
+
 const server = app.listen(settings.port, () => {
   console.log(`express-wecom-auth demo on ${settings.publicUrl}  (sessions: ${redis ? 'Redis' : 'memory'})`);
   if (emulator) {
     console.log(`WeCom emulator on ${emulator.url}: open ${settings.publicUrl}/ in a browser and pick a member,`);
-    console.log(`or ${emulator.url}/client?user=zhangsan for 张三's WeCom (workbench, menu, message cards).`);
+    console.log(`or ${emulator.url}/client?user=zhangsan for 张三's WeCom: the app's homepage, its menu, and the cards it sends.`);
   }
 });
 

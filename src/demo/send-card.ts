@@ -7,7 +7,7 @@
 import express from 'express';
 import type { Express, Request, Response } from 'express';
 import type { WeComAuth } from '../index.ts';
-import { isEnglish, sendPage } from './html.ts';
+import { BUTTON, isEnglish, sendPage } from './html.ts';
 import { sendCardHandler, TABS } from './send-card-post.ts';
 import type { Csrf } from './csrf.ts';
 import { mountOrdersPage } from './orders-page.ts';
@@ -25,7 +25,7 @@ function formPage(wecom: WeComAuth, csrf: Csrf, req: Request, res: Response): vo
       `<form method="post" action="/send-card">${csrf.field(req)}` +
       `<p><label>${e ? 'Order' : '订单号'} <input name="order" value="42" inputmode="numeric" pattern="[0-9]{1,9}" required></label></p>` +
       `<p><label>${e ? 'Tab' : '标签页'} <select name="tab">${TABS.map((t) => `<option>${t}</option>`).join('')}</select></label></p>` +
-      `<p><button type="submit" class="button">${e ? 'Send me the card' : '给我发送卡片'}</button></p></form>`,
+      `<p><button ${BUTTON}>${e ? 'Send me the card' : '给我发送卡片'}</button></p></form>`,
   });
 }
 

@@ -54,6 +54,26 @@ describe('CSRF token of POST /send-card', () => {
     assert.notEqual(lisiToken, token);
   });
 
+  it("every form of the demo's own carries the token; the home page's button sends card 42 with it", async () => {
+    for (const path of ['/', '/send-card']) {
+      const page = await rig.request(path, { jar: zhangsan });
+      const forms = [...page.body.matchAll(/<form method="post" action="([^"]+)"[^>]*>(.*?)<\/form>/gs)];
+      const own = forms.filter((f) => f[1] !== '/auth/wecom/logout');
+      assert.ok(own.length > 0, `${path} has a form`);
+      for (const f of own) assert.ok(f[2]?.includes(`name="_csrf" value="${token}"`), `${path}: the form to ${f[1]} carries the token`);
+    }
+    const home = await rig.request('/', { jar: zhangsan });
+    const form = /<form method="post" action="\/send-card"[^>]*>(.*?)<\/form>/s.exec(home.body)?.[1] ?? '';
+    const fields = [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(
+      (m) => `${m[1]}=${encodeURIComponent(m[2] ?? '')}`,
+    );
+    const sent = rig.emulator.messages.length;
+    const res = await post(fields.join('&'));
+    assert.equal(res.status, 200);
+    assert.match(res.body, /data-field="card-url">[^<]*\/orders\/42\?tab=items</);
+    assert.equal(rig.emulator.messages.length, sent + 1);
+  });
+
   it('with the right token the card is sent', async () => {
     const sent = rig.emulator.messages.length;
     const res = await post(`_csrf=${encodeURIComponent(token)}&order=42&tab=items`);

@@ -1,51 +1,39 @@
 /**
  * `npm start` as a newcomer runs it: the demo and its emulator in one process, default settings.
- * The first login must be the product's: the silent snsapi_base login, its code exchanged through
+ * The app has a homepage and a custom menu at once, so the emulator's WeCom shows the three entry
+ * points. The first login must be the product's: the silent snsapi_base login, its code exchanged through
  * user/getuserinfo with the agentid (UserId and DeviceId), no consent page, no private profile.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../helpers/redis-server.ts';
 import { WECOM_UA } from '../helpers/flow.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { startDemo } from './spawn-demo.ts';
+import type { DemoProcess } from './spawn-demo.ts';
 
 describe('npm start (the demo with its emulator, default settings)', () => {
-  let child: ReturnType<typeof spawn> | undefined;
+  let demo: DemoProcess | undefined;
   let appUrl = '';
   let emulatorUrl = '';
   before(async () => {
-    // Two different ports: freePort() releases its port, so two calls can hand out the same one.
-    const port = await freePort();
-    let emulatorPort = await freePort();
-    while (emulatorPort === port) emulatorPort = await freePort();
-    appUrl = `http://localhost:${port}`;
-    emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-    child = spawn(process.execPath, ['src/demo/main.ts'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), EMULATOR_PORT: String(emulatorPort) },
-    });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the demo did not start: ${output}`)), 20_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('demo on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child?.stdout?.on('data', onData);
-      child?.stderr?.on('data', onData);
-      child?.once('exit', () => reject(new Error(`the demo exited: ${output}`)));
-    });
+    demo = await startDemo();
+    ({ appUrl, emulatorUrl } = demo);
   });
-  after(() => {
-    child?.kill('SIGTERM');
+  after(() => demo?.stop());
+
+  it("sets the app's homepage and custom menu on the emulator: 张三's WeCom has something to tap", async () => {
+    const html = await (await fetch(`${emulatorUrl}/client?user=zhangsan`)).text();
+    assert.doesNotMatch(html, /no homepage|no custom menu/);
+    const links = (entry: string) =>
+      [...html.matchAll(new RegExp(`<a[^>]*data-entry="${entry}"[^>]*href="([^"]+)"`, 'g'))].map((m) =>
+        (m[1] ?? '').replaceAll('&amp;', '&'),
+      );
+    assert.deepEqual(links('homepage'), [`${appUrl}/`]);
+    assert.deepEqual(links('menu'), [`${appUrl}/orders/42?tab=items`, `${appUrl}/?tab=orders#/orders/7`, `${appUrl}/send-card`]);
+    assert.match(
+      demo?.output() ?? '',
+      new RegExp(`${emulatorUrl.replaceAll('.', '\\.')}/client\\?user=zhangsan`),
+      'the start line names the page',
+    );
   });
 
   it('logs in with snsapi_base, exchanging the code through user/getuserinfo with the agentid', async () => {
