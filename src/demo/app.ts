@@ -12,6 +12,7 @@ import { demoSession, sessionCookieName } from './session.ts';
 import { metricsAccess } from './metrics-access.ts';
 import { isLoopbackUrl } from './settings.ts';
 import { mountHome } from './home.ts';
+import { mountLocalTimeScript } from './local-time.ts';
 import { mountJssdkPage } from './jssdk-page.ts';
 import { createLoginHistory, mountStatus } from './status.ts';
 import type { LoginHistory } from './status.ts';
@@ -49,6 +50,7 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  mountLocalTimeScript(app);
   const history = createLoginHistory();
   // Before the session and the bearer-token middleware: Prometheus's bearer token is not a session.
   const loopback = !options.trustProxy && isLoopbackUrl(wecom.config.origin);

@@ -7,6 +7,7 @@ import type { Express, Request } from 'express';
 import type { WeComAuth, WeComUser } from '../index.ts';
 import { BUTTON, escapeHtml, isEnglish, logoutForm, sendPage } from './html.ts';
 import type { Csrf } from './csrf.ts';
+import { localTimeScriptTag, timeHtml } from './local-time.ts';
 
 function identityRows(user: WeComUser | undefined, en: boolean): Array<[string, string]> {
   return [
@@ -14,7 +15,6 @@ function identityRows(user: WeComUser | undefined, en: boolean): Array<[string, 
     [en ? 'DeviceId' : '设备 DeviceId', user?.deviceId ?? '-'],
     [en ? 'Corporation' : '企业 CorpId', user?.corpId ?? ''],
     [en ? 'App' : '应用 AgentId', String(user?.agentId ?? '')],
-    [en ? 'Signed in at' : '登录时间', user ? new Date(user.loginAt).toISOString() : ''],
   ];
 }
 
@@ -42,9 +42,10 @@ function sendCardForm(req: Request, csrf: Csrf, en: boolean): string {
 
 function homeBody(req: Request, csrf: Csrf, en: boolean): string {
   const user = req.wecomUser;
-  const rows = identityRows(user, en)
-    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
-    .join('');
+  const rows =
+    identityRows(user, en)
+      .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
+      .join('') + (user ? `<dt>${en ? 'Signed in at' : '登录时间'}</dt><dd data-field="loginAt">${timeHtml(user.loginAt)}</dd>` : '');
   return (
     `<dl class="identity">${rows}</dl>` +
     profileList(user, en) +
@@ -63,7 +64,7 @@ export function mountHome(app: Express, wecom: WeComAuth, csrf: Csrf): void {
       status: 200,
       heading: en ? `Hello, ${displayName}` : `你好，${displayName}`,
       message: en ? 'You are signed in with WeCom.' : '你已通过企业微信登录。',
-      body: homeBody(req, csrf, en) + logoutForm(wecom, en),
+      body: homeBody(req, csrf, en) + logoutForm(wecom, en) + localTimeScriptTag,
     });
   });
 }

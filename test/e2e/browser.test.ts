@@ -69,10 +69,18 @@ describe('browser', () => {
     await emulator?.close();
   });
 
-  async function open(options: { ua: string; user?: string; lang?: string }): Promise<{ context: BrowserContext; page: Page }> {
+  async function open(options: {
+    ua: string;
+    user?: string;
+    lang?: string;
+    timezoneId?: string;
+    javaScriptEnabled?: boolean;
+  }): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({
       userAgent: options.ua,
       locale: options.lang ?? 'zh-CN',
+      ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+      ...(options.javaScriptEnabled === false ? { javaScriptEnabled: false } : {}),
       extraHTTPHeaders: {
         'Accept-Language': options.lang ?? 'zh-CN,zh;q=0.9',
         ...(options.user ? { 'X-WeCom-Emulator-User': options.user } : {}),
@@ -139,6 +147,32 @@ describe('browser', () => {
     await shot(page, '02-signed-out');
     assert.deepEqual(cspViolations, [], "the pages work under helmet's default CSP");
     await context.close();
+  });
+
+  it("the login time in the person's time zone (Shanghai, Kolkata), and in UTC without script", async () => {
+    /** The login time as the page shows it, and the instant it stands for (from /me). */
+    async function shown(options: { timezoneId?: string; javaScriptEnabled?: boolean }): Promise<{ text: string; at: number }> {
+      const { context, page } = await open({ ua: WECOM_UA, user: 'lisi', ...options });
+      const cspViolations: string[] = [];
+      page.on('console', (msg) => {
+        if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+      });
+      await page.goto(`${baseUrl}/`);
+      assert.equal(await page.locator('main').getAttribute('data-page'), 'home');
+      const text = await page.locator('dd[data-field="loginAt"] time').innerText();
+      const me = (await (await page.goto(`${baseUrl}/me`))?.json()) as { user: { loginAt: number } };
+      await context.close();
+      assert.deepEqual(cspViolations, [], 'the script runs under the CSP');
+      return { text, at: me.user.loginAt };
+    }
+    /** `YYYY-MM-DD HH:MM:SS` of an instant shifted by a fixed offset (zones without summer time). */
+    const at = (ms: number, offsetMinutes: number) => new Date(ms + offsetMinutes * 60_000).toISOString().replace('T', ' ').slice(0, 19);
+    const shanghai = await shown({ timezoneId: 'Asia/Shanghai' });
+    assert.equal(shanghai.text, `${at(shanghai.at, 8 * 60)} GMT+8`);
+    const kolkata = await shown({ timezoneId: 'Asia/Kolkata' });
+    assert.equal(kolkata.text, `${at(kolkata.at, 5 * 60 + 30)} GMT+5:30`);
+    const noScript = await shown({ timezoneId: 'Asia/Shanghai', javaScriptEnabled: false });
+    assert.equal(noScript.text, `${at(noScript.at, 0)} UTC`);
   });
 
   it("in a desktop browser: WeCom's web (QR) login at the emulator, then the app in English", async () => {
