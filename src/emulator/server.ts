@@ -8,6 +8,7 @@ import { handleControl } from './control.ts';
 import { errmsgFor } from './envelope.ts';
 import { authorize, uriConfirmPage, webLogin } from './oauth.ts';
 import { indexPage } from './pages.ts';
+import { redactJson, redactQuery, redactText } from './redact.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Faults } from './faults.ts';
 import type { PageAnswer, PageRequest } from './oauth.ts';
@@ -144,8 +145,9 @@ async function handleCgi(
   }
   const ip = normalizeIp(req.socket.remoteAddress);
   const at = ctx.state.clock.now();
-  const call: RecordedCall = { api, method, query: firstValues(query), errcode: 0, at, httpStatus: 200, ip };
-  if (body !== undefined) call.body = body;
+  // The log gets the request with its secrets replaced (redact.ts); the handler gets it as sent.
+  const call: RecordedCall = { api, method, query: redactQuery(firstValues(query)), errcode: 0, at, httpStatus: 200, ip };
+  if (body !== undefined) call.body = typeof body === 'string' ? redactText(body) : redactJson(body);
 
   const fault = ctx.faults.take(api);
   if (fault?.kind === 'html502') {

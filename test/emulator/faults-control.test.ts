@@ -65,7 +65,7 @@ test('the call log records api, method, query, body, errcode and clock time', as
   assert.ok(first);
   assert.equal(first.api, 'gettoken');
   assert.equal(first.method, 'GET');
-  assert.deepEqual(first.query, { corpid: CORP, corpsecret: 'wrong' });
+  assert.deepEqual(first.query, { corpid: CORP, corpsecret: '[redacted by the emulator]' }, 'sent, and not kept (redaction.test.ts)');
   assert.equal(first.errcode, 40001);
   assert.ok(first.at >= 1_700_000_000_000 && first.at < 1_700_000_010_000);
   assert.equal(first.ip, '127.0.0.1');
