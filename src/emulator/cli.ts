@@ -98,9 +98,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(`WeCom emulator listening on ${emulator.url}${args.strict ? ' (strict)' : ''}`);
+  // The secrets are not printed (terminal output ends up in CI logs, and a fixture may hold a real
+  // one): the banner says where they are.
+  const secrets = args.config === undefined ? "the default fixture's, in docs/emulator.md" : `in ${args.config}`;
   for (const corp of emulator.fixture.corps) {
     for (const app of corp.apps) {
-      console.log(`  corpId=${corp.corpId} agentId=${app.agentId} secret=${app.secret}  ${corp.name} / ${app.name}`);
+      console.log(`  corpId=${corp.corpId} agentId=${app.agentId}  ${corp.name} / ${app.name}  (secret: ${secrets})`);
       console.log(`    trusted domains: ${app.trustedDomains.join(', ') || '(none)'}`);
     }
   }

@@ -90,9 +90,10 @@ export function indexPage(lines: readonly string[], clients: readonly Choice[] =
   const clientList = clients.length
     ? html`<h2>企业微信客户端 <span class="en" lang="en">WeCom client: workbench, custom menu, messages</span></h2>${choiceList(clients)}`
     : html``;
+  const secrets = html`<p class="note">应用 Secret 不在此页显示：见 fixture 文件（<code>--config</code>）或 docs/emulator.md（默认 fixture）。<span lang="en">App secrets are not shown here: they are in your fixture (the <code>--config</code> file, or what you passed to startEmulator), or for the default fixture in docs/emulator.md.</span></p>`;
   return layout(
     '企业微信本地模拟器',
     'Local WeCom emulator',
-    html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>${clientList}`,
+    html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>${secrets}${clientList}`,
   );
 }

@@ -199,9 +199,10 @@ function pageRequest(req: IncomingMessage, path: string, query: URLSearchParams)
 
 function index(ctx: ServerContext): PageAnswer {
   const lines = [`${ctx.emulator.url}`];
+  // No secrets: this page answers any browser that reaches the emulator, and a fixture may hold a
+  // real one. The page says where they are instead (the fixture).
   for (const corp of ctx.state.fixture.corps) {
-    for (const app of corp.apps)
-      lines.push(`corpid=${corp.corpId} agentid=${app.agentId} secret=${app.secret} (${corp.name} / ${app.name})`);
+    for (const app of corp.apps) lines.push(`corpid=${corp.corpId} agentid=${app.agentId} (${corp.name} / ${app.name})`);
   }
   // The client page of each member: the workbench, the custom menu and the messages.
   const clients = ctx.state.fixture.corps.flatMap((corp) =>

@@ -1,4 +1,4 @@
-// The wecom-emulator CLI: starts, prints the URL and credentials, answers, stops on SIGTERM/SIGINT.
+// The wecom-emulator CLI: starts, prints the URL and where the credentials are, answers, stops on SIGTERM/SIGINT.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -47,7 +47,7 @@ function run(args: string[], onListening?: (url: string) => Promise<void>, stopW
   });
 }
 
-test('the CLI starts, prints URL and credentials, answers gettoken and exits 0 on SIGTERM', async () => {
+test('the CLI starts, prints the URL and where the secret is (not the secret), answers gettoken and exits 0 on SIGTERM', async () => {
   const result = await run(['--port', '0', '--repeat-expires-in', 'remaining'], async (url) => {
     const body = (await (await fetch(`${url}/cgi-bin/gettoken?corpid=wwdemocorp0000001&corpsecret=demo-secret`)).json()) as Record<
       string,
@@ -58,7 +58,8 @@ test('the CLI starts, prints URL and credentials, answers gettoken and exits 0 o
     assert.equal(mode['mode'], 'remaining');
   });
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /corpId=wwdemocorp0000001 agentId=1000002 secret=demo-secret/);
+  assert.match(result.stdout, /corpId=wwdemocorp0000001 agentId=1000002 .*\(secret: the default fixture's, in docs\/emulator\.md\)/);
+  assert.ok(!result.stdout.includes('demo-secret'), 'the banner does not print the secret');
 });
 
 test('the CLI exits 0 on SIGINT and honours --strict and --config', async () => {
@@ -89,7 +90,8 @@ test('the CLI exits 0 on SIGINT and honours --strict and --config', async () => 
   );
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /\(strict\)/);
-  assert.match(result.stdout, /corpId=wwcliTest agentId=7 secret=s7/);
+  assert.match(result.stdout, /corpId=wwcliTest agentId=7 .*\(secret: in .*fixture\.json\)/);
+  assert.ok(!/secret=|s7\b/.test(result.stdout), 'the banner does not print the secret');
 });
 
 test('the CLI prints a one-line error and exits 2 for a bad flag or config', async () => {
