@@ -2,6 +2,7 @@
 // login.work.weixin.qq.com / open.work.weixin.qq.com, qyapi.weixin.qq.com) plus /__emulator/.
 // It turns requests into calls of the pure handlers in api.ts, oauth.ts and control.ts, applies
 // the fault switches, records API calls and writes WeCom's envelope. It must never crash on input.
+import { accessRefusal } from './access.ts';
 import { handleApi, isKnownApi } from './api.ts';
 import { clientPage, clientUserFromCookie } from './client-page.ts';
 import { handleControl } from './control.ts';
@@ -10,7 +11,9 @@ import { authorize, uriConfirmPage, webLogin } from './oauth.ts';
 import { indexPage } from './pages.ts';
 import { redactJson, redactQuery, redactText } from './redact.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessRefusal } from './access.ts';
 import type { Faults } from './faults.ts';
+import type { HostCheck } from './hosts.ts';
 import type { PageAnswer, PageRequest } from './oauth.ts';
 import type { EmulatorState } from './state.ts';
 import type { Emulator, RecordedCall } from './types.ts';
@@ -21,6 +24,8 @@ export interface ServerContext {
   state: EmulatorState;
   faults: Faults;
   emulator: Emulator;
+  /** The Host names it answers (hosts.ts). */
+  hosts: HostCheck;
   record(call: RecordedCall): void;
   /** Resolves after ms, or at once when the emulator closes. */
   sleep(ms: number): Promise<void>;
@@ -106,6 +111,18 @@ function sendPage(res: ServerResponse, answer: PageAnswer): void {
     ...(answer.setCookie === undefined ? {} : { 'Set-Cookie': answer.setCookie }),
   });
   res.end(answer.html);
+}
+
+function sendRefusal(res: ServerResponse, refusal: AccessRefusal): void {
+  if (refusal.kind === 'page') return sendPage(res, refusal.answer);
+  if (refusal.kind === 'json') return sendJson(res, refusal.status, { error: refusal.message });
+  res.writeHead(refusal.status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(refusal.message),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(refusal.message);
 }
 
 async function handleCgi(
@@ -222,6 +239,9 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const path = mark === -1 ? rawUrl : rawUrl.slice(0, mark);
   // URLSearchParams never throws: malformed %-escapes are kept as they are.
   const query = new URLSearchParams(mark === -1 ? '' : rawUrl.slice(mark + 1));
+  // Before anything is read, recorded or minted: Host, another site's page, a body that is not JSON.
+  const refused = accessRefusal(ctx.hosts, ctx.emulator.url, req, path, query);
+  if (refused) return sendRefusal(res, refused);
   if (path.startsWith('/cgi-bin/')) return handleCgi(ctx, req, res, path, query);
   if (path.startsWith('/__emulator/')) return handleControlPath(ctx, req, res, path);
 

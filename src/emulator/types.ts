@@ -121,6 +121,13 @@ export interface EmulatorOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
+  /**
+   * Host names it answers besides its own (127.0.0.1, localhost, [::1] and `host`, with its port);
+   * any other Host is refused with 421 (DNS rebinding, docs/emulator.md "Who can reach it").
+   * Each entry as a browser sends it: 'emu.test' (any port), 'emu.test:8443' (that port only),
+   * '.test' (it and its subdomains), '192.168.1.5', '[fe80::1]'. Default none.
+   */
+  allowedHosts?: readonly string[];
   /** Default defaultFixture(). Validated and normalised; the emulator keeps its own copy. */
   fixture?: EmulatorFixture;
   /** false (default): desktop browsers get a member picker; true: WeCom's "open in WeCom" page. */
