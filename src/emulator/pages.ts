@@ -86,6 +86,15 @@ export function qrLoginPage(corpName: string, appName: string, choices: readonly
   );
 }
 
+/** A picker choice (a member, refuse) that came from a page of another origin: choose again here. */
+export function foreignChoicePage(reason: string, pickerHref: string): string {
+  return layout(
+    '请在模拟器页面上选择身份',
+    "Refused: this choice came from a page of another origin, not from the emulator's own. Choose again on the emulator's page.",
+    html`<p><code>${reason}</code></p><p><a class="choice" href="${pickerHref}">重新选择 <span class="note">choose again</span></a></p>`,
+  );
+}
+
 export function indexPage(lines: readonly string[], clients: readonly Choice[] = []): string {
   const clientList = clients.length
     ? html`<h2>企业微信客户端 <span class="en" lang="en">WeCom client: workbench, custom menu, messages</span></h2>${choiceList(clients)}`
