@@ -171,7 +171,9 @@ export interface RecordedCall {
   /** The path after /cgi-bin/, e.g. 'gettoken', 'auth/getuserinfo'. */
   api: string;
   method: string;
+  /** First value of each parameter; secrets (corpsecret, ...) read '[redacted by the emulator]' (redact.ts). */
   query: Record<string, string>;
+  /** The parsed JSON body, or the first 1024 characters of one that is not JSON; secrets redacted likewise. */
   body?: unknown;
   /** The errcode answered; -1 for an injected HTML 502 (see httpStatus). */
   errcode: number;
