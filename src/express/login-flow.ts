@@ -510,12 +510,16 @@ export function toUser(identity: WeComIdentity, config: Pick<ResolvedConfig, 'co
 
 /**
  * Whether the browser says another site sent this request: `Sec-Fetch-Site` other than
- * same-origin or none (typed, bookmarked), or an `Origin` that is not ours (`null` included). A
- * client that sends neither (a mini program's wx.request, curl) is not a browser on another site.
+ * same-origin or none (typed, bookmarked), or an `Origin` that is another origin. `Origin: null`
+ * alone is not enough to refuse: a same-origin form posts it when the page's Referrer-Policy is
+ * no-referrer (helmet's default; Fetch standard, "append a request Origin header"), and a
+ * browser old enough to send no Sec-Fetch-Site still keeps the SameSite=Lax session cookie off a
+ * cross-site POST. A client that sends neither header (a mini program's wx.request, curl) is not
+ * a browser on another site.
  */
 export function sentByAnotherSite(req: Request, origin: string): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
   const from = req.headers.origin;
-  return from !== undefined && from !== origin;
+  return from !== undefined && from !== 'null' && from !== origin;
 }
