@@ -37,6 +37,8 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
           /<form method="post" action="\/auth\/wecom\/logout"><button class="button" type="submit">退出登录<\/button><\/form>/,
         );
         assert.doesNotMatch(page.text, /<script/);
+        // So that its button posts our real Origin even where Sec-Fetch-Site is not sent.
+        assert.equal(page.headers['referrer-policy'], 'same-origin');
       }
       assert.equal(await stillIn(cookie), 200, 'a GET (a link, a prefetch, an <img>) signs nobody out');
       const anonymous = await supertest(flow.app).get('/auth/wecom/logout').set('Accept', HTML);
@@ -57,6 +59,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       ['Origin: null from a sandboxed frame (cross-site)', { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' }],
       ['Origin ours but Sec-Fetch-Site cross-site', { Origin: BASE_URL, 'Sec-Fetch-Site': 'cross-site' }],
       ['Sec-Fetch-Site same-origin but Origin another', { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'same-origin' }],
+      ['Origin: null from a browser too old for Sec-Fetch-Site', { Origin: 'null' }],
     ];
     for (const [name, headers] of crossSite) {
       it(`POST with ${name}: refused with a page that offers the real button, still signed in`, async () => {
