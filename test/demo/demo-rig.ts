@@ -47,6 +47,8 @@ export interface Rig {
   readonly emulator: Emulator;
   readonly wecom: WeComAuth;
   request(path: string, options?: { jar?: Jar; method?: string; headers?: Record<string, string>; form?: string }): Promise<Answer>;
+  /** A page opened as a browser does: through the start page's link (what its script does) to the login's redirect. */
+  open(path: string, options?: { jar?: Jar; headers?: Record<string, string> }): Promise<Answer>;
   /** A whole in-app login as `user`, from `path`, in a new browser or the given one; returns its jar. */
   login(user: string, path?: string, jar?: Jar): Promise<Jar>;
   close(): Promise<void>;
@@ -99,15 +101,23 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     return { status: res.status, headers: res.headers, body: await res.text() };
   };
 
+  const open: Rig['open'] = async (path, o = {}) => {
+    // The start page first (src/express/start-page.ts): its link is what its script goes on to.
+    const page = await request(path, o);
+    const link = /<a id="wecom-login" href="([^"]+)"/.exec(page.body)?.[1]?.replaceAll('&#38;', '&');
+    return link === undefined ? page : request(link, o);
+  };
+
   const login: Rig['login'] = async (user, path = '/', jar = new Jar()) => {
-    const start = await request(path, { jar });
+    const start = await open(path, { jar });
     const authorize = start.headers.get('location') ?? '';
     if (start.status !== 302 || !authorize.startsWith(emulator.url)) throw new Error(`GET ${path}: ${start.status} ${authorize}`);
     const wecom = await fetch(authorize, { redirect: 'manual', headers: { 'user-agent': WECOM_UA, 'x-wecom-emulator-user': user } });
     const callback = new URL(wecom.headers.get('location') ?? '');
     if (callback.origin !== origin) throw new Error(`the emulator sent the browser to ${callback.href}`);
     const back = await request(callback.pathname + callback.search, { jar });
-    if (back.status !== 302) throw new Error(`callback: ${back.status} ${back.body.slice(0, 200)}`);
+    // After the in-app OAuth the callback answers a page that refreshes to the target (no #wechat_redirect carried on).
+    if (back.status !== 302 && back.headers.get('refresh') === null) throw new Error(`callback: ${back.status} ${back.body.slice(0, 200)}`);
     return jar;
   };
 
@@ -117,6 +127,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     emulator,
     wecom: demo.wecom,
     request,
+    open,
     login,
     close: async () => {
       server.closeAllConnections();

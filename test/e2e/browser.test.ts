@@ -18,7 +18,7 @@ import { createDemoApp } from '../../src/demo/app.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
 import { jsapiSignature } from '../../src/wecom/index.ts';
 import { WECOM_UA, WECHAT_UA } from '../helpers/flow.ts';
-import { assertChromium, launchChromium, launchPersistentChromium } from './chromium.ts';
+import { assertChromium, launchChromium, launchPersistentChromium, arrivedAt } from './chromium.ts';
 
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
@@ -100,6 +100,7 @@ describe('browser', () => {
       if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
     });
     await page.goto(`${baseUrl}/?from=menu`);
+    await arrivedAt(page, (url) => url.origin === baseUrl && url.search === '?from=menu');
     assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/?from=menu');
     assert.equal(await page.locator('h1').innerText(), '你好，张三');
     assert.match(await page.locator('main').innerText(), /你已通过企业微信登录/);
@@ -112,6 +113,7 @@ describe('browser', () => {
 
     // The JS-SDK page signs its own URL; the signature checks out against the cached ticket.
     await page.goto(`${baseUrl}/jssdk?x=1#frag`);
+    await arrivedAt(page);
     assert.equal(await page.locator('main').getAttribute('data-page'), 'jssdk');
     const config = JSON.parse(await page.locator('pre[data-field="config"]').innerText()) as {
       appId: string;
@@ -134,6 +136,7 @@ describe('browser', () => {
     assert.equal(body.user.userId, 'zhangsan');
 
     await page.goto(`${baseUrl}/`);
+    await arrivedAt(page);
     // Signing out is a form that posts (no link, no script): the request must be a POST.
     assert.equal(await page.locator('a[href*="/auth/wecom/logout"]').count(), 0, 'no logout link');
     const [logout] = await Promise.all([
@@ -158,6 +161,7 @@ describe('browser', () => {
         if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
       });
       await page.goto(`${baseUrl}/`);
+      await arrivedAt(page);
       assert.equal(await page.locator('main').getAttribute('data-page'), 'home');
       const text = await page.locator('dd[data-field="loginAt"] time').innerText();
       const me = (await (await page.goto(`${baseUrl}/me`))?.json()) as { user: { loginAt: number } };
@@ -178,6 +182,7 @@ describe('browser', () => {
   it("in a desktop browser: WeCom's web (QR) login at the emulator, then the app in English", async () => {
     const { context, page } = await open({ ua: DESKTOP_UA, lang: 'en-US' });
     await page.goto(`${baseUrl}/`);
+    await page.waitForURL((url) => url.origin === emulator.url);
     const at = new URL(page.url());
     assert.equal(at.origin, emulator.url, 'at the emulator');
     assert.equal(at.pathname, '/wwlogin/sso/login');
@@ -186,7 +191,7 @@ describe('browser', () => {
     assert.equal(at.searchParams.get('lang'), 'en');
     await shot(page, '03-emulator-web-login');
     await page.getByText('李四').first().click();
-    await page.waitForURL(`${baseUrl}/`);
+    await arrivedAt(page, (url) => url.href === `${baseUrl}/`);
     assert.equal(await page.locator('h1').innerText(), 'Hello, 李四');
     await shot(page, '04-home-en');
     await context.close();
@@ -195,6 +200,7 @@ describe('browser', () => {
   it('in personal WeChat: the "open in WeCom" page', async () => {
     const { context, page } = await open({ ua: WECHAT_UA });
     await page.goto(`${baseUrl}/`);
+    await arrivedAt(page);
     assert.equal(await page.locator('main').getAttribute('data-page'), 'open-in-wecom');
     assert.equal(await page.locator('h1').innerText(), '请在企业微信中打开');
     await shot(page, '05-open-in-wecom');
@@ -205,6 +211,7 @@ describe('browser', () => {
     {
       const { context, page } = await open({ ua: WECOM_UA, user: 'oDemoWeChatVisitor0000000001' });
       await page.goto(`${baseUrl}/`);
+      await arrivedAt(page);
       assert.equal(await page.locator('main').getAttribute('data-page'), 'non-member');
       assert.equal(await page.locator('h1').innerText(), '仅限企业成员使用');
       await shot(page, '12-non-member');
@@ -214,12 +221,13 @@ describe('browser', () => {
       const { context, page } = await open({ ua: WECOM_UA, user: 'zhangsan' });
       emulator.faults.failNext(40029, 2, 'auth/getuserinfo');
       await page.goto(`${baseUrl}/?tab=1`);
+      await arrivedAt(page);
       assert.equal(await page.locator('main').getAttribute('data-page'), 'login-expired');
       assert.equal(await page.locator('h1').innerText(), '登录链接已失效');
       await shot(page, '13-login-expired');
       // Its button starts a fresh login that lands on the page asked for.
       await page.locator('a.button').click();
-      await page.waitForLoadState();
+      await arrivedAt(page, (url) => url.search === '?tab=1');
       assert.equal(new URL(page.url()).search, '?tab=1');
       assert.equal(await page.locator('main').getAttribute('data-page'), 'home');
       emulator.faults.reset();
@@ -237,6 +245,7 @@ describe('browser', () => {
       const { context, page } = await open({ ua: WECOM_UA, user: 'zhangsan' });
       emulator.faults.failNext(errcode, 1, 'auth/getuserinfo');
       await page.goto(`${baseUrl}/`);
+      await arrivedAt(page);
       assert.equal(await page.locator('main').getAttribute('data-page'), pageId);
       assert.equal(await page.locator('h1').innerText(), heading);
       await page.locator('details summary').click();
@@ -264,6 +273,7 @@ describe('browser', () => {
       const visits: string[] = [];
       page.on('request', (r) => visits.push(r.url()));
       await page.goto(`${baseUrl}/`);
+      await arrivedAt(page);
       assert.equal(await page.locator('main').getAttribute('data-page'), 'cookies-needed');
       assert.equal(await page.locator('h1').innerText(), '需要启用 Cookie');
       assert.equal(visits.filter((u) => u.includes('/connect/oauth2/authorize')).length, 2, 'one restart, then the page');

@@ -4,7 +4,7 @@
  * that installs it.
  */
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { requireTool } from '../helpers/processes.ts';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
@@ -31,4 +31,25 @@ export async function launchPersistentChromium(
     args: CHROMIUM_ARGS,
     ...options,
   });
+}
+
+/**
+ * Wait until the browser is on the page `matches` names, past the library's two pages that move
+ * on by themselves (the start page's script, the landing page's refresh): both would match a
+ * waitForURL on their own URL (the start page has the page's URL) before the login has happened.
+ */
+export async function arrivedAt(page: Page, matches: (url: URL) => boolean = () => true, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const where = await page
+      // A string: this file is type-checked without the DOM's types.
+      .evaluate<{ ready: boolean; id: string }>(
+        "({ ready: document.readyState === 'complete', id: document.querySelector('main')?.getAttribute('data-page') ?? '' })",
+      )
+      .catch(() => undefined); // navigating: the document went away under the call
+    if (where?.ready && where.id !== 'signing-in' && where.id !== 'signed-in' && matches(new URL(page.url()))) return;
+    if (Date.now() > deadline)
+      throw new Error(`not at the expected page within ${timeoutMs / 1000} s: at ${page.url()} (${where?.id ?? '?'})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -19,7 +19,7 @@ import type { Emulator } from '../../src/emulator/index.ts';
 import { createDemoApp } from '../../src/demo/app.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
 import { WECOM_UA } from '../helpers/flow.ts';
-import { assertChromium, launchChromium } from './chromium.ts';
+import { assertChromium, launchChromium, arrivedAt } from './chromium.ts';
 
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -134,7 +134,7 @@ describe('the three entry points', () => {
 
     const before = logins();
     await card.locator('a[data-entry="card"]').click();
-    await page.waitForURL((url) => url.origin === baseUrl && url.pathname === '/orders/42');
+    await arrivedAt(page, (url) => url.origin === baseUrl && url.pathname === '/orders/42');
     assert.equal(here(page), '/orders/42?tab=items&from=card');
     assert.equal(await page.locator('h1').innerText(), '订单 42');
     assert.equal(await page.locator('dd[data-field="userId"]').innerText(), 'zhangsan');
@@ -160,14 +160,14 @@ describe('the three entry points', () => {
     await page.goto(`${emulator.url}/client?user=zhangsan`);
     await shot(page, 'entry-03-client-menu');
     await page.locator('nav.menu a[data-entry="menu"]', { hasText: '我的订单' }).click();
-    await page.waitForURL((url) => url.origin === baseUrl && url.pathname === '/orders/7');
+    await arrivedAt(page, (url) => url.origin === baseUrl && url.pathname === '/orders/7');
     assert.equal(here(page), '/orders/7?tab=history');
     assert.equal(await page.locator('dd[data-field="userId"]').innerText(), 'zhangsan');
 
     await page.goto(`${emulator.url}/client?user=zhangsan`);
     await page.locator('nav.menu summary', { hasText: '更多' }).click();
     await page.locator('nav.menu a[data-entry="menu"]', { hasText: '待审批' }).click();
-    await page.waitForURL((url) => url.origin === baseUrl && url.pathname === '/orders/8');
+    await arrivedAt(page, (url) => url.origin === baseUrl && url.pathname === '/orders/8');
     assert.equal(here(page), '/orders/8?tab=approval&src=menu');
     assert.equal(await page.locator('dd[data-field="tab"]').innerText(), 'approval');
     await shot(page, 'entry-04-menu-landed');
@@ -183,7 +183,7 @@ describe('the three entry points', () => {
     await shot(page, 'entry-05-client-workbench');
     const before = logins();
     await page.locator('a[data-entry="homepage"]').click();
-    await page.waitForURL((url) => url.origin === baseUrl && url.search === '?from=workbench');
+    await arrivedAt(page, (url) => url.origin === baseUrl && url.search === '?from=workbench');
     assert.equal(here(page), '/?from=workbench');
     assert.equal(await page.locator('h1').innerText(), '你好，张三');
     assert.equal(logins(), before + 1);
@@ -198,7 +198,7 @@ describe('the three entry points', () => {
     await page.goto(`${emulator.url}/client?user=lisi`);
     assert.equal(await page.locator('a[data-entry="card"]').count(), 1, '李四 sees only his own card');
     await page.locator('a[data-entry="card"]').click();
-    await page.waitForURL((url) => url.origin === baseUrl && url.pathname === '/orders/99');
+    await arrivedAt(page, (url) => url.origin === baseUrl && url.pathname === '/orders/99');
     assert.equal(await page.locator('dd[data-field="userId"]').innerText(), 'lisi');
     await context.close();
   });
@@ -219,7 +219,7 @@ describe('the three entry points', () => {
     await page.locator('a.button', { hasText: '打开模拟器中的企业微信' }).click();
     await page.waitForURL((url) => url.pathname === '/client');
     await page.locator(`article[data-msgid="${msgid}"] a[data-entry="card"]`).click();
-    await page.waitForURL((url) => url.origin === baseUrl && url.pathname === '/orders/1234');
+    await arrivedAt(page, (url) => url.origin === baseUrl && url.pathname === '/orders/1234');
     assert.equal(here(page), '/orders/1234?tab=approval');
     assert.equal(await page.locator('dd[data-field="userId"]').innerText(), 'zhangsan');
     await context.close();
@@ -245,7 +245,7 @@ describe('the three entry points', () => {
     await page.waitForURL((url) => url.pathname === '/wwlogin/sso/login');
     await shot(page, 'entry-08-desktop-web-login');
     await page.getByText('张三').first().click();
-    await page.waitForURL((url) => url.origin === baseUrl && url.pathname === '/orders/5');
+    await arrivedAt(page, (url) => url.origin === baseUrl && url.pathname === '/orders/5');
     assert.equal(here(page), '/orders/5?tab=history');
     assert.equal(await page.locator('dd[data-field="userId"]').innerText(), 'zhangsan');
     await context.close();

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { WECOM_UA } from '../helpers/flow.ts';
 import { startDemo } from '../demo/spawn-demo.ts';
 import type { DemoProcess } from '../demo/spawn-demo.ts';
-import { assertChromium, launchChromium } from './chromium.ts';
+import { assertChromium, launchChromium, arrivedAt } from './chromium.ts';
 
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 
@@ -60,7 +60,7 @@ describe('a newcomer: npm start, then the emulator’s WeCom', () => {
 
     // The workbench: the app opens on its homepage, the demo's home page, logged in silently.
     await page.locator('a[data-entry="homepage"]').click();
-    await page.waitForURL((url) => url.origin === appUrl);
+    await arrivedAt(page, (url) => url.origin === appUrl);
     assert.equal(here(page), '/');
     assert.equal(await page.locator('main').getAttribute('data-page'), 'home');
     assert.equal(await page.locator('h1').innerText(), '你好，zhangsan');
@@ -74,7 +74,7 @@ describe('a newcomer: npm start, then the emulator’s WeCom', () => {
     await page.locator('a.button', { hasText: '打开模拟器中的企业微信' }).click();
     await page.waitForURL((url) => url.pathname === '/client');
     await page.locator(`article[data-msgid="${msgid}"] a[data-entry="card"]`).click();
-    await page.waitForURL((url) => url.origin === appUrl && url.pathname === '/orders/42');
+    await arrivedAt(page, (url) => url.origin === appUrl && url.pathname === '/orders/42');
     assert.equal(here(page), '/orders/42?tab=items');
     assert.equal(await page.locator('dd[data-field="userId"]').innerText(), 'zhangsan');
     await shot(page, 'newcomer-03-card-landed');
@@ -87,7 +87,7 @@ describe('a newcomer: npm start, then the emulator’s WeCom', () => {
     ] as const) {
       await page.goto(client);
       await page.locator('nav.menu a[data-entry="menu"]', { hasText: item }).click();
-      await page.waitForURL((url) => url.origin === appUrl);
+      await arrivedAt(page, (url) => url.origin === appUrl);
       assert.equal(here(page, true), landed, item);
       assert.equal(await page.locator('main').getAttribute('data-page'), pageId, item);
     }
@@ -101,7 +101,7 @@ describe('a newcomer: npm start, then the emulator’s WeCom', () => {
     const page = await context.newPage();
     await page.goto(`${emulatorUrl}/client?user=lisi`);
     await page.locator('nav.menu a[data-entry="menu"]', { hasText: '我的订单' }).click();
-    await page.waitForURL((url) => url.origin === appUrl && url.pathname === '/orders/42');
+    await arrivedAt(page, (url) => url.origin === appUrl && url.pathname === '/orders/42');
     assert.equal(here(page), '/orders/42?tab=items');
     assert.equal(await page.locator('dd[data-field="userId"]').innerText(), 'lisi');
     await context.close();

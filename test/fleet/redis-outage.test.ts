@@ -17,6 +17,7 @@ import {
   walkLogin,
   type Answer,
   type AppProcess,
+  openPage,
 } from '../helpers/fleet.ts';
 
 let emulator: Emulator | undefined;
@@ -61,7 +62,7 @@ describe('the session Redis stopped and restarted under a running fleet', () => 
     const jar = await walkLogin({ start: a, callback: b, final: a, user: 'zhangsan', emulatorUrl: em.url });
     // A login in flight when Redis goes away: sent to WeCom, not back yet.
     const pendingJar = new CookieJar();
-    const pending = await request(a, '/?pending=1', pendingJar);
+    const pending = await openPage(a, '/?pending=1', pendingJar);
     assert.equal(pending.status, 302);
 
     const stoppedAt = Date.now();
@@ -85,7 +86,7 @@ describe('the session Redis stopped and restarted under a running fleet', () => 
       assertUnavailableJson(await request(app, '/me', jar.clone(), { accept: 'application/json' }), `${name}: logged-in /me`);
       // No cookie: a navigation starts a login, which writes nothing on the server (the login in
       // flight travels in its own cookie), so it goes to WeCom even while the store is down.
-      const anonymous = await request(app, '/', new CookieJar());
+      const anonymous = await openPage(app, '/', new CookieJar());
       assert.equal(anonymous.status, 302, `${name}: anonymous page navigation starts a login`);
       assert.ok(anonymous.location?.startsWith(`${em.url}/connect/oauth2/authorize?`));
       assert.equal((await request(app, '/auth/wecom/login', new CookieJar())).status, 302, `${name}: login route`);
@@ -118,7 +119,7 @@ describe('the session Redis stopped and restarted under a running fleet', () => 
     // (read from the store) now starts a new login instead of a 503, once each instance reconnected.
     for (const app of [a, b]) {
       const recovered = await waitFor(`${app.port} to read sessions again`, async () => {
-        const res = await request(app, '/', jar.clone());
+        const res = await openPage(app, '/', jar.clone());
         return res.status === 302 ? res : undefined;
       });
       assert.ok(recovered.location?.startsWith(`${em.url}/connect/oauth2/authorize?`));

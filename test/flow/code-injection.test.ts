@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
-import { setupFlow, visitWeCom, appPath, HTML, WECOM_UA, txCookie, sessionCookie, landedOn } from '../helpers/flow.ts';
+import { setupFlow, visitWeCom, appPath, HTML, WECOM_UA, txCookie, sessionCookie, landedOn, openPage } from '../helpers/flow.ts';
 import type { FlowSetup } from '../helpers/flow.ts';
 import { withoutWeComCode } from '../../src/express/return-to.ts';
 
@@ -36,7 +36,7 @@ describe('a WeCom code arriving on a guarded page is not kept in the return path
     const code = landing.searchParams.get('code') ?? '';
     assert.ok(code, 'WeCom appended the victim code to the page');
     const victim = flow.agent();
-    const start = await victim.get(landing.pathname + landing.search).set('Accept', HTML);
+    const start = await openPage(victim, landing.pathname + landing.search);
     const afterLogin = await victim
       .get(appPath((await visitWeCom(start.headers.location as string, { user: 'zhangsan' })).location))
       .set('Accept', HTML);

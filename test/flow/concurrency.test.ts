@@ -104,7 +104,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
         visitWeCom(startA.headers.location as string),
         visitWeCom(startB.headers.location as string),
       ]);
-      assert.equal((await agent.get(appPath(wecomA.location)).set('Accept', HTML)).headers.location, '/orders/first');
+      assert.equal(landedOn(await agent.get(appPath(wecomA.location)).set('Accept', HTML)), '/orders/first');
       // Tab B's callback carries tab A's fresh session; tab A loads its page while B's store writes are under way.
       const callbackB = agent
         .get(appPath(wecomB.location))
@@ -113,7 +113,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       await new Promise((resolve) => setTimeout(resolve, store.delayMs + 10));
       const pageA = await openPage(agent, '/orders/first');
       assert.equal(pageA.status, 200, 'tab A stays logged in');
-      assert.equal((await callbackB).headers.location, '/orders/second');
+      assert.equal(landedOn(await callbackB), '/orders/second');
       assert.equal((await openPage(agent, '/orders/second')).status, 200);
     });
 
@@ -127,7 +127,6 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
         const answers = await Promise.all(Array.from({ length: copies }, () => agent.get(callback).set('Accept', HTML)));
         assert.equal(flow.emulator.callCount('user/getuserinfo') - before, 1, 'exactly one code exchange');
         for (const res of answers) {
-          assert.equal(res.status, 302, 'no error page');
           assert.equal(landedOn(res), '/orders/dup?x=1', 'every copy lands on the page');
         }
         // The browser may keep any one of the answers (the others were aborted): each must log in.
@@ -146,10 +145,9 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       const start = await openPage(agent, '/orders/reload');
       const wecom = await visitWeCom(start.headers.location as string);
       const callback = appPath(wecom.location);
-      assert.equal((await agent.get(callback).set('Accept', HTML)).headers.location, '/orders/reload');
+      assert.equal(landedOn(await agent.get(callback).set('Accept', HTML)), '/orders/reload');
       const before = flow.emulator.callCount('user/getuserinfo');
       const again = await agent.get(callback).set('Accept', HTML);
-      assert.equal(again.status, 302);
       assert.equal(landedOn(again), '/orders/reload');
       assert.equal(flow.emulator.callCount('user/getuserinfo'), before);
     });
@@ -171,7 +169,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
         const planted = (visit.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('wecom.sid='))?.split(';')[0] ?? '';
         assert.ok(planted, 'the attacker holds a stored, anonymous session id');
         const victim = supertest(fixation.app);
-        const start = await victim.get('/orders/2').set('Accept', HTML).set('Cookie', planted);
+        const start = await openPage(victim, '/orders/2', { headers: { Cookie: planted } });
         assert.equal(start.status, 302);
         const tx = (start.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('wecom_tx_'))?.split(';')[0] ?? '';
         const wecom = await visitWeCom(start.headers.location as string, { user: 'zhangsan' });

@@ -73,7 +73,7 @@ describe('diagnostics channels', () => {
     const cases: Array<[string, () => Promise<unknown>]> = [
       ['bad-request', () => supertest(flow.app).get('/auth/wecom/callback?state=a&state=b').set('Accept', HTML)],
       ['state', () => supertest(flow.app).get('/auth/wecom/callback?code=abc&state=unknown1&attempt=1').set('Accept', HTML)],
-      ['open-in-wecom', () => supertest(flow.app).get('/orders/1').set('Accept', HTML).set('User-Agent', WECHAT_UA)],
+      ['open-in-wecom', () => openPage(supertest(flow.app), '/orders/1', { headers: { 'User-Agent': WECHAT_UA } })],
       ['visibility', () => login(flow.agent(), '/orders/1', { user: 'wangwu' })],
       [
         'wecom',

@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import session from 'express-session';
 import supertest from 'supertest';
-import { txCookie, setupFlow, visitWeCom, appPath, login, sessionCookie, HTML, openPage } from '../helpers/flow.ts';
+import { txCookie, setupFlow, visitWeCom, appPath, login, sessionCookie, HTML, openPage, landedOn } from '../helpers/flow.ts';
 import type { FlowSetup } from '../helpers/flow.ts';
 
 const CASES: Array<{ errcode: number; page: string; status: number; says: RegExp }> = [
@@ -120,7 +120,7 @@ describe('sessions', () => {
     const flow = await setupFlow({ wecom: { baseUrl: 'https://localhost:3000' }, trustProxy: 1 });
     try {
       const agent = flow.agent();
-      const start = await agent.get('/orders/1').set('Accept', HTML).set('X-Forwarded-Proto', 'https');
+      const start = await openPage(agent, '/orders/1', { headers: { 'X-Forwarded-Proto': 'https' } });
       const tx = txCookie(start);
       assert.ok(tx);
       assert.match(tx.name, /^__Host-wecom_tx_[A-Za-z0-9]{32}$/, 'no sibling subdomain or plain-http page can set a __Host- cookie');
@@ -135,7 +135,7 @@ describe('sessions', () => {
         .set('Accept', HTML)
         .set('X-Forwarded-Proto', 'https')
         .set('Cookie', `${tx.name}=${tx.value}`);
-      assert.equal(back.status, 302);
+      assert.equal(landedOn(back), '/orders/1');
       const cookie = sessionCookie(back) ?? '';
       const parts = cookie.split(';').map((p) => p.trim());
       assert.match(parts[0] ?? '', /^wecom\.sid=s%3A[A-Za-z0-9_-]+\.[A-Za-z0-9%/+]+$/);
@@ -152,12 +152,10 @@ describe('sessions', () => {
   it('redirect_uri never comes from Host or X-Forwarded-Host', async () => {
     const flow = await setupFlow({ trustProxy: 1 });
     try {
-      const start = await flow
-        .agent()
-        .get('/orders/1')
-        .set('Accept', HTML)
-        .set('Host', 'evil.example')
-        .set('X-Forwarded-Host', 'evil.example');
+      const headers = { Host: 'evil.example', 'X-Forwarded-Host': 'evil.example' };
+      const page = await flow.agent().get('/orders/1').set('Accept', HTML).set(headers);
+      assert.match(page.text, /href="\/auth\/wecom\/login\?/, "the start page's link is a path, never built from Host");
+      const start = await openPage(flow.agent(), '/orders/1', { headers });
       const redirectUri = new URL(start.headers.location as string).searchParams.get('redirect_uri');
       assert.equal(redirectUri, 'http://localhost:3000/auth/wecom/callback');
     } finally {

@@ -50,7 +50,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
         .set('Cookie', JUNK);
       assert.equal(junkOnly.status, 302, 'an ordinary unknown state: the login restarts');
       assert.ok(setCookies(junkOnly).length <= 10, `${setCookies(junkOnly).length} Set-Cookie lines (was one per junk cookie)`);
-      const start = await supertest(flow.app).get('/orders/1').set('Accept', HTML).set('User-Agent', WECOM_UA).set('Cookie', JUNK);
+      const start = await openPage(supertest(flow.app), '/orders/1', { headers: { 'User-Agent': WECOM_UA, Cookie: JUNK } });
       assert.equal(start.status, 302);
       assert.ok(setCookies(start).length <= 10, `the start clears at most a few: ${setCookies(start).length}`);
     });
@@ -59,7 +59,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       const jar = new Jar();
       const starts = [];
       for (const page of ['/orders/a', '/orders/b']) {
-        const start = await supertest(flow.app).get(page).set('Accept', HTML).set('User-Agent', WECOM_UA).set('Cookie', jar.header());
+        const start = await openPage(supertest(flow.app), page, { headers: { 'User-Agent': WECOM_UA, Cookie: jar.header() } });
         jar.take(start);
         starts.push(start);
       }
@@ -79,7 +79,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
           .set('Accept', HTML)
           .set('User-Agent', WECOM_UA)
           .set('Cookie', cookieHeader);
-        assert.equal(replay.status, 302);
+        assert.ok(landedOn(replay)?.startsWith('/orders/'), 'sent on to its page, whose guard starts afresh');
         assert.equal(sessionCookie(replay), undefined, 'nobody is logged in');
       }
       assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges, 'no code exchanged');
@@ -91,14 +91,13 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       for (let i = 0; i < 8; i++) {
         // A long link (1,900 characters, quotes that normalise to %22 among them) opened again and again.
         const link = `/orders/${i}?q=${'"'.repeat(20)}&pad=${'x'.repeat(1820)}`;
-        const start = await supertest(flow.app).get(link).set('Accept', HTML).set('User-Agent', WECOM_UA).set('Cookie', jar.header());
+        const start = await openPage(supertest(flow.app), link, { headers: { 'User-Agent': WECOM_UA, Cookie: jar.header() } });
         assert.equal(start.status, 302, `start ${i}`);
         jar.take(start);
         largest = Math.max(largest, jar.header().length);
         if (i % 2 === 1) continue; // every other one never comes back (the person closed the page)
         const wecom = await visitWeCom(start.headers.location as string);
         const back = await supertest(flow.app).get(appPath(wecom.location)).set('Accept', HTML).set('Cookie', jar.header());
-        assert.equal(back.status, 302, `callback ${i}`);
         assert.equal(landedOn(back), link.replaceAll('"', '%22'), `login ${i} lands on its link`);
         jar.take(back);
         largest = Math.max(largest, jar.header().length);
@@ -132,7 +131,6 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       const start = await openPage(agent, link);
       const wecom = await visitWeCom(start.headers.location as string);
       const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
-      assert.equal(back.status, 302);
       assert.equal(landedOn(back), '/', 'the default return path, not a 3 KB one');
     });
   });
@@ -149,11 +147,7 @@ describe('a login cookie tossed in from a sibling subdomain (https)', () => {
 
   it("the attacker's genuine login cookie without the __Host- prefix finishes no login in the victim's browser", async () => {
     // The attacker starts a login in their own browser and keeps its cookie and callback URL.
-    const own = await supertest(flow.app)
-      .get('/orders/1')
-      .set('Accept', HTML)
-      .set('User-Agent', WECOM_UA)
-      .set('X-Forwarded-Proto', 'https');
+    const own = await openPage(supertest(flow.app), '/orders/1', { headers: { 'User-Agent': WECOM_UA, 'X-Forwarded-Proto': 'https' } });
     const tx = txCookie(own);
     assert.ok(tx);
     const wecom = await visitWeCom(own.headers.location as string, { user: 'lisi' });

@@ -56,7 +56,6 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       const wecom = await visitWeCom(location, { user: 'lisi' });
       assert.equal(wecom.status, 302);
       const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
-      assert.equal(back.status, 302);
       assert.equal(landedOn(back), '/orders/123?tab=2&q=%E4%B8%AD');
       assert.ok(sessionCookie(back), 'the session cookie is set at login');
       assert.ok(txCookie(back)?.value, 'the transaction cookie stays, marked done, for a reload of the callback');
@@ -98,7 +97,6 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       assert.equal(landedOn(first), '/orders/7?x=1');
       const exchanges = flow.emulator.callCount('user/getuserinfo');
       const reload = await agent.get(callbackPath).set('Accept', HTML);
-      assert.equal(reload.status, 302);
       assert.equal(landedOn(reload), '/orders/7?x=1');
       assert.equal(flow.emulator.callCount('user/getuserinfo'), exchanges, 'the used state never exchanges its code again');
       const back = await openPage(agent, '/orders/7?x=1');
@@ -229,7 +227,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
         assert.equal(start.status, 302);
         const wecom = await visitWeCom(start.headers.location as string);
         const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
-        const target = back.headers.location as string;
+        const target = landedOn(back) ?? '';
         const resolved = new URL(target, BASE_URL);
         assert.equal(resolved.origin, BASE_URL, `${payload} -> ${target}`);
         assert.ok(!target.startsWith('//') && !target.includes('\\'), `${payload} -> ${target}`);
@@ -240,6 +238,33 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
           .set('Accept', HTML);
         const redirectUri = new URL(new URL(fixed.headers.location as string).searchParams.get('redirect_uri') ?? '');
         assert.equal(redirectUri.origin, BASE_URL);
+      }
+    });
+
+    it('fragment payloads (the start page passes location.hash) stay a fragment of a page on the origin', async () => {
+      const payloads = [
+        '//evil.example',
+        '/\\evil.example',
+        'https://evil.example',
+        '\r\nSet-Cookie: x=1',
+        '%0d%0aX: y',
+        '"><script>',
+        '中文路由',
+        'wechat_redirect',
+        'a'.repeat(1025),
+        '',
+      ];
+      for (const payload of payloads) {
+        const agent = flow.agent();
+        const start = await agent.get(`/auth/wecom/login?returnTo=/orders/1&fragment=${encodeURIComponent(payload)}`).set('Accept', HTML);
+        assert.equal(start.status, 302, payload.slice(0, 20));
+        const wecom = await visitWeCom(start.headers.location as string);
+        const back = await agent.get(appPath(wecom.location)).set('Accept', HTML);
+        const target = landedOn(back) ?? '';
+        assert.ok(target === '/orders/1' || target.startsWith('/orders/1#'), `${payload.slice(0, 20)} -> ${target.slice(0, 40)}`);
+        assert.equal(new URL(target, BASE_URL).origin, BASE_URL);
+        assert.match(target, /^[\x21-\x7e]+$/, 'printable ASCII: no header injection, no raw markup');
+        assert.ok(!target.includes('wechat_redirect'), "WeCom's marker is never an app's route");
       }
     });
 

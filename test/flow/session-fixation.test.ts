@@ -103,7 +103,7 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
           assert.ok(plantedForm);
           // The victim's browser: its own anonymous cookie of Path=/ (or none), the planted one, the login cookie.
           const own = sessionPair(await supertest(flow.app).get('/visit')) ?? '';
-          const start = await supertest(flow.app).get('/orders/victim').set('Accept', HTML).set('User-Agent', WECOM_UA).set('Cookie', own);
+          const start = await openPage(supertest(flow.app), '/orders/victim', { headers: { 'User-Agent': WECOM_UA, Cookie: own } });
           assert.equal(start.status, 302, form.name);
           const tx = ((start.headers['set-cookie'] as unknown as string[]) ?? []).find((c) => c.startsWith('wecom_tx_'))?.split(';')[0];
           assert.ok(tx, form.name);
@@ -112,7 +112,6 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
             .get(appPath(wecom.location))
             .set('Accept', HTML)
             .set('Cookie', `${plantedForm.header(own)}; ${tx}`);
-          assert.equal(back.status, 302, form.name);
           assert.equal(landedOn(back), '/orders/victim', form.name);
           const issued = sessionPair(back);
           assert.ok(issued, `${form.name}: a session cookie is issued`);

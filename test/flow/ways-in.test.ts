@@ -24,7 +24,7 @@ describe('login that fits where the user is', () => {
 
   it('a desktop browser gets WeCom web login (wwlogin/sso/login), its code exchanged through auth/getuserinfo', async () => {
     const agent = flow.agent().set('User-Agent', DESKTOP_CHROME);
-    const start = await agent.get('/orders/8?view=desk').set('Accept', HTML).set('Accept-Language', 'en-GB,en;q=0.9');
+    const start = await openPage(agent, '/orders/8?view=desk', { headers: { 'Accept-Language': 'en-GB,en;q=0.9' } });
     assert.equal(start.status, 302);
     const url = new URL(start.headers.location as string);
     assert.equal(url.origin + url.pathname, `${flow.emulator.url}/wwlogin/sso/login`);
@@ -57,12 +57,12 @@ describe('login that fits where the user is', () => {
   });
 
   it('the WeCom desktop client gets the in-app OAuth', async () => {
-    const start = await flow.agent().set('User-Agent', WECOM_WINDOWS).get('/orders/1').set('Accept', HTML);
+    const start = await openPage(flow.agent().set('User-Agent', WECOM_WINDOWS), '/orders/1');
     assert.ok((start.headers.location as string).startsWith(`${flow.emulator.url}/connect/oauth2/authorize?`));
   });
 
   it('personal WeChat gets the "open in WeCom" page (no login started)', async () => {
-    const res = await flow.agent().set('User-Agent', WECHAT_UA).get('/orders/1').set('Accept', HTML);
+    const res = await openPage(flow.agent().set('User-Agent', WECHAT_UA), '/orders/1');
     assert.equal(res.status, 403);
     assert.match(res.text, /data-page="open-in-wecom"/);
     assert.match(res.text, /请在企业微信中打开/);
@@ -71,7 +71,7 @@ describe('login that fits where the user is', () => {
   it('wecomClientOnly: a desktop browser gets the "open in WeCom" page; the WeCom client still logs in', async () => {
     const only = await setupFlow({ emulator: flow.emulator, wecom: { wecomClientOnly: true } });
     try {
-      const browser = await only.agent().set('User-Agent', DESKTOP_CHROME).get('/orders/1').set('Accept', HTML);
+      const browser = await openPage(only.agent().set('User-Agent', DESKTOP_CHROME), '/orders/1');
       assert.equal(browser.status, 403);
       assert.match(browser.text, /data-page="open-in-wecom"/);
       const done = await login(only.agent(), '/orders/1');

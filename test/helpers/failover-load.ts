@@ -7,7 +7,20 @@
  * Used by test/topology/*.test.ts; the figures it returns are what docs/redis.md reports.
  */
 import assert from 'node:assert/strict';
-import { CookieJar, isHomePage, pick, publicPath, request, sleep, visitWeCom, walkLogin, type AppProcess, type Answer } from './fleet.ts';
+import {
+  CookieJar,
+  isHomePage,
+  nextHop,
+  pick,
+  startLink,
+  publicPath,
+  request,
+  sleep,
+  visitWeCom,
+  walkLogin,
+  type AppProcess,
+  type Answer,
+} from './fleet.ts';
 
 const USERS = ['zhangsan', 'lisi'] as const;
 
@@ -86,7 +99,9 @@ async function tryLogin(
 ): Promise<Session | 'unavailable' | 'relogin' | string> {
   const jar = new CookieJar();
   const path = `/?login=${i}`;
-  const start = await send(pick(apps, i), path, jar);
+  const page0 = await send(pick(apps, i), path, jar);
+  const link = startLink(page0);
+  const start = link === undefined ? page0 : await send(pick(apps, i), link, jar);
   if (start.status === 503) return 'unavailable';
   if (start.status !== 302 || !start.location?.startsWith(`${emulatorUrl}/`)) return `start ${start.status} ${pageOf(start)}`;
   let back = await send(pick(apps, i + 1), publicPath(await visitWeCom(start.location, user)), jar);
@@ -99,11 +114,12 @@ async function tryLogin(
   }
   if (back.status === 503) return 'unavailable';
   if (back.status === 302 && back.location?.startsWith(`${emulatorUrl}/`)) return 'relogin';
-  if (back.status !== 302 || (back.location !== path && back.location !== target))
-    return `callback ${back.status} ${back.location ?? ''} ${pageOf(back)}`;
-  const page = await send(pick(apps, i + 2), back.location, jar);
+  const landed = nextHop(back);
+  if (landed === undefined || (landed !== path && landed !== target)) return `callback ${back.status} ${landed ?? ''} ${pageOf(back)}`;
+  const page = await send(pick(apps, i + 2), landed, jar);
   if (page.status === 503) return 'unavailable';
-  if (page.status === 302 && page.location?.startsWith(`${emulatorUrl}/`)) return 'relogin';
+  // Not logged in after all (the session write was lost): the guard's start page, to log in again.
+  if (startLink(page) !== undefined) return 'relogin';
   if (!isHomePage(page)) return `page ${page.status} ${page.location ?? ''} ${pageOf(page)}`;
   return { jar, user, completedAt: Date.now() };
 }
@@ -127,6 +143,8 @@ async function guarded(
 ): Promise<{ res: Answer; verdict: Verdict }> {
   const res = await send(app, json ? '/me' : '/', session.jar, json);
   if (res.status === 503) return { res, verdict: 'unavailable' };
+  // The guard's start page: nobody is logged in, the browser goes to log in.
+  if (!json && startLink(res) !== undefined) return { res, verdict: 'login' };
   if (res.status === 200) {
     if (json) {
       const body = JSON.parse(res.body) as { user?: { userId?: string } };
