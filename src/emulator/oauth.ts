@@ -2,7 +2,7 @@
 // login.work.weixin.qq.com/wwlogin/sso/login with the old open.work.weixin.qq.com/wwopen/sso/qrConnect
 // (§2). They decide who the simulated person is, issue a code bound to that person and redirect.
 import { findApp, findCorp, findMember, findNonMember, isVisible } from './state.ts';
-import { domainErrorPage, memberPickerPage, messagePage, openInWeComPage, qrLoginPage } from './pages.ts';
+import { domainErrorPage, memberPickerPage, messagePage, openInWeComPage, qrLoginPage, webLoginDonePage } from './pages.ts';
 import type { Actor, OAuthScope } from './codes.ts';
 import type { Choice } from './pages.ts';
 import type { EmulatorState } from './state.ts';
@@ -193,9 +193,9 @@ export function webLogin(state: EmulatorState, req: PageRequest, legacy: boolean
     return badRequest('参数错误：agentid 无效', 'agentid is required and must be an app of this corp.', req.query.get('agentid') ?? '');
   if (!app.trustedDomains.includes(host)) return domainError(redirectUri);
   const loginState = req.query.get('state') ?? '';
-  // §2: refusal redirects with state only.
+  // §2: refusal sends the browser back with state only (by a navigation of the page, as below).
   if (req.query.get(ACTION_PARAM) === 'refuse') {
-    return { kind: 'redirect', location: appendParams(redirectUri, `state=${encodeURIComponent(loginState)}`) };
+    return page(200, webLoginDonePage(appendParams(redirectUri, `state=${encodeURIComponent(loginState)}`)));
   }
   const who = req.emulatorUser ?? req.query.get(USER_PARAM) ?? undefined;
   if (who === undefined) {
@@ -216,5 +216,6 @@ export function webLogin(state: EmulatorState, req: PageRequest, legacy: boolean
     flow: 'weblogin',
     issuedAt: state.clock.now(),
   });
-  return { kind: 'redirect', location: appendParams(redirectUri, codeAndState(code, loginState)) };
+  // WeCom's QR page navigates to the callback after the scan (a new navigation, not a 302).
+  return page(200, webLoginDonePage(appendParams(redirectUri, codeAndState(code, loginState))));
 }

@@ -86,6 +86,20 @@ export function qrLoginPage(corpName: string, appName: string, choices: readonly
   );
 }
 
+/**
+ * What WeCom's QR page does after the scan (or the refusal): it sends the browser to the callback
+ * by a navigation of its own, not by a redirect, so the page's fragment does not ride along
+ * (docs/wecom-api.md §2). Here a refresh does it (no script), with a link as a fallback.
+ */
+export function webLoginDonePage(location: string): string {
+  const doc = layout(
+    '登录成功，正在跳转…',
+    'Signed in: going back to the app…',
+    html`<p><a class="choice" href="${location}" data-callback>返回应用 <span class="note">back to the app</span></a></p>`,
+  );
+  return doc.replace('<head>\n', `<head>\n<meta http-equiv="refresh" content="0;url=${escapeHtml(location)}">\n`);
+}
+
 /** A picker choice (a member, refuse) that came from a page of another origin: choose again here. */
 export function foreignChoicePage(reason: string, pickerHref: string): string {
   return layout(

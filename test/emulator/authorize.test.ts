@@ -186,11 +186,24 @@ function loginUrl(emu: { url: string }, params: Record<string, string> = {}, pat
   return `${emu.url}${path}?${q.toString()}`;
 }
 
+/**
+ * Where WeCom's QR page sends the browser after the scan: a navigation of the page itself (a
+ * refresh here), never a 302, so the app page's fragment does not ride along (docs/wecom-api.md §2).
+ */
+async function navigatedTo(res: Response): Promise<string> {
+  assert.equal(res.status, 200, 'a page, not a redirect');
+  const body = await res.text();
+  const refresh = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(body)?.[1]?.replaceAll('&#38;', '&');
+  const link = /<a class="choice" href="([^"]+)" data-callback>/.exec(body)?.[1]?.replaceAll('&#38;', '&');
+  assert.ok(refresh && refresh === link, 'the page refreshes to the callback, and links to it');
+  assert.doesNotMatch(body, /<script/i);
+  return refresh;
+}
+
 test('web login: the header approves at once; the code yields userid and never a user_ticket', async (t) => {
   const emu = await start(t);
   const res = await fetch(loginUrl(emu), { redirect: 'manual', headers: { 'x-wecom-emulator-user': 'lisi' } });
-  assert.equal(res.status, 302);
-  const location = new URL(res.headers.get('location') ?? '');
+  const location = new URL(await navigatedTo(res));
   assert.equal(location.searchParams.get('state'), 'w1');
   assert.deepEqual(await whoIs(emu, location.searchParams.get('code') ?? ''), { errcode: 0, errmsg: 'ok', userid: 'lisi' });
 });
@@ -208,11 +221,10 @@ for (const strict of [false, true]) {
     const refuse = hrefs.find((h) => h.includes('__emulator_action=refuse'));
     assert.ok(zhangsan && refuse);
     const scanned = await fetch(new URL(zhangsan, emu.url), { redirect: 'manual' });
-    const code = new URL(scanned.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    const code = new URL(await navigatedTo(scanned)).searchParams.get('code') ?? '';
     assert.equal((await whoIs(emu, code))['userid'], 'zhangsan');
     const refused = await fetch(new URL(refuse, emu.url), { redirect: 'manual' });
-    assert.equal(refused.status, 302);
-    assert.equal(refused.headers.get('location'), `${REDIRECT}?state=w1`);
+    assert.equal(await navigatedTo(refused), `${REDIRECT}?state=w1`);
   });
 }
 
@@ -233,8 +245,7 @@ test('the old qrConnect URL works like wwlogin', async (t) => {
     redirect: 'manual',
     headers: { 'x-wecom-emulator-user': 'zhangsan' },
   });
-  assert.equal(res.status, 302);
-  const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
+  const code = new URL(await navigatedTo(res)).searchParams.get('code') ?? '';
   const legacy = await getJson(emu, '/cgi-bin/user/getuserinfo', { access_token: await token(emu), code });
   assert.equal(legacy['UserId'], 'zhangsan');
   assert.equal(legacy['user_ticket'], undefined);

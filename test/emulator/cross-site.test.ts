@@ -206,7 +206,9 @@ test("the picker's choices (which mint a code) refuse a link followed from anoth
   for (const headers of [{}, own(emu), { 'sec-fetch-site': 'none' }]) {
     for (const path of choices) {
       const answer = await send(emu, 'GET', path, { ...desktop, ...headers });
-      assert.equal(answer.status, 302, `${JSON.stringify(headers)} ${path}: ${answer.body}`);
+      // The member picker redirects; the QR login page navigates (a page that refreshes to the callback).
+      const onward = answer.status === 302 || (answer.status === 200 && answer.body.includes('data-callback'));
+      assert.ok(onward, `${JSON.stringify(headers)} ${path}: ${answer.status} ${answer.body.slice(0, 100)}`);
     }
   }
 });

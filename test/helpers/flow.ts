@@ -154,7 +154,16 @@ export async function visitWeCom(
     headers: { 'user-agent': opts.ua ?? WECOM_UA, ...(opts.user ? { 'x-wecom-emulator-user': opts.user } : {}), ...opts.headers },
   });
   const body = await res.text();
-  return { status: res.status, location: res.headers.get('location') ?? undefined, body };
+  return { status: res.status, location: res.headers.get('location') ?? webLoginNavigation(res.status, body), body };
+}
+
+/**
+ * Where WeCom's web (QR) login page sends the browser after the scan: a navigation of the page
+ * (the emulator's refresh), not a redirect; read from its link, as a browser would follow it.
+ */
+export function webLoginNavigation(status: number, body: string): string | undefined {
+  if (status !== 200) return undefined;
+  return /<a class="choice" href="([^"]+)" data-callback>/.exec(body)?.[1]?.replaceAll('&#38;', '&');
 }
 
 export interface Response2 {
