@@ -225,6 +225,91 @@ describe('the three entry points', () => {
     await context.close();
   });
 
+  /** Every URL the page's main frame showed on the app, for "#wechat_redirect never shows". */
+  function appUrls(page: Page): string[] {
+    const seen: string[] = [];
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame() && frame.url().startsWith(baseUrl)) seen.push(frame.url());
+    });
+    return seen;
+  }
+
+  /** The app's own pages among them: not its login routes (the callback carries WeCom's marker until it lands). */
+  function pagesShown(seen: readonly string[]): string[] {
+    return seen.filter((u) => !new URL(u).pathname.startsWith('/auth/wecom/'));
+  }
+
+  const HASH_LINK = '/?tab=orders#/orders/7';
+
+  it('hash routes: the homepage, a menu item and a card link into a single-page app each end at the URL they named, logged in', async () => {
+    assert.equal((await cli(['homepage', 'set', '--url', HASH_LINK])).code, 0);
+    assert.equal((await cli(['menu', 'set', '--item', `订单 7=${HASH_LINK}`, '--item', '订单=/orders/1?tab=plain'])).code, 0);
+    const sent = await cli(['send-card', '--to', 'zhangsan', '--title', '订单 7', '--description', 'hash route', '--url', HASH_LINK]);
+    const msgid = /msgid (\S+)\)/.exec(sent.stdout)?.[1];
+    assert.ok(msgid, sent.stdout + sent.stderr);
+    const entries = [
+      ['homepage', 'a[data-entry="homepage"]'],
+      ['menu', `a[data-entry="menu"][href$="${HASH_LINK}"]`],
+      ['card', `article[data-msgid="${msgid}"] a[data-entry="card"]`],
+    ] as const;
+    for (const [entry, selector] of entries) {
+      const { context, page } = await phone();
+      const seen = appUrls(page);
+      await page.goto(`${emulator.url}/client?user=zhangsan`);
+      const before = logins();
+      await page.locator(selector).first().click();
+      await arrivedAt(page, (url) => url.origin === baseUrl && url.search === '?tab=orders' && url.hash === '#/orders/7');
+      assert.equal(page.url(), `${baseUrl}${HASH_LINK}`, `${entry}: exactly the link, fragment included`);
+      assert.equal(await page.locator('main').getAttribute('data-page'), 'home', `${entry}: the page itself`);
+      assert.match(await page.locator('dl.identity').innerText(), /zhangsan/, `${entry}: logged in`);
+      assert.equal(logins(), before + 1, `${entry}: one login on the way`);
+      for (const url of pagesShown(seen)) assert.ok(!url.includes('wechat_redirect'), `${entry}: ${url}`);
+      await shot(page, `entry-hash-${entry}`);
+      await context.close();
+    }
+    // A link without a fragment ends without one: no #wechat_redirect, not even a bare "#".
+    const { context, page } = await phone();
+    const seen = appUrls(page);
+    await page.goto(`${emulator.url}/client?user=zhangsan`);
+    await page.locator('a[data-entry="menu"][href$="/orders/1?tab=plain"]').click();
+    await arrivedAt(page, (url) => url.origin === baseUrl && url.pathname === '/orders/1');
+    assert.equal(page.url(), `${baseUrl}/orders/1?tab=plain`);
+    for (const url of pagesShown(seen)) assert.ok(!url.includes('#'), url);
+    await context.close();
+  });
+
+  it('hash routes: the desktop web (QR) login, and a browser sent to "open in WeCom" that comes back in WeCom', async () => {
+    const sent = await cli(['send-card', '--to', 'zhangsan', '--title', '桌面', '--description', 'hash', '--url', HASH_LINK]);
+    const msgid = /msgid (\S+)\)/.exec(sent.stdout)?.[1];
+    assert.ok(msgid, sent.stdout + sent.stderr);
+    {
+      const { context, page } = await phone(DESKTOP_UA);
+      await page.goto(`${emulator.url}/client?user=zhangsan`);
+      await page.locator(`article[data-msgid="${msgid}"] a[data-entry="card"]`).click();
+      await page.waitForURL((url) => url.pathname === '/wwlogin/sso/login');
+      await page.getByText('张三').first().click();
+      await arrivedAt(page, (url) => url.origin === baseUrl && url.hash === '#/orders/7');
+      assert.equal(page.url(), `${baseUrl}${HASH_LINK}`, 'the web login keeps the route');
+      assert.match(await page.locator('dl.identity').innerText(), /zhangsan/);
+      await context.close();
+    }
+    // Personal WeChat is sent to "open in WeCom"; the address it shows, opened in WeCom, lands on the route.
+    const wechat =
+      'Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40 NetType/WIFI Language/zh_CN';
+    const away = await phone(wechat);
+    await away.page.goto(`${baseUrl}${HASH_LINK}`);
+    await arrivedAt(away.page);
+    assert.equal(await away.page.locator('main').getAttribute('data-page'), 'open-in-wecom');
+    const shown = away.page.url();
+    await away.context.close();
+    const back = await phone();
+    await back.page.goto(shown);
+    await arrivedAt(back.page, (url) => url.origin === baseUrl && url.hash === '#/orders/7');
+    assert.equal(back.page.url(), `${baseUrl}${HASH_LINK}`);
+    assert.match(await back.page.locator('dl.identity').innerText(), /zhangsan/);
+    await back.context.close();
+  });
+
   it('in a desktop browser the same card opens the web (QR) login, then the deep page', async () => {
     const sent = await cli([
       'send-card',
