@@ -84,7 +84,8 @@ function main(argv: string[]): void {
       corpId,
       agentId: Number(agentIdText),
       baseUrl: page.origin,
-      path: page.pathname + page.search,
+      // A hash route (a single-page app's `#/orders/7`) is part of the link: the login keeps it.
+      path: page.pathname + page.search + page.hash,
       scope,
       ...(values['callback-path'] ? { callbackPath: values['callback-path'] } : {}),
     });

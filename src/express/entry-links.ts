@@ -9,14 +9,14 @@
  *   on the page named by the callback's validated `to` parameter.
  */
 import { buildAuthorizeUrl } from '../wecom/index.ts';
-import { safeReturnTo } from './return-to.ts';
+import { safeReturnTarget } from './return-to.ts';
 
 export interface EntryLinkOptions {
   corpId: string;
   agentId: number;
   /** The app's public origin, e.g. `https://app.example.com`. */
   baseUrl: string;
-  /** The page to open, a path on the app such as `/orders?tab=open`. */
+  /** The page to open, a path on the app such as `/orders?tab=open`, with a hash route if any (`/?tab=1#/orders/7`). */
   path: string;
   /** The callback route. Default `/auth/wecom/callback`. */
   callbackPath?: string;
@@ -35,7 +35,8 @@ export interface EntryLinks {
 
 export function buildEntryLinks(options: EntryLinkOptions): EntryLinks {
   const origin = new URL(options.baseUrl).origin;
-  const path = safeReturnTo(options.path, origin);
+  // A hash route is kept: the app URL carries it, and the pre-built link's `to` brings it back.
+  const path = safeReturnTarget(options.path, origin);
   if (!path) throw new TypeError(`path must be a path on ${origin} starting with a single "/", got ${JSON.stringify(options.path)}`);
   const callback = new URL(options.callbackPath ?? '/auth/wecom/callback', origin);
   callback.searchParams.set('to', path);

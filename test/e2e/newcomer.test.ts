@@ -106,4 +106,17 @@ describe('a newcomer: npm start, then the emulator’s WeCom', () => {
     assert.equal(await page.locator('dd[data-field="userId"]').innerText(), 'lisi');
     await context.close();
   });
+
+  it('a fresh phone tapping the hash-routed menu item is logged in on the way and lands on the route', async () => {
+    assert.ok(demo && browser);
+    const { appUrl, emulatorUrl } = demo;
+    const context = await browser.newContext({ userAgent: WECOM_UA, locale: 'zh-CN', extraHTTPHeaders: { 'Accept-Language': 'zh-CN' } });
+    const page = await context.newPage();
+    await page.goto(`${emulatorUrl}/client?user=lisi`);
+    await page.locator('nav.menu a[data-entry="menu"]', { hasText: '订单 7' }).click();
+    await arrivedAt(page, (url) => url.origin === appUrl && url.hash === '#/orders/7');
+    assert.equal(page.url(), `${appUrl}/?tab=orders#/orders/7`);
+    assert.equal(await page.locator('main').getAttribute('data-page'), 'home');
+    await context.close();
+  });
 });

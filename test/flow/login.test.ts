@@ -320,6 +320,7 @@ describe('login: pre-built links with a fixed state', () => {
     ['homepage', '/'],
     ['custom menu', '/orders/42?tab=menu'],
     ['message card', '/orders/99?from=card'],
+    ['single-page app (hash route)', '/?tab=orders#/orders/7'],
   ] as const) {
     it(`${entry}: the plain app URL and the pre-built authorize URL both land on ${path}`, async () => {
       const links = flow.wecom.entryLinks(path);

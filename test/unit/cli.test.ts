@@ -42,6 +42,26 @@ describe('express-wecom-auth link', () => {
     assert.equal(callback.origin + callback.pathname, 'https://app.example.com/auth/wecom/callback');
     assert.equal(callback.searchParams.get('to'), '/orders?tab=open');
   });
+  it('a hash-routed link keeps its route in both forms', async () => {
+    const r = await run([
+      'link',
+      '--corp-id',
+      'wwdemocorp0000001',
+      '--agent-id',
+      '1000002',
+      '--url',
+      'https://app.example.com/?tab=orders#/orders/7',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}https:\/\/app\.example\.com\/\?tab=orders#\/orders\/7$/m);
+    const authorize = r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.startsWith('https://open.weixin.qq.com/'));
+    const url = new URL(authorize ?? '');
+    assert.equal(url.hash, '#wechat_redirect', "WeCom's own marker ends the authorize URL");
+    assert.equal(new URL(url.searchParams.get('redirect_uri') ?? '').searchParams.get('to'), '/?tab=orders#/orders/7');
+  });
   it('--json', async () => {
     const r = await run([
       'link',
