@@ -127,5 +127,7 @@ test("50 instances with a wrong secret make no more gettoken calls than one inst
   console.log(`# wrong secret for ${DURATION_MS} ms, cool-down ${COOLDOWN_MS} ms: 1 instance ${one} gettoken calls, 50 instances ${fifty}`);
   assert.ok(one <= bound, `1 instance: ${one} calls`);
   assert.ok(fifty <= bound, `50 instances: ${fifty} calls, at most ${bound} (one per cool-down)`);
-  assert.ok(fifty <= one, `50 instances: ${fifty} calls, one instance: ${one}`);
+  // Within one call of a single instance: whether the last cool-down ends inside the window
+  // depends on when the first call happened, which a loaded machine moves by a few hundred ms.
+  assert.ok(fifty <= one + 1, `50 instances: ${fifty} calls, one instance: ${one}`);
 });
