@@ -20,8 +20,10 @@
  *                         and warm-up left out (read them with `node bench/profile-summary.ts <dir> --match lib-`).
  * BENCH_DELAYS=0 BENCH_CONCURRENCY=16 BENCH_CONTENDERS=floor,lib   fewer flow cells (development).
  * BENCH_ROUNDS=N BENCH_ROUND_FLOWS=300   N rounds per flow cell, each of 300 flows instead of a duration.
- * BENCH_PIN=0 BENCH_WECOM_TLS=0 BENCH_DRIVER=fetch   the experiments of bench/NOTES.md: nothing pinned;
- *                         the emulator on plain HTTP (floor and library only); the driver on fetch.
+ * BENCH_PIN=0 BENCH_WECOM_TLS=0 BENCH_DRIVER=fetch BENCH_FLOOR_HTTP=got   the experiments of
+ *                         bench/NOTES.md: nothing pinned; the emulator on plain HTTP (floor and library
+ *                         only); the driver on fetch; the floor calling WeCom through got.
+ * BENCH_DRIVER_WORK_MS=N  the driver burns N ms of CPU per flow (a heavier load generator).
  * node bench/run.ts --render [results.json]   rewrite the reports from a run's data (after an
  *                         edit of bench/NOTES.md or of the report code), measuring nothing.
  */
@@ -67,7 +69,15 @@ const ONLY = envList('BENCH_ONLY') ? new Set(envList('BENCH_ONLY')) : undefined;
 for (const phase of ONLY ?? [])
   if (!(PHASES as readonly string[]).includes(phase)) throw new Error(`BENCH_ONLY: unknown phase ${phase}; use ${PHASES.join(', ')}`);
 const runs = (phase: (typeof PHASES)[number]): boolean => ONLY === undefined || ONLY.has(phase);
-const EXPERIMENT = ['BENCH_PIN', 'BENCH_WECOM_TLS', 'BENCH_DRIVER', 'BENCH_ROUNDS', 'BENCH_ROUND_FLOWS'];
+const EXPERIMENT = [
+  'BENCH_PIN',
+  'BENCH_WECOM_TLS',
+  'BENCH_DRIVER',
+  'BENCH_FLOOR_HTTP',
+  'BENCH_DRIVER_WORK_MS',
+  'BENCH_ROUNDS',
+  'BENCH_ROUND_FLOWS',
+];
 const PARTIAL = ['BENCH_DELAYS', 'BENCH_CONCURRENCY', 'BENCH_CONTENDERS', ...EXPERIMENT].some((name) => env[name]);
 
 const P: Params = {

@@ -57,6 +57,9 @@ export interface FlowSample {
   requestsPerFlow?: number;
   requestsFewest?: number;
   requestsMost?: number;
+  /** The driver's and the emulator's CPU per login during the sample (the load that shares the machine). */
+  driverMsPerLogin?: number;
+  emulatorMsPerLogin?: number;
   /** The share of the machine's CPU that processes outside the bench used during the sample (0–1). */
   othersCpu?: number;
   /** The app's event-loop delay during the sample, p99 in ms. */

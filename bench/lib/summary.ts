@@ -15,11 +15,13 @@ export function flowSummary(r: BenchResults): string[] {
       const lib = rateOf(r, delay, c, 'lib');
       const floor = rateOf(r, delay, c, 'floor');
       if (lib.n === 0 || floor.n === 0) continue;
-      const others = median([...samplesOf(r, delay, c, 'lib'), ...samplesOf(r, delay, c, 'floor')].map((s) => s.othersCpu ?? Number.NaN));
+      const both = [...samplesOf(r, delay, c, 'lib'), ...samplesOf(r, delay, c, 'floor')];
+      const others = median(both.map((s) => s.othersCpu ?? Number.NaN));
+      const load = median(both.map((s) => (s.driverMsPerLogin ?? Number.NaN) + (s.emulatorMsPerLogin ?? Number.NaN)));
       lines.push(
         `${delay} ms c=${c}: lib/floor ${withRounds(ratioText(lib.median / floor.median), pairedRatios(r, delay, c, 'lib', 'floor'))}, ` +
           `${fmt(floor.median, 0)} vs ${fmt(lib.median, 0)} flows/s; CPU/login floor ${fmt(cpuOf(r, delay, 'floor', c), 3)} lib ${fmt(cpuOf(r, delay, 'lib', c), 3)} ms; ` +
-          `others ${fmt(others * 100, 0)} % of the machine`,
+          `driver+emulator ${fmt(load, 3)} ms/login; others ${fmt(others * 100, 0)} % of the machine`,
       );
     }
   }

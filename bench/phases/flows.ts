@@ -42,6 +42,8 @@ async function sample(ctx: BenchContext, app: App, kind: Kind, delay: number, c:
     requestsPerFlow: r.requests.total / Math.max(1, r.flows),
     requestsFewest: r.requests.fewest,
     requestsMost: r.requests.most,
+    driverMsPerLogin: m.driverMsPerLogin,
+    emulatorMsPerLogin: m.emulatorMsPerLogin,
     othersCpu: m.othersCpu,
     lagP99: m.lagP99,
   };

@@ -75,6 +75,18 @@ function closeRoute(r: WeComRoute): void {
 }
 const appAgent = (concurrency: number): http.Agent => new http.Agent({ keepAlive: true, maxSockets: concurrency * 2 });
 
+/**
+ * BENCH_DRIVER_WORK_MS: CPU the driver burns per flow on top of its own (the experiment on a heavier
+ * load generator sharing the machine's cores with the app, bench/NOTES.md). 0 by default.
+ */
+const WORK_MS = Number(process.env['BENCH_DRIVER_WORK_MS'] ?? 0);
+function burn(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    /* the work a heavier client would do */
+  }
+}
+
 /** Flows longer than this are a loop, not a login. */
 const MAX_REQUESTS = 10;
 
@@ -145,6 +157,7 @@ async function flows(req: FlowRequest): Promise<FlowResult> {
       const f0 = performance.now();
       try {
         const flow = await oneFlow(target, wecom, req.path, cb, userId);
+        if (WORK_MS > 0) burn(WORK_MS);
         done += 1;
         requests += flow.requests;
         fewest = Math.min(fewest, flow.requests);

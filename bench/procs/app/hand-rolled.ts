@@ -8,13 +8,42 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Request } from 'express';
+import got from 'got';
 import { API, AUTHORIZE, AGENT_ID, CORP_ID, SECRET, isPage, page, regenerate, save, wrap } from './common.ts';
 import type { BenchUser, Mount } from './common.ts';
 
 /** GET WeCom's API through a keep-alive agent (https, or http with BENCH_WECOM_TLS=0), JSON out. */
 const client = API.startsWith('https:') ? https : http;
 const agent = new client.Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * BENCH_FLOOR_HTTP=got: the floor calls WeCom through got, prepared once as the library prepares it
+ * (the experiment on the floor's own work in bench/NOTES.md: how much of the ratio is the floor's
+ * choice of client).
+ */
+const viaGot =
+  process.env['BENCH_FLOOR_HTTP'] === 'got'
+    ? got.extend({
+        agent: { http: agent, https: agent as https.Agent },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        followRedirect: false,
+        timeout: { connect: 3000, secureConnect: 3000, response: 5000, read: 5000, request: 8000 },
+        headers: { accept: 'application/json' },
+      })
+    : undefined;
+
 export function getJson(path: string): Promise<Record<string, unknown>> {
+  if (viaGot) {
+    return new Promise((resolve, reject) => {
+      let body = '';
+      const stream = viaGot.stream(`${API}${path}`);
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (body += chunk));
+      stream.once('error', reject);
+      stream.once('end', () => resolve(JSON.parse(body) as Record<string, unknown>));
+    });
+  }
   return new Promise((resolve, reject) => {
     client
       .get(`${API}${path}`, { agent }, (res) => {

@@ -2,6 +2,8 @@
  * What the orchestrator asks a server under test about itself, over IPC:
  * - {type: 'profile', action: 'start'} then {type: 'profile', action: 'stop', file}: a V8 CPU
  *   profile of chosen samples only (not the start-up), through the inspector (BENCH_CPU_PROF);
+ * - {type: 'cpu'}: the process's CPU time so far (user + system, all threads, ms) from getrusage,
+ *   at µs resolution: /proc/PID/stat counts in 10 ms ticks, too coarse for a sample of 20 logins;
  * - {type: 'lag', reset?: boolean}: the event loop's delay since the last reset (p50, p99, max in
  *   ms, from perf_hooks' histogram sampling every 5 ms), which says whether requests
  *   queued behind each other's work: what CPU time alone does not show.
@@ -22,6 +24,11 @@ export function answerInspections(): void {
     const fail = (err: unknown): void => {
       process.send?.({ id: msg.id, error: err instanceof Error ? err.message : String(err) });
     };
+    if (msg.type === 'cpu') {
+      const u = process.cpuUsage();
+      done({ ms: (u.user + u.system) / 1000 });
+      return;
+    }
     if (msg.type === 'lag') {
       const ms = (ns: number): number => ns / 1e6;
       done({ p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) });
