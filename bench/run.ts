@@ -28,7 +28,7 @@
  *                         edit of bench/NOTES.md or of the report code), measuring nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
 import { createContext } from './lib/context.ts';
@@ -104,6 +104,8 @@ if (env['BENCH_DRIVER'] === 'fetch' && !PLAIN)
   throw new Error('BENCH_DRIVER=fetch needs BENCH_WECOM_TLS=0 (bench/lib/browser.ts says why)');
 
 // --- setup ---------------------------------------------------------------------------------
+
+if (env['BENCH_CPU_PROF']) mkdirSync(env['BENCH_CPU_PROF'], { recursive: true });
 
 const redis = await startRedisServer();
 const rig = await startRig();

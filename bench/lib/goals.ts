@@ -67,15 +67,18 @@ function flowGoal(r: BenchResults, delay: number, c: number, other: Kind, thresh
 }
 
 function flowGoals(r: BenchResults): Goal[] {
-  if (r.flows.length === 0 || !r.params.delays.includes(30)) return [];
+  const has = (kind: Kind): boolean => r.flows.some((s) => s.kind === kind && s.delay === 30);
+  if (!has('lib') || !has('floor')) return [];
   const goals: Goal[] = [];
   const cs = r.params.concurrency;
   for (const c of cs) {
     const t = c >= 64 ? GOAL.flows30c64 : GOAL.flows30;
     goals.push(flowGoal(r, 30, c, 'floor', t, `logins ≥ ${t.toFixed(2)}× the floor (30 ms, c=${c})`));
   }
-  for (const c of cs) goals.push(flowGoal(r, 30, c, 'passport', GOAL.passport30, `not behind passport-wechat-enterprise (30 ms, c=${c})`));
-  if (cs.includes(1) && r.flows.some((s) => s.kind === 'logto')) {
+  if (has('passport'))
+    for (const c of cs)
+      goals.push(flowGoal(r, 30, c, 'passport', GOAL.passport30, `not behind passport-wechat-enterprise (30 ms, c=${c})`));
+  if (cs.includes(1) && has('logto')) {
     const g = flowGoal(r, 30, 1, 'logto', GOAL.logto30c1, `≥ ${GOAL.logto30c1}× @logto/connector-wecom (30 ms, c=1)`);
     const floorX = rateOf(r, 30, 1, 'floor').median / rateOf(r, 30, 1, 'logto').median;
     goals.push(g.verdict === 'met' ? g : { ...g, why: `the floor itself reaches ${ratioText(floorX)} of the connector in this run` });

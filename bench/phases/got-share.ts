@@ -11,7 +11,8 @@ import type { GotShareResult } from '../lib/results.ts';
 import { buildHttpsVariant } from '../lib/variant.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CONCURRENCY = 16;
+/** 16 at once (the CPU-bound cell of table 1b); BENCH_GOTSHARE_CONCURRENCY=64 for the profiles of bench/NOTES.md. */
+const CONCURRENCY = Number(process.env['BENCH_GOTSHARE_CONCURRENCY'] ?? 16);
 
 export async function runGotShare(ctx: BenchContext): Promise<void> {
   const { P, rig } = ctx;
@@ -37,7 +38,14 @@ export async function runGotShare(ctx: BenchContext): Promise<void> {
     for (let i = 0; i < apps.length; i++) {
       const a = apps[(i + round) % apps.length];
       if (!a) continue;
+      // BENCH_CPU_PROF: this table's samples profiled too (the variant shows what is left without got).
+      if (ctx.profileDir) await a.app.proc.call('profile', { action: 'start' });
       const m = await ctx.measureFlows(a.app, CONCURRENCY, { count: P.gotShareLogins });
+      if (ctx.profileDir)
+        await a.app.proc.call('profile', {
+          action: 'stop',
+          file: join(ctx.profileDir, `share-${a.id}-c${CONCURRENCY}-r${round}-${m.result.flows}logins.cpuprofile`),
+        });
       a.cpu.push(m.cpuMsPerLogin);
       a.rate.push(m.result.rate);
       a.failed += m.result.errors;

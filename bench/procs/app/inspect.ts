@@ -52,10 +52,12 @@ export function answerInspections(): void {
       return;
     }
     const file = msg.file;
-    session.post('Profiler.stop').then(({ profile }) => {
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-      done({ ok: true });
-    }, fail);
+    session
+      .post('Profiler.stop')
+      .then(({ profile }) => {
+        session.disconnect();
+        writeFileSync(file, JSON.stringify(profile));
+      })
+      .then(() => done({ ok: true }), fail);
   });
 }
