@@ -80,7 +80,7 @@ function cpuTable(r: BenchResults, print: (t?: string) => void): void {
   print('### 1b. CPU per login, by cell');
   print();
   print(
-    "The app process's own CPU time per login (user + system, from `/proc`), median (min–max) of the rounds, and the difference to the floor " +
+    "The app process's own CPU time per login (user + system, all threads, from getrusage over IPC), median (min–max) of the rounds, and the difference to the floor " +
       "with the range of the rounds' own differences; the noise of the machine moves it far less than a rate. " +
       "Last column: the app's event-loop delay p99 (median of the rounds) and the share of the machine's CPU used by other users' processes during the samples.",
   );

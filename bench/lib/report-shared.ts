@@ -81,7 +81,7 @@ export function renderGotShare(r: BenchResults): string {
     '',
     `${g.variant} ${g.rounds} interleaved rounds of ${fmt(g.logins, 0)} logins per app at ${g.concurrency} at once, ` +
       `${g.delay === 0 ? 'WeCom answering at once (every process busy: the CPU per login decides)' : `${g.delay} ms per WeCom call`}; ` +
-      "the app's own CPU time per login from `/proc`, median (min–max), and the difference to the floor with the range of the rounds' own differences.",
+      "the app's own CPU time per login (getrusage over IPC), median (min–max), and the difference to the floor with the range of the rounds' own differences.",
     '',
   ];
   const rows = g.rows.map((row) => {
