@@ -6,6 +6,7 @@
  * clear the call log.
  */
 import { startEmulator } from '../../src/emulator/index.ts';
+import { WECOM_HOSTS } from '../lib/cert.ts';
 import { benchFixture } from '../lib/employees.ts';
 
 const key = process.env['BENCH_TLS_KEY'];
@@ -14,11 +15,14 @@ const cert = process.env['BENCH_TLS_CERT'];
 const plain = process.env['BENCH_PLAIN'] === '1';
 if (!plain && (!key || !cert)) throw new Error('emulator proc: BENCH_TLS_KEY and BENCH_TLS_CERT are required (or BENCH_PLAIN=1)');
 
+// The apps and the driver reach it under WeCom's own names (bench/preload/dns-to-emulator.mjs):
+// names the emulator answers only when told (docs/emulator.md, "Who can reach it").
 const emulator = await startEmulator({
   port: 0,
   host: '127.0.0.1',
   ...(plain || !key || !cert ? {} : { tls: { key, cert } }),
   fixture: benchFixture(),
+  allowedHosts: WECOM_HOSTS,
 });
 
 interface Msg {

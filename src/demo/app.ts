@@ -1,17 +1,23 @@
 /**
  * The demo app: what a team's own Express app looks like with express-wecom-auth.
- * `createDemoApp()` is also what the browser test drives.
+ * `createDemoApp()` is also what the tests drive; main.ts reads the environment and calls it.
  */
 import express from 'express';
-import session from 'express-session';
 import type { Store } from 'express-session';
 import helmet from 'helmet';
-import { wecomAuth } from '../wecom-auth.ts';
-import type { WeComAuth } from '../wecom-auth.ts';
-import type { WeComAuthOptions } from '../config.ts';
+import { wecomAuth } from '../index.ts';
+import type { WeComAuth, WeComAuthOptions } from '../index.ts';
 import type { WeComAuthMetrics } from '../metrics.ts';
-import { escapeHtml, preferredLang } from '../express/views.ts';
-import { mountStatus } from './status.ts';
+import { demoSession, sessionCookieName } from './session.ts';
+import { metricsAccess } from './metrics-access.ts';
+import { isLoopbackUrl } from './settings.ts';
+import { mountHome } from './home.ts';
+import { mountLocalTimeScript } from './local-time.ts';
+import { mountJssdkPage } from './jssdk-page.ts';
+import { createLoginHistory, mountStatus } from './status.ts';
+import type { LoginHistory } from './status.ts';
+import { createCsrf } from './csrf.ts';
+import type { Csrf } from './csrf.ts';
 import { mountSendCardDemo } from './send-card.ts';
 
 export interface DemoAppOptions {
@@ -21,111 +27,47 @@ export interface DemoAppOptions {
   store?: Store;
   /** Express's `trust proxy` setting, as a hop count, when behind a reverse proxy. */
   trustProxy?: number;
+  /** Opens /metrics to `Authorization: Bearer <token>`; without it only a local run's loopback clients read it. */
+  metricsToken?: string;
 }
 
-export function createDemoApp(options: DemoAppOptions): { app: express.Express; wecom: WeComAuth; metrics: WeComAuthMetrics } {
+export interface DemoApp {
+  app: express.Express;
+  wecom: WeComAuth;
+  metrics: WeComAuthMetrics;
+}
+
+export function createDemoApp(options: DemoAppOptions): DemoApp {
   const app = express();
   app.disable('x-powered-by');
   if (options.trustProxy) app.set('trust proxy', options.trustProxy);
-  const wecom = wecomAuth(options.wecom);
+  const cookieName = sessionCookieName(String(options.wecom.baseUrl));
+  // The mini-program login hands out the session cookie's value as a token: it must name the same cookie.
+  const miniProgram = options.wecom.miniProgram ? { miniProgram: { ...options.wecom.miniProgram, cookieName } } : {};
+  const wecom = wecomAuth({ ...options.wecom, ...miniProgram });
   // helmet's defaults, except that a plain-http demo must not ask browsers to upgrade to https.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: wecom.config.secureCookies ? [] : null } } }));
-
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  mountLocalTimeScript(app);
+  const history = createLoginHistory();
+  // Before the session and the bearer-token middleware: Prometheus's bearer token is not a session.
+  const loopback = !options.trustProxy && isLoopbackUrl(wecom.config.origin);
+  app.get('/metrics', metricsAccess({ token: options.metricsToken, loopback }), history.metrics.handler);
 
   // Mini programs keep no cookies: their session token comes as `Authorization: Bearer …`.
   if (wecom.config.miniProgram) app.use(wecom.bearerSession());
   app.use(
-    session({
-      name: 'wecom.sid',
+    demoSession({
+      name: cookieName,
       secret: options.sessionSecret,
-      resave: false,
-      saveUninitialized: false,
+      secure: wecom.config.secureCookies,
       ...(options.store ? { store: options.store } : {}),
-      cookie: {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: wecom.config.secureCookies,
-        maxAge: 8 * 60 * 60 * 1000,
-      },
     }),
   );
   app.use(wecom.router);
-
-  app.get('/', wecom.requireUser(), (req, res) => {
-    const user = req.wecomUser;
-    const en = preferredLang(req) === 'en';
-    const rows: Array<[string, string]> = [
-      [en ? 'UserId' : '成员账号 UserId', user?.userId ?? user?.openId ?? ''],
-      [en ? 'DeviceId' : '设备 DeviceId', user?.deviceId ?? '-'],
-      [en ? 'Corporation' : '企业 CorpId', user?.corpId ?? ''],
-      [en ? 'App' : '应用 AgentId', String(user?.agentId ?? '')],
-      [en ? 'Signed in at' : '登录时间', user ? new Date(user.loginAt).toISOString() : ''],
-    ];
-    const profile = Object.entries(user?.profile ?? {});
-    const displayName = typeof user?.profile?.name === 'string' ? user.profile.name : (user?.userId ?? user?.openId ?? '');
-    const body =
-      `<dl class="identity">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>` +
-      (profile.length
-        ? `<h2>${en ? 'Profile (user/get + getuserdetail)' : '成员资料（user/get + getuserdetail）'}</h2><dl class="profile">${profile
-            .map(
-              ([k, v]) =>
-                `<dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</dd>`,
-            )
-            .join('')}</dl>`
-        : '') +
-      `<p><a href="/me">/me (JSON)</a> · <a href="/jssdk">${en ? 'JS-SDK signature' : 'JS-SDK 签名'}</a> · <a href="/status">${en ? 'Logins in the last hour' : '最近一小时的登录'}</a> · <a href="/send-card">${en ? 'Send me a message card' : '给我发一张消息卡片'}</a></p>`;
-    const ctx = {
-      page: 'signed-out' as const,
-      status: 200,
-      lang: en ? ('en' as const) : ('zh-CN' as const),
-      heading: en ? `Hello, ${displayName}` : `你好，${displayName}`,
-      message: en ? 'You are signed in with WeCom.' : '你已通过企业微信登录。',
-      action: { href: wecom.config.routes.logout, label: en ? 'Sign out' : '退出登录' },
-    };
-    res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(wecom.views.renderHtml(ctx, body).replace('data-page="signed-out"', 'data-page="home"'));
-  });
-
-  // A page that signs its own URL for wx.config / ww.register and wx.agentConfig. The signature is
-  // computed server-side from the cached tickets; a real page passes these values to the JS-SDK.
-  app.get('/jssdk', wecom.requireUser(), async (req, res, next) => {
-    try {
-      const en = preferredLang(req) === 'en';
-      const pageUrl = new URL(req.originalUrl, wecom.config.origin).href;
-      const [corp, agent] = await Promise.all([wecom.client.createJsapiConfig(pageUrl), wecom.client.createAgentConfig(pageUrl)]);
-      const body =
-        `<p>URL: <code data-field="url">${escapeHtml(pageUrl)}</code></p>` +
-        `<h2>wx.config / ww.register</h2><pre data-field="config">${escapeHtml(JSON.stringify({ beta: true, ...corp }, null, 2))}</pre>` +
-        `<h2>wx.agentConfig</h2><pre data-field="agentConfig">${escapeHtml(JSON.stringify(agent, null, 2))}</pre>` +
-        `<p><a href="/">${en ? 'Back' : '返回'}</a></p>`;
-      const ctx = {
-        page: 'signed-out' as const,
-        status: 200,
-        lang: en ? ('en' as const) : ('zh-CN' as const),
-        heading: en ? 'JS-SDK signature for this page' : '本页面的 JS-SDK 签名',
-        message: en
-          ? 'Signed with the cached jsapi_ticket and agent_config ticket (SHA-1, docs/wecom-api.md §7).'
-          : '使用缓存的 jsapi_ticket 与应用 ticket 计算（SHA-1）。',
-      };
-      res.setHeader('Cache-Control', 'no-store');
-      res.type('html').send(wecom.views.renderHtml(ctx, body).replace('data-page="signed-out"', 'data-page="jssdk"'));
-    } catch (err) {
-      next(err);
-    }
-  });
-
-  // Prometheus metrics at /metrics and a chart of the last hour's logins at /status (behind the guard).
-  const metrics = mountStatus(app, wecom.requireUser(), wecom.views);
-
-  app.get('/me', wecom.requireUser(), (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ user: req.wecomUser });
-  });
-
-  mountSendCardDemo(app, wecom);
+  mountPages(app, wecom, history, createCsrf(options.sessionSecret));
   app.use(wecom.errorHandler());
   // The app's own last resort: a page, never a stack trace.
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -133,5 +75,17 @@ export function createDemoApp(options: DemoAppOptions): { app: express.Express; 
     if (res.headersSent) return;
     wecom.views.show(req, res, 'server-error', { action: { href: '/', labelKey: 'home' } });
   });
-  return { app, wecom, metrics };
+  return { app, wecom, metrics: history.metrics };
+}
+
+function mountPages(app: express.Express, wecom: WeComAuth, history: LoginHistory, csrf: Csrf): void {
+  mountHome(app, wecom, csrf);
+  mountJssdkPage(app, wecom);
+  // A chart of the last hour's logins, drawn from the same metrics (behind the guard).
+  mountStatus(app, wecom, history);
+  app.get('/me', wecom.requireUser(), (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ user: req.wecomUser });
+  });
+  mountSendCardDemo(app, wecom, csrf);
 }

@@ -1,15 +1,15 @@
 /**
- * The demo's operations corner: `GET /metrics` (Prometheus text, from express-wecom-auth/metrics)
- * and `GET /status` (behind the guard), the last hour's logins by result and WeCom's latency as a
- * small chart drawn from the same metrics. A snapshot of the counters is kept every minute; the
- * chart shows the differences, the current minute included.
+ * The demo's operations corner: the Prometheus metrics (from express-wecom-auth/metrics, served
+ * at `GET /metrics` by app.ts) and `GET /status` (behind the guard), the last hour's logins by
+ * result and WeCom's latency as a small chart drawn from the same metrics. A snapshot of the
+ * counters is kept every minute; the chart shows the differences, the current minute included.
  */
-import type { Express, RequestHandler } from 'express';
+import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import { createMetrics } from '../metrics.ts';
 import type { WeComAuthMetrics } from '../metrics.ts';
-import { escapeHtml, preferredLang } from '../express/views.ts';
-import type { Views } from '../express/views.ts';
+import type { WeComAuth } from '../index.ts';
+import { escapeHtml, isEnglish, sendPage } from './html.ts';
 
 interface Snapshot {
   at: number;
@@ -22,7 +22,13 @@ interface Snapshot {
 const MINUTE = 60_000;
 const KEPT = 60;
 
-export function mountStatus(app: Express, guard: RequestHandler, views: Views): WeComAuthMetrics {
+export interface LoginHistory {
+  readonly metrics: WeComAuthMetrics;
+  /** The kept snapshots and one taken now. */
+  series(): Promise<Snapshot[]>;
+}
+
+export function createLoginHistory(): LoginHistory {
   const registry = new Registry();
   const metrics = createMetrics({ registry });
   const snapshots: Snapshot[] = [];
@@ -47,27 +53,25 @@ export function mountStatus(app: Express, guard: RequestHandler, views: Views): 
     });
   }, MINUTE);
   timer.unref();
+  return { metrics, series: async () => [...snapshots, await snapshot()] };
+}
 
-  app.get('/metrics', metrics.handler);
-  app.get('/status', guard, async (req, res, next) => {
+export function mountStatus(app: Express, wecom: WeComAuth, history: LoginHistory): void {
+  app.get('/status', wecom.requireUser(), async (req, res, next) => {
     try {
-      const en = preferredLang(req) === 'en';
-      const series = [...snapshots, await snapshot()];
-      const ctx = {
-        page: 'signed-out' as const,
+      const en = isEnglish(req);
+      sendPage(wecom, req, res, {
+        id: 'status',
         status: 200,
-        lang: en ? ('en' as const) : ('zh-CN' as const),
         heading: en ? 'Logins in the last hour' : '最近一小时的登录',
         message: en ? 'Per minute, from the Prometheus metrics at /metrics.' : '按分钟统计，数据来自 /metrics 的 Prometheus 指标。',
+        body: chart(await history.series(), en),
         action: { href: '/', label: en ? 'Back' : '返回' },
-      };
-      res.setHeader('Cache-Control', 'no-store');
-      res.type('html').send(views.renderHtml(ctx, chart(series, en)).replace('data-page="signed-out"', 'data-page="status"'));
+      });
     } catch (err) {
       next(err);
     }
   });
-  return metrics;
 }
 
 /** Bars of successful and failed logins per minute, and WeCom's mean latency as a line. Plain SVG. */

@@ -4,14 +4,19 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseFixture } from './fixture.ts';
+import { parseAllowedHosts } from './hosts.ts';
 import { startEmulator } from './emulator.ts';
 import type { EmulatorFixture } from './types.ts';
 
-const USAGE = `Usage: wecom-emulator [--port 3001] [--host 127.0.0.1] [--config fixture.json] [--strict] [--repeat-expires-in full|remaining]
+const USAGE = `Usage: wecom-emulator [--port 3001] [--host 127.0.0.1] [--allow-host NAME]... [--config fixture.json] [--strict]
+                     [--repeat-expires-in full|remaining]
 
 A local WeCom (企业微信) for development and tests.
   --port N         port to listen on (default 3001; 0 = any free port)
   --host H         address to bind (default 127.0.0.1)
+  --allow-host N   answer requests for Host N too (repeatable): "emu.test" (any port), "emu.test:8443",
+                   ".test" (it and its subdomains), "192.168.1.5". Without it only 127.0.0.1, localhost,
+                   [::1] and --host, with the port, are answered (others get 421: DNS rebinding)
   --config FILE    a fixture JSON file ({"corps":[...]}); default: the demo corp
   --strict         desktop browsers get WeCom's "open in WeCom" page instead of a member picker
   --repeat-expires-in full|remaining
@@ -24,7 +29,16 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
-function parse(): { port: number; host: string; config: string | undefined; strict: boolean; repeatExpiresIn: 'full' | 'remaining' } {
+interface Args {
+  port: number;
+  host: string;
+  allowedHosts: string[];
+  config: string | undefined;
+  strict: boolean;
+  repeatExpiresIn: 'full' | 'remaining';
+}
+
+function parse(): Args {
   let values;
   try {
     ({ values } = parseArgs({
@@ -32,6 +46,7 @@ function parse(): { port: number; host: string; config: string | undefined; stri
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
+        'allow-host': { type: 'string', multiple: true },
         config: { type: 'string' },
         strict: { type: 'boolean' },
         'repeat-expires-in': { type: 'string' },
@@ -54,6 +69,7 @@ function parse(): { port: number; host: string; config: string | undefined; stri
   return {
     port: Number(portText),
     host: values.host ?? '127.0.0.1',
+    allowedHosts: values['allow-host'] ?? [],
     config: values.config,
     strict: values.strict ?? false,
     repeatExpiresIn: repeat,
@@ -84,11 +100,17 @@ function loadFixture(file: string): EmulatorFixture {
 async function main(): Promise<void> {
   const args = parse();
   const fixture = args.config === undefined ? undefined : loadFixture(args.config);
+  try {
+    parseAllowedHosts(args.allowedHosts);
+  } catch (err) {
+    usageError((err instanceof Error ? err.message : String(err)).replace(/^startEmulator: allowedHosts\[\d+\]/, '--allow-host'));
+  }
   let emulator;
   try {
     emulator = await startEmulator({
       port: args.port,
       host: args.host,
+      allowedHosts: args.allowedHosts,
       strict: args.strict,
       repeatExpiresIn: args.repeatExpiresIn,
       ...(fixture ? { fixture } : {}),
@@ -98,9 +120,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(`WeCom emulator listening on ${emulator.url}${args.strict ? ' (strict)' : ''}`);
+  if (args.allowedHosts.length) console.log(`  also answers Host: ${args.allowedHosts.join(', ')}`);
+  // The secrets are not printed (terminal output ends up in CI logs, and a fixture may hold a real
+  // one): the banner says where they are.
+  const secrets = args.config === undefined ? "the default fixture's, in docs/emulator.md" : `in ${args.config}`;
   for (const corp of emulator.fixture.corps) {
     for (const app of corp.apps) {
-      console.log(`  corpId=${corp.corpId} agentId=${app.agentId} secret=${app.secret}  ${corp.name} / ${app.name}`);
+      console.log(`  corpId=${corp.corpId} agentId=${app.agentId}  ${corp.name} / ${app.name}  (secret: ${secrets})`);
       console.log(`    trusted domains: ${app.trustedDomains.join(', ') || '(none)'}`);
     }
   }

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { Clock } from './clock.ts';
 import { Faults } from './faults.ts';
 import { defaultFixture, parseFixture } from './fixture.ts';
+import { HostCheck, parseAllowedHosts } from './hosts.ts';
 import { createRequestListener } from './server.ts';
 import { createState, findCorp, findMember, findMiniProgram } from './state.ts';
 import type { RepeatExpiresIn } from './state.ts';
@@ -32,6 +33,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RangeError(`startEmulator: port must be an integer 0-65535, got ${String(port)}`);
   const host = options.host ?? '127.0.0.1';
+  const hosts = new HostCheck(parseAllowedHosts(options.allowedHosts));
   const fixture = parseFixture(options.fixture ?? defaultFixture());
   const clock = new Clock();
   const faults = new Faults();
@@ -121,6 +123,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       state,
       faults,
       emulator,
+      hosts,
       record(call) {
         calls.push(call);
         counts.set(call.api, (counts.get(call.api) ?? 0) + 1);

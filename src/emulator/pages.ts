@@ -86,13 +86,23 @@ export function qrLoginPage(corpName: string, appName: string, choices: readonly
   );
 }
 
+/** A picker choice (a member, refuse) that came from a page of another origin: choose again here. */
+export function foreignChoicePage(reason: string, pickerHref: string): string {
+  return layout(
+    '请在模拟器页面上选择身份',
+    "Refused: this choice came from a page of another origin, not from the emulator's own. Choose again on the emulator's page.",
+    html`<p><code>${reason}</code></p><p><a class="choice" href="${pickerHref}">重新选择 <span class="note">choose again</span></a></p>`,
+  );
+}
+
 export function indexPage(lines: readonly string[], clients: readonly Choice[] = []): string {
   const clientList = clients.length
     ? html`<h2>企业微信客户端 <span class="en" lang="en">WeCom client: workbench, custom menu, messages</span></h2>${choiceList(clients)}`
     : html``;
+  const secrets = html`<p class="note">应用 Secret 不在此页显示：见 fixture 文件（<code>--config</code>）或 docs/emulator.md（默认 fixture）。<span lang="en">App secrets are not shown here: they are in your fixture (the <code>--config</code> file, or what you passed to startEmulator), or for the default fixture in docs/emulator.md.</span></p>`;
   return layout(
     '企业微信本地模拟器',
     'Local WeCom emulator',
-    html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>${clientList}`,
+    html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>${secrets}${clientList}`,
   );
 }

@@ -2,14 +2,18 @@
 // login.work.weixin.qq.com / open.work.weixin.qq.com, qyapi.weixin.qq.com) plus /__emulator/.
 // It turns requests into calls of the pure handlers in api.ts, oauth.ts and control.ts, applies
 // the fault switches, records API calls and writes WeCom's envelope. It must never crash on input.
+import { accessRefusal } from './access.ts';
 import { handleApi, isKnownApi } from './api.ts';
 import { clientPage, clientUserFromCookie } from './client-page.ts';
 import { handleControl } from './control.ts';
 import { errmsgFor } from './envelope.ts';
 import { authorize, uriConfirmPage, webLogin } from './oauth.ts';
 import { indexPage } from './pages.ts';
+import { redactJson, redactQuery, redactText } from './redact.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessRefusal } from './access.ts';
 import type { Faults } from './faults.ts';
+import type { HostCheck } from './hosts.ts';
 import type { PageAnswer, PageRequest } from './oauth.ts';
 import type { EmulatorState } from './state.ts';
 import type { Emulator, RecordedCall } from './types.ts';
@@ -20,6 +24,8 @@ export interface ServerContext {
   state: EmulatorState;
   faults: Faults;
   emulator: Emulator;
+  /** The Host names it answers (hosts.ts). */
+  hosts: HostCheck;
   record(call: RecordedCall): void;
   /** Resolves after ms, or at once when the emulator closes. */
   sleep(ms: number): Promise<void>;
@@ -107,6 +113,18 @@ function sendPage(res: ServerResponse, answer: PageAnswer): void {
   res.end(answer.html);
 }
 
+function sendRefusal(res: ServerResponse, refusal: AccessRefusal): void {
+  if (refusal.kind === 'page') return sendPage(res, refusal.answer);
+  if (refusal.kind === 'json') return sendJson(res, refusal.status, { error: refusal.message });
+  res.writeHead(refusal.status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(refusal.message),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(refusal.message);
+}
+
 async function handleCgi(
   ctx: ServerContext,
   req: IncomingMessage,
@@ -144,8 +162,9 @@ async function handleCgi(
   }
   const ip = normalizeIp(req.socket.remoteAddress);
   const at = ctx.state.clock.now();
-  const call: RecordedCall = { api, method, query: firstValues(query), errcode: 0, at, httpStatus: 200, ip };
-  if (body !== undefined) call.body = body;
+  // The log gets the request with its secrets replaced (redact.ts); the handler gets it as sent.
+  const call: RecordedCall = { api, method, query: redactQuery(firstValues(query)), errcode: 0, at, httpStatus: 200, ip };
+  if (body !== undefined) call.body = typeof body === 'string' ? redactText(body) : redactJson(body);
 
   const fault = ctx.faults.take(api);
   if (fault?.kind === 'html502') {
@@ -197,9 +216,10 @@ function pageRequest(req: IncomingMessage, path: string, query: URLSearchParams)
 
 function index(ctx: ServerContext): PageAnswer {
   const lines = [`${ctx.emulator.url}`];
+  // No secrets: this page answers any browser that reaches the emulator, and a fixture may hold a
+  // real one. The page says where they are instead (the fixture).
   for (const corp of ctx.state.fixture.corps) {
-    for (const app of corp.apps)
-      lines.push(`corpid=${corp.corpId} agentid=${app.agentId} secret=${app.secret} (${corp.name} / ${app.name})`);
+    for (const app of corp.apps) lines.push(`corpid=${corp.corpId} agentid=${app.agentId} (${corp.name} / ${app.name})`);
   }
   // The client page of each member: the workbench, the custom menu and the messages.
   const clients = ctx.state.fixture.corps.flatMap((corp) =>
@@ -219,6 +239,9 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const path = mark === -1 ? rawUrl : rawUrl.slice(0, mark);
   // URLSearchParams never throws: malformed %-escapes are kept as they are.
   const query = new URLSearchParams(mark === -1 ? '' : rawUrl.slice(mark + 1));
+  // Before anything is read, recorded or minted: Host, another site's page, a body that is not JSON.
+  const refused = accessRefusal(ctx.hosts, ctx.emulator.url, req, path, query);
+  if (refused) return sendRefusal(res, refused);
   if (path.startsWith('/cgi-bin/')) return handleCgi(ctx, req, res, path, query);
   if (path.startsWith('/__emulator/')) return handleControlPath(ctx, req, res, path);
 

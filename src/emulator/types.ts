@@ -121,6 +121,13 @@ export interface EmulatorOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
+  /**
+   * Host names it answers besides its own (127.0.0.1, localhost, [::1] and `host`, with its port);
+   * any other Host is refused with 421 (DNS rebinding, docs/emulator.md "Who can reach it").
+   * Each entry as a browser sends it: 'emu.test' (any port), 'emu.test:8443' (that port only),
+   * '.test' (it and its subdomains), '192.168.1.5', '[fe80::1]'. Default none.
+   */
+  allowedHosts?: readonly string[];
   /** Default defaultFixture(). Validated and normalised; the emulator keeps its own copy. */
   fixture?: EmulatorFixture;
   /** false (default): desktop browsers get a member picker; true: WeCom's "open in WeCom" page. */
@@ -164,7 +171,9 @@ export interface RecordedCall {
   /** The path after /cgi-bin/, e.g. 'gettoken', 'auth/getuserinfo'. */
   api: string;
   method: string;
+  /** First value of each parameter; secrets (corpsecret, ...) read '[redacted by the emulator]' (redact.ts). */
   query: Record<string, string>;
+  /** The parsed JSON body, or the first 1024 characters of one that is not JSON; secrets redacted likewise. */
   body?: unknown;
   /** The errcode answered; -1 for an injected HTML 502 (see httpStatus). */
   errcode: number;

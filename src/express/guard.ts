@@ -7,7 +7,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { LoginFlow } from './login-flow.ts';
-import { safeReturnTo } from './return-to.ts';
+import { safeReturnTo, withoutWeComCode } from './return-to.ts';
 import { requireSession } from './session.ts';
 import { WeComLoginError } from './login-error.ts';
 import { sendJson } from './views.ts';
@@ -32,7 +32,8 @@ export function createGuard(flow: LoginFlow, origin: string, defaultReturnTo: st
       next();
       return;
     }
-    const returnTo = safeReturnTo(req.originalUrl, origin) ?? defaultReturnTo;
+    const path = safeReturnTo(req.originalUrl, origin);
+    const returnTo = path === undefined ? defaultReturnTo : withoutWeComCode(path);
     if (!options.json && isPageNavigation(req)) {
       const began = performance.now();
       try {

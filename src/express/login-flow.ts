@@ -38,6 +38,11 @@ import type { PageId, ShowPageInput, Views } from './views.ts';
 const ATTEMPT_PARAM = 'attempt';
 const RETURN_PARAM = 'to';
 /**
+ * The sign-out pages' button posts our real Origin (not `null`, as under no-referrer), which a
+ * browser too old for Sec-Fetch-Site needs to be let through; the page's URL holds no secret.
+ */
+const SIGN_OUT_PAGE_HEADERS = { 'Referrer-Policy': 'same-origin' };
+/**
  * WeCom's codes: at most 512 bytes (https://developer.work.weixin.qq.com/document/path/91022),
  * URL-safe in practice; anything else (controls, spaces, non-ASCII, longer) is not a code.
  */
@@ -156,7 +161,7 @@ export class LoginFlow {
 
     const tx = this.transactions.read(req, state || undefined, params.get(RETURN_PARAM) ?? undefined);
     this.transactions.prune(req, res, tx?.state);
-    this.log.debug('callback', { transaction: tx ? (tx.done ? 'finished' : 'found') : 'none', code: code !== '', attempt });
+    this.log.debug('callback', { transaction: tx ? (tx.done ? 'finished' : 'found') : 'none', hasCode: code !== '', attempt });
 
     if (!tx) {
       // Not a login this browser started: a reload after the cookie expired, a pre-built link
@@ -216,7 +221,7 @@ export class LoginFlow {
       this.views.show(req, res, 'signed-out', { action: { href: this.loginUrl(this.config.defaultReturnTo), labelKey: 'retry' } });
       return;
     }
-    this.views.show(req, res, 'sign-out', { action: this.signOutButton() });
+    this.views.show(req, res, 'sign-out', { action: this.signOutButton(), headers: SIGN_OUT_PAGE_HEADERS });
   }
 
   /**
@@ -226,7 +231,9 @@ export class LoginFlow {
    */
   async logout(req: Request, res: Response): Promise<void> {
     requireSession(req);
-    if (sentByAnotherSite(req, this.config.origin)) throw this.failure('cross-site', 'sign-out-refused', { action: this.signOutButton() });
+    if (sentByAnotherSite(req, this.config.origin)) {
+      throw this.failure('cross-site', 'sign-out-refused', { action: this.signOutButton(), headers: SIGN_OUT_PAGE_HEADERS });
+    }
     await destroySession(req);
     if (this.config.afterLogout) {
       redirect(res, this.config.afterLogout, 303);
@@ -307,7 +314,7 @@ export class LoginFlow {
     timing: { began: number; duplicate: boolean },
   ): Promise<void> {
     if (outcome.kind === 'user') {
-      await this.establish(req, session, outcome.user);
+      await this.establish(req, session, outcome.user, tx);
       this.log.debug('session written', { userId: outcome.user.userId ?? outcome.user.openId, duplicate: timing.duplicate });
       this.transactions.finish(res, tx);
       if (isObserved(channels.loginSucceeded)) this.publishSuccess(outcome.user, tx, timing);
@@ -382,20 +389,26 @@ export class LoginFlow {
    * Write the identity into the session under a new session id (session fixation: RFC 6749
    * §10.12's advice, OWASP's session-management rules). Whatever session this request carries,
    * planted or not, in whatever encoding the browser sent its cookie, it is regenerated, keeping
-   * other apps' logins of the same person (several apps in one session) and nobody else's. The one
-   * exception is a session already logged in as this same person: its id was issued at that
-   * person's own login, so nobody else can know it, and keeping it stops concurrent tabs from
-   * destroying each other's fresh session. (Whether the browser "brought" the session is never
-   * guessed from the Cookie header's bytes: express-session percent-decodes the cookie, so a
-   * planted `%53` for `S` loads the same session under bytes no search would find.)
+   * other apps' logins of the same person (several apps in one session) and nobody else's.
+   * (Whether the browser "brought" the session is never guessed from the Cookie header's bytes:
+   * express-session percent-decodes the cookie, so a planted `%53` for `S` loads the same session
+   * under bytes no search would find.)
+   *
+   * One exception keeps concurrent tabs from destroying each other's fresh session: the session
+   * holds a login of this app by the same person that is still valid, was made by a browser
+   * login after this one started (another tab of this very browser finished first), so its id
+   * was issued moments ago to this browser. A login older than this one started (whose id may
+   * have been copied since), an expired one, or a mini program's (a bearer token a client could
+   * replay through a browser login to extend it) gets a new id like any other.
    */
-  private async establish(req: Request, session: RequestSession, user: WeComUser): Promise<void> {
+  private async establish(req: Request, session: RequestSession, user: WeComUser, tx: LoginTransaction): Promise<void> {
     const samePerson = (other: WeComUser | undefined): other is WeComUser =>
       other !== undefined &&
       other.type === user.type &&
       other.corpId === user.corpId &&
       (other.userId ?? other.openId) === (user.userId ?? user.openId);
-    if (samePerson(sessionUser(session, this.config.appKey))) {
+    const current = this.currentUser(session);
+    if (samePerson(current) && current.via !== 'miniprogram' && current.loginAt >= tx.createdAt) {
       setSessionUser(session, this.config.appKey, user);
       await saveSession(req);
       return;
@@ -482,15 +495,21 @@ export function toUser(identity: WeComIdentity, config: Pick<ResolvedConfig, 'co
 }
 
 /**
- * Whether the browser says another site sent this request: `Sec-Fetch-Site` other than
- * same-origin or none (typed, bookmarked), or an `Origin` that is not ours (`null` included). A
- * client that sends neither (a mini program's wx.request, curl) is not a browser on another site.
+ * Whether the browser says another site sent this request. `Sec-Fetch-Site` decides where it is
+ * sent: same-origin or none (typed, bookmarked) only; then `Origin` may be ours or `null` (a
+ * same-origin form posts `null` under Referrer-Policy: no-referrer, helmet's default: Fetch
+ * standard, "append a request Origin header"), and no other. A browser too old for
+ * Sec-Fetch-Site must send our own Origin (its `null` could come from a sandboxed frame of
+ * another site; the sign-out pages use Referrer-Policy: same-origin, so their button sends the
+ * real one). A client that sends neither header (a mini program's wx.request, curl) is not a
+ * browser on another site.
  */
 export function sentByAnotherSite(req: Request, origin: string): boolean {
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
   const from = req.headers.origin;
-  return from !== undefined && from !== origin;
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  if (from === undefined || from === origin) return false;
+  return !(from === 'null' && site !== undefined);
 }
 
 export function redirect(res: Response, location: string, status = 302): void {

@@ -265,8 +265,11 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
       expiresAt: loginAt + (settings.maxAgeMs ?? idleTimeoutMs ?? DEFAULT_MAX_AGE_MS),
     } satisfies MiniProgramUser;
     if (options.onLogin) {
+      const { expiresAt } = user;
       try {
-        user = (await options.onLogin(user as MiniProgramUser, req)) ?? user;
+        const hooked = (await options.onLogin(user as MiniProgramUser, req)) ?? user;
+        // A hook that builds a user of its own cannot drop (or extend) the login's end.
+        user = { ...hooked, via: 'miniprogram', expiresAt: Math.min(hooked.expiresAt ?? Infinity, expiresAt ?? Infinity) };
       } catch (err) {
         // The name only: a hook's message may quote what it checked (the browser login does the same).
         logger.warn('wecom mini-program login refused by the onLogin hook', { error: err instanceof Error ? err.name : typeof err });

@@ -32,3 +32,32 @@ export function safeReturnTo(value: unknown, origin: string): string | undefined
   if (!SAFE_PATH.test(result) || /^\/%(2f|5c)/i.test(result) || result.length > MAX_RETURN_TO_LENGTH) return undefined;
   return result;
 }
+
+/** What WeCom appends to a redirect_uri: a code and its state (and the corp ID, after a web login). */
+const WECOM_CALLBACK_PARAMS = new Set(['code', 'state', 'appid']);
+
+/**
+ * A return path without a WeCom code in it. WeCom checks only the domain of a redirect_uri, so an
+ * attacker can send someone an authorize link whose redirect_uri is a guarded page: the code then
+ * arrives in that page's query, unexchanged, and a guard that kept it in the return path would
+ * land the person on a URL carrying a live code (history, logs, Referers, analytics), which the
+ * attacker, who holds the login cookie for that state, could finish. When both `code` and `state`
+ * are there (WeCom's shape), they go, with `appid`; the rest of the query is kept byte for byte.
+ */
+export function withoutWeComCode(path: string): string {
+  const q = path.indexOf('?');
+  if (q === -1) return path;
+  const parts = path.slice(q + 1).split('&');
+  const key = (part: string): string => {
+    const name = part.split('=', 1)[0] ?? '';
+    try {
+      return decodeURIComponent(name.replaceAll('+', ' '));
+    } catch {
+      return name;
+    }
+  };
+  const names = new Set(parts.map(key));
+  if (!names.has('code') || !names.has('state')) return path;
+  const kept = parts.filter((part) => !WECOM_CALLBACK_PARAMS.has(key(part)));
+  return kept.length === 0 ? path.slice(0, q) : `${path.slice(0, q)}?${kept.join('&')}`;
+}

@@ -54,6 +54,9 @@ export interface PageContext {
  * Renders a page and ends the response. It may be async: a returned promise is awaited, and a
  * rejection (like a throw) falls back to a plain built-in page; the process keeps serving.
  */
+/** How long an async renderPage's response may stay open after its promise settled. */
+const UNANSWERED_GRACE_MS = 5000;
+
 export type PageRenderer = (page: PageContext, req: Request, res: Response) => void | Promise<void>;
 
 interface PageText {
@@ -127,7 +130,9 @@ export class Views {
         const rendering = this.custom(ctx, req, res);
         // An async renderer's rejection would otherwise be unhandled, which stops a Node process.
         if (rendering !== undefined && typeof (rendering as Promise<void> | undefined)?.then === 'function') {
-          Promise.resolve(rendering).catch(failed);
+          // One that settles without answering would leave the request hanging: answer for it,
+          // after a grace period (a renderer may resolve before the `res.render` it started ends).
+          Promise.resolve(rendering).then(() => this.answerIfUnanswered(req, res, page), failed);
         }
       } catch (err) {
         failed(err);
@@ -140,6 +145,15 @@ export class Views {
       this.logger.error('wecom auth: a page failed to render', { page, error: err instanceof Error ? err.name : typeof err });
       if (!res.headersSent) this.sendPlain(res, ctx);
     }
+  }
+
+  private answerIfUnanswered(req: Request, res: Response, page: PageId): void {
+    if (res.writableEnded) return;
+    const timer = setTimeout(() => {
+      if (!res.writableEnded) this.customFailed(req, res, page, new Error('renderPage settled without ending the response'));
+    }, UNANSWERED_GRACE_MS);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
   }
 
   /** The app's renderer threw or rejected: a plain built-in page rather than a crash or a hung request. */

@@ -1,38 +1,39 @@
 /**
  * `npm start` as a newcomer runs it: the demo and its emulator in one process, default settings.
- * The first login must be the product's: the silent snsapi_base login, its code exchanged through
+ * The app has a homepage and a custom menu at once, so the emulator's WeCom shows the three entry
+ * points. The first login must be the product's: the silent snsapi_base login, its code exchanged through
  * user/getuserinfo with the agentid (UserId and DeviceId), no consent page, no private profile.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../helpers/redis-server.ts';
-import { startProcess, waitUntilReady, type Started } from '../helpers/processes.ts';
 import { WECOM_UA } from '../helpers/flow.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { startDemo } from './spawn-demo.ts';
+import type { DemoProcess } from './spawn-demo.ts';
 
 describe('npm start (the demo with its emulator, default settings)', () => {
-  let child: Started | undefined;
+  let demo: DemoProcess | undefined;
   let appUrl = '';
   let emulatorUrl = '';
   before(async () => {
-    // Two different ports: freePort() releases its port, so two calls can hand out the same one.
-    const port = await freePort();
-    let emulatorPort = await freePort();
-    while (emulatorPort === port) emulatorPort = await freePort();
-    appUrl = `http://localhost:${port}`;
-    emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-    const started = startProcess(process.execPath, ['src/demo/main.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), EMULATOR_PORT: String(emulatorPort) },
-    });
-    child = started;
-    await waitUntilReady(started, 'the demo (its "demo on" line)', () => started.output().includes('demo on'), { timeoutMs: 20_000 });
+    demo = await startDemo();
+    ({ appUrl, emulatorUrl } = demo);
   });
-  after(async () => {
-    await child?.stop();
+  after(() => demo?.stop());
+
+  it("sets the app's homepage and custom menu on the emulator: 张三's WeCom has something to tap", async () => {
+    const html = await (await fetch(`${emulatorUrl}/client?user=zhangsan`)).text();
+    assert.doesNotMatch(html, /no homepage|no custom menu/);
+    const links = (entry: string) =>
+      [...html.matchAll(new RegExp(`<a[^>]*data-entry="${entry}"[^>]*href="([^"]+)"`, 'g'))].map((m) =>
+        (m[1] ?? '').replaceAll('&amp;', '&'),
+      );
+    assert.deepEqual(links('homepage'), [`${appUrl}/`]);
+    assert.deepEqual(links('menu'), [`${appUrl}/orders/42?tab=items`, `${appUrl}/?tab=orders#/orders/7`, `${appUrl}/send-card`]);
+    assert.match(
+      demo?.output() ?? '',
+      new RegExp(`${emulatorUrl.replaceAll('.', '\\.')}/client\\?user=zhangsan`),
+      'the start line names the page',
+    );
   });
 
   it('logs in with snsapi_base, exchanging the code through user/getuserinfo with the agentid', async () => {

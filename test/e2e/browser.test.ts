@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
@@ -19,15 +18,11 @@ import { createDemoApp } from '../../src/demo/app.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
 import { jsapiSignature } from '../../src/wecom/index.ts';
 import { WECOM_UA, WECHAT_UA } from '../helpers/flow.ts';
-import { requireTool } from '../helpers/processes.ts';
+import { assertChromium, launchChromium, launchPersistentChromium } from './chromium.ts';
 
-/** Playwright's own bound on a browser start is 3 minutes; one start takes seconds. Its page waits have a 30 s default. */
-const LAUNCH_TIMEOUT_MS = 60_000;
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 
-// Chromium: CHROMIUM_PATH or /usr/bin/chromium. Without it the tests fail at once with the line
-// that installs it (`npm test` installs it first when it can: scripts/test-deps.mjs).
 describe('browser', () => {
   let emulator: Emulator;
   let server: Server;
@@ -35,10 +30,8 @@ describe('browser', () => {
   let baseUrl: string;
   let browser: Browser;
 
-  let chromiumPath: string;
-
   before(async () => {
-    chromiumPath = requireTool('chromium');
+    assertChromium();
     mkdirSync(SHOTS, { recursive: true });
     emulator = await startEmulator({ port: 0 });
     // Listen first, then tell the app (and the emulator's trusted domains) where it lives.
@@ -65,11 +58,7 @@ describe('browser', () => {
     });
     wecom = demo.wecom;
     server.on('request', demo.app);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      timeout: LAUNCH_TIMEOUT_MS,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -80,10 +69,18 @@ describe('browser', () => {
     await emulator?.close();
   });
 
-  async function open(options: { ua: string; user?: string; lang?: string }): Promise<{ context: BrowserContext; page: Page }> {
+  async function open(options: {
+    ua: string;
+    user?: string;
+    lang?: string;
+    timezoneId?: string;
+    javaScriptEnabled?: boolean;
+  }): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({
       userAgent: options.ua,
       locale: options.lang ?? 'zh-CN',
+      ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+      ...(options.javaScriptEnabled === false ? { javaScriptEnabled: false } : {}),
       extraHTTPHeaders: {
         'Accept-Language': options.lang ?? 'zh-CN,zh;q=0.9',
         ...(options.user ? { 'X-WeCom-Emulator-User': options.user } : {}),
@@ -137,13 +134,45 @@ describe('browser', () => {
     assert.equal(body.user.userId, 'zhangsan');
 
     await page.goto(`${baseUrl}/`);
-    await page.getByText('退出登录').click();
+    // Signing out is a form that posts (no link, no script): the request must be a POST.
+    assert.equal(await page.locator('a[href*="/auth/wecom/logout"]').count(), 0, 'no logout link');
+    const [logout] = await Promise.all([
+      page.waitForRequest((r) => new URL(r.url()).pathname === '/auth/wecom/logout'),
+      page.locator('form[method="post"][action="/auth/wecom/logout"] button', { hasText: '退出登录' }).click(),
+    ]);
+    assert.equal(logout.method(), 'POST');
     await page.waitForLoadState();
     assert.equal(await page.locator('main').getAttribute('data-page'), 'signed-out');
     assert.equal(await page.locator('h1').innerText(), '你已退出登录');
     await shot(page, '02-signed-out');
     assert.deepEqual(cspViolations, [], "the pages work under helmet's default CSP");
     await context.close();
+  });
+
+  it("the login time in the person's time zone (Shanghai, Kolkata), and in UTC without script", async () => {
+    /** The login time as the page shows it, and the instant it stands for (from /me). */
+    async function shown(options: { timezoneId?: string; javaScriptEnabled?: boolean }): Promise<{ text: string; at: number }> {
+      const { context, page } = await open({ ua: WECOM_UA, user: 'lisi', ...options });
+      const cspViolations: string[] = [];
+      page.on('console', (msg) => {
+        if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+      });
+      await page.goto(`${baseUrl}/`);
+      assert.equal(await page.locator('main').getAttribute('data-page'), 'home');
+      const text = await page.locator('dd[data-field="loginAt"] time').innerText();
+      const me = (await (await page.goto(`${baseUrl}/me`))?.json()) as { user: { loginAt: number } };
+      await context.close();
+      assert.deepEqual(cspViolations, [], 'the script runs under the CSP');
+      return { text, at: me.user.loginAt };
+    }
+    /** `YYYY-MM-DD HH:MM:SS` of an instant shifted by a fixed offset (zones without summer time). */
+    const at = (ms: number, offsetMinutes: number) => new Date(ms + offsetMinutes * 60_000).toISOString().replace('T', ' ').slice(0, 19);
+    const shanghai = await shown({ timezoneId: 'Asia/Shanghai' });
+    assert.equal(shanghai.text, `${at(shanghai.at, 8 * 60)} GMT+8`);
+    const kolkata = await shown({ timezoneId: 'Asia/Kolkata' });
+    assert.equal(kolkata.text, `${at(kolkata.at, 5 * 60 + 30)} GMT+5:30`);
+    const noScript = await shown({ timezoneId: 'Asia/Shanghai', javaScriptEnabled: false });
+    assert.equal(noScript.text, `${at(noScript.at, 0)} UTC`);
   });
 
   it("in a desktop browser: WeCom's web (QR) login at the emulator, then the app in English", async () => {
@@ -226,10 +255,7 @@ describe('browser', () => {
       path.join(dir, 'Default', 'Preferences'),
       JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }),
     );
-    const context = await chromium.launchPersistentContext(dir, {
-      executablePath: chromiumPath,
-      timeout: LAUNCH_TIMEOUT_MS,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    const context = await launchPersistentChromium(dir, {
       userAgent: WECOM_UA,
       extraHTTPHeaders: { 'Accept-Language': 'zh-CN' },
     });

@@ -13,23 +13,18 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
 import { createDemoApp } from '../../src/demo/app.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
 import { WECOM_UA } from '../helpers/flow.ts';
-import { requireTool } from '../helpers/processes.ts';
+import { assertChromium, launchChromium } from './chromium.ts';
 
-/** Playwright's own bound on a browser start is 3 minutes; one start takes seconds. Its page waits have a 30 s default. */
-const LAUNCH_TIMEOUT_MS = 60_000;
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 
-// Chromium: CHROMIUM_PATH or /usr/bin/chromium. Without it the tests fail at once with the line
-// that installs it (`npm test` installs it first when it can: scripts/test-deps.mjs).
 describe('the three entry points', () => {
   let emulator: Emulator;
   let server: Server;
@@ -54,10 +49,8 @@ describe('the three entry points', () => {
     });
   }
 
-  let chromiumPath: string;
-
   before(async () => {
-    chromiumPath = requireTool('chromium');
+    assertChromium();
     mkdirSync(SHOTS, { recursive: true });
     emulator = await startEmulator({ port: 0 });
     server = createServer();
@@ -80,17 +73,12 @@ describe('the three entry points', () => {
     });
     wecom = demo.wecom;
     server.on('request', demo.app);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      timeout: LAUNCH_TIMEOUT_MS,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
     server?.closeAllConnections();
-    // Not `server?.close(resolve)`: without a server (a failed set-up) resolve would never be called.
     if (server) await new Promise((resolve) => server.close(resolve));
     wecom?.close();
     await emulator?.close();

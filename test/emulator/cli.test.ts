@@ -1,6 +1,7 @@
-// The wecom-emulator CLI: starts, prints the URL and credentials, answers, stops on SIGTERM/SIGINT.
+// The wecom-emulator CLI: starts, prints the URL and where the credentials are, answers, stops on SIGTERM/SIGINT.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ function run(args: string[], onListening?: (url: string) => Promise<void>, stopW
   });
 }
 
-test('the CLI starts, prints URL and credentials, answers gettoken and exits 0 on SIGTERM', async () => {
+test('the CLI starts, prints the URL and where the secret is (not the secret), answers gettoken and exits 0 on SIGTERM', async () => {
   const result = await run(['--port', '0', '--repeat-expires-in', 'remaining'], async (url) => {
     const body = (await (await fetch(`${url}/cgi-bin/gettoken?corpid=wwdemocorp0000001&corpsecret=demo-secret`)).json()) as Record<
       string,
@@ -58,7 +59,8 @@ test('the CLI starts, prints URL and credentials, answers gettoken and exits 0 o
     assert.equal(mode['mode'], 'remaining');
   });
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /corpId=wwdemocorp0000001 agentId=1000002 secret=demo-secret/);
+  assert.match(result.stdout, /corpId=wwdemocorp0000001 agentId=1000002 .*\(secret: the default fixture's, in docs\/emulator\.md\)/);
+  assert.ok(!result.stdout.includes('demo-secret'), 'the banner does not print the secret');
 });
 
 test('the CLI exits 0 on SIGINT and honours --strict and --config', async () => {
@@ -89,7 +91,32 @@ test('the CLI exits 0 on SIGINT and honours --strict and --config', async () => 
   );
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /\(strict\)/);
-  assert.match(result.stdout, /corpId=wwcliTest agentId=7 secret=s7/);
+  assert.match(result.stdout, /corpId=wwcliTest agentId=7 .*\(secret: in .*fixture\.json\)/);
+  assert.ok(!/secret=|s7\b/.test(result.stdout), 'the banner does not print the secret');
+});
+
+/** The status of GET / sent with this Host header. */
+function statusFor(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(`${url}/`, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+test('--allow-host (repeatable) adds names to the Host check; others are still refused', async () => {
+  const result = await run(['--port', '0', '--allow-host', 'emu.test', '--allow-host', '.dev.test'], async (url) => {
+    const port = new URL(url).port;
+    assert.equal(await statusFor(url, `emu.test:${port}`), 200);
+    assert.equal(await statusFor(url, 'a.dev.test'), 200);
+    assert.equal(await statusFor(url, `localhost:${port}`), 200);
+    assert.equal(await statusFor(url, `attacker.example:${port}`), 421);
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /also answers Host: emu\.test, \.dev\.test/);
 });
 
 test('the CLI prints a one-line error and exits 2 for a bad flag or config', async () => {
@@ -102,6 +129,7 @@ test('the CLI prints a one-line error and exits 2 for a bad flag or config', asy
     [['--bogus'], /--bogus/],
     [['--port', 'abc'], /--port/],
     [['--repeat-expires-in', 'sometimes'], /--repeat-expires-in must be "full" or "remaining"/],
+    [['--allow-host', 'http://emu.test'], /--allow-host "http:\/\/emu\.test" is not a host name/],
     [['--config', join(dir, 'missing.json')], /cannot read --config .*ENOENT/],
     [['--config', badJson], /not valid JSON/],
     [['--config', badField], /fixture\.corps\[0\]\.apps\[0\]\.agentId must be a positive integer/],

@@ -2,7 +2,7 @@
 // app's own URL; its cookie tells the in-app authorize who is holding the phone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AGENT, UA, authorizeUrl, getJson, postJson, start, token } from '../helpers/emulator.ts';
+import { AGENT, UA, appOf, authorizeUrl, getJson, postJson, start, token } from '../helpers/emulator.ts';
 import type { Json } from '../helpers/emulator.ts';
 
 async function page(url: string, headers: Record<string, string> = {}): Promise<{ status: number; html: string; cookie: string | null }> {
@@ -17,11 +17,14 @@ function entries(html: string, kind: string): string[] {
   ].map((m) => (m[1] ?? m[2] ?? '').replaceAll('&#38;', '&'));
 }
 
-test("the start page links to each member's client page; /client alone asks whose phone it is", async (t) => {
+test("the start page links to each member's client page, shows no secret; /client alone asks whose phone it is", async (t) => {
   const emu = await start(t);
   const index = await page(`${emu.url}/`);
   assert.match(index.html, /href="\/client\?user=zhangsan"/);
   assert.match(index.html, /href="\/client\?user=wangwu"/);
+  assert.match(index.html, /corpid=wwdemocorp0000001 agentid=1000002/);
+  assert.ok(!index.html.includes(appOf(emu.fixture).secret), 'the start page shows no app secret');
+  assert.match(index.html, /App secrets are not shown here: they are in your fixture/);
   const picker = await page(`${emu.url}/client`);
   assert.equal(picker.status, 200);
   assert.equal(picker.cookie, null);

@@ -11,7 +11,8 @@ async function control(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const init: RequestInit = { method };
+  // The control routes take JSON only, sent as such (cross-site.test.ts).
+  const init: RequestInit = method === 'POST' ? { method, headers: { 'content-type': 'application/json' } } : { method };
   if (body !== undefined) init.body = JSON.stringify(body);
   const res = await fetch(`${emu.url}/__emulator/${path}`, init);
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -65,7 +66,7 @@ test('the call log records api, method, query, body, errcode and clock time', as
   assert.ok(first);
   assert.equal(first.api, 'gettoken');
   assert.equal(first.method, 'GET');
-  assert.deepEqual(first.query, { corpid: CORP, corpsecret: 'wrong' });
+  assert.deepEqual(first.query, { corpid: CORP, corpsecret: '[redacted by the emulator]' }, 'sent, and not kept (redaction.test.ts)');
   assert.equal(first.errcode, 40001);
   assert.ok(first.at >= 1_700_000_000_000 && first.at < 1_700_000_010_000);
   assert.equal(first.ip, '127.0.0.1');
@@ -125,7 +126,11 @@ test('control paths answer 400 with a message for bad input and 404 for unknown 
   assert.equal((await control(emu, 'POST', 'faults', { failNext: { count: 2 } })).status, 400);
   assert.equal((await control(emu, 'POST', 'faults', { failNext: { errcode: 1, count: -1 } })).status, 400);
   assert.equal((await control(emu, 'POST', 'miniprogram/code', { userId: 'nobody' })).status, 400);
-  const badJson = await fetch(`${emu.url}/__emulator/clock`, { method: 'POST', body: '{' });
+  const badJson = await fetch(`${emu.url}/__emulator/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{',
+  });
   assert.equal(badJson.status, 400);
   assert.equal((await control(emu, 'GET', 'nothing')).status, 404);
 });

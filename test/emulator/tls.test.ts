@@ -26,7 +26,7 @@ function selfSigned(): { key: string; cert: string } | undefined {
         '-subj',
         '/CN=127.0.0.1',
         '-addext',
-        'subjectAltName=IP:127.0.0.1',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
         '-keyout',
         join(dir, 'key.pem'),
         '-out',
@@ -58,4 +58,30 @@ test('tls: serves the API over HTTPS with an https:// url', async (t) => {
     }).on('error', reject);
   });
   assert.equal((JSON.parse(body) as Record<string, unknown>)['errcode'], 0);
+});
+
+test('tls: the Host check holds over HTTPS too (localhost answered, another name refused)', async (t) => {
+  const tls = selfSigned();
+  if (!tls) {
+    t.skip('openssl is not available to make a test certificate');
+    return;
+  }
+  const emu = await start(t, { tls });
+  const port = new URL(emu.url).port;
+  const statusFor = (host: string): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      // The certificate is not what is tested here: another name would fail its identity check.
+      get(`${emu.url}/`, { ca: tls.cert, agent: false, headers: { host }, checkServerIdentity: () => undefined }, (res) => {
+        let body = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (c: string) => (body += c))
+          .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      }).on('error', reject);
+    });
+  assert.equal((await statusFor(`localhost:${port}`)).status, 200);
+  assert.equal((await statusFor(`127.0.0.1:${port}`)).status, 200);
+  const refused = await statusFor(`attacker.example:${port}`);
+  assert.equal(refused.status, 421);
+  assert.match(refused.body, new RegExp(`answers only its own names: 127\\.0\\.0\\.1:${port}, localhost:${port}`));
 });

@@ -152,12 +152,20 @@ test('repeatExpiresIn: the option, and POST /__emulator/repeat-expires-in', asyn
   await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET });
   emu.clock.advance(7000_000);
   assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET }))['expires_in'], 200);
-  const set = await fetch(`${emu.url}/__emulator/repeat-expires-in`, { method: 'POST', body: JSON.stringify({ mode: 'full' }) });
+  const set = await fetch(`${emu.url}/__emulator/repeat-expires-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode: 'full' }),
+  });
   assert.equal(set.status, 200);
   assert.deepEqual(await set.json(), { mode: 'full' });
   assert.equal(emu.repeatExpiresIn, 'full');
   assert.equal((await getJson(emu, '/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET }))['expires_in'], 7200);
-  const bad = await fetch(`${emu.url}/__emulator/repeat-expires-in`, { method: 'POST', body: JSON.stringify({ mode: 'never' }) });
+  const bad = await fetch(`${emu.url}/__emulator/repeat-expires-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode: 'never' }),
+  });
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /send \{"mode":"full"\}/);
   const got = (await (await fetch(`${emu.url}/__emulator/repeat-expires-in`)).json()) as { mode: string };

@@ -151,6 +151,17 @@ describe('a page renderer that throws or rejects', () => {
     });
   }
 
+  it('an async renderer that resolves without answering: the plain page after a grace period, never a hung request', async () => {
+    const flow = await setupFlow({ wecom: { renderPage: async () => undefined } });
+    try {
+      const res = await supertest(flow.app).get('/auth/wecom/callback?state=abc&state=def').set('Accept', HTML).timeout(15_000);
+      assert.equal(res.status, 500);
+      assert.match(res.text, /^<!doctype html>/);
+    } finally {
+      await flow.close();
+    }
+  });
+
   it('an async renderer that resolves renders the page', async () => {
     const flow = await setupFlow({
       wecom: {

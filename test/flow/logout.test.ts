@@ -37,6 +37,8 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
           /<form method="post" action="\/auth\/wecom\/logout"><button class="button" type="submit">退出登录<\/button><\/form>/,
         );
         assert.doesNotMatch(page.text, /<script/);
+        // So that its button posts our real Origin even where Sec-Fetch-Site is not sent.
+        assert.equal(page.headers['referrer-policy'], 'same-origin');
       }
       assert.equal(await stillIn(cookie), 200, 'a GET (a link, a prefetch, an <img>) signs nobody out');
       const anonymous = await supertest(flow.app).get('/auth/wecom/logout').set('Accept', HTML);
@@ -54,9 +56,10 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       ['Origin of a sibling subdomain', { Origin: 'http://evil.localhost:3000' }],
       ['Origin of another port', { Origin: 'http://localhost:3001' }],
       ['Origin of another scheme', { Origin: 'https://localhost:3000' }],
-      ['Origin: null (a sandboxed frame, a data: page)', { Origin: 'null' }],
+      ['Origin: null from a sandboxed frame (cross-site)', { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' }],
       ['Origin ours but Sec-Fetch-Site cross-site', { Origin: BASE_URL, 'Sec-Fetch-Site': 'cross-site' }],
       ['Sec-Fetch-Site same-origin but Origin another', { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'same-origin' }],
+      ['Origin: null from a browser too old for Sec-Fetch-Site', { Origin: 'null' }],
     ];
     for (const [name, headers] of crossSite) {
       it(`POST with ${name}: refused with a page that offers the real button, still signed in`, async () => {
@@ -80,6 +83,8 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
     const sameOrigin: Array<[string, Record<string, string>]> = [
       ["the page's own form (Origin ours, same-origin)", { Origin: BASE_URL, 'Sec-Fetch-Site': 'same-origin' }],
       ['typed or bookmarked (Sec-Fetch-Site: none)', { 'Sec-Fetch-Site': 'none' }],
+      // helmet's default Referrer-Policy (no-referrer) makes a same-origin form post Origin: null.
+      ["the page's own form under Referrer-Policy: no-referrer", { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' }],
       ['a client that sends neither (a mini program, curl)', {}],
     ];
     for (const [name, headers] of sameOrigin) {

@@ -16,6 +16,7 @@ import type { WeComLogger } from '../../src/wecom/index.ts';
 import { wecomAuth } from '../../src/wecom-auth.ts';
 import type { WeComAuth } from '../../src/wecom-auth.ts';
 import { createMiniProgramLogin } from '../../src/express/miniprogram.ts';
+import { WECOM_UA } from '../helpers/flow.ts';
 import { bearerSession, sessionToken } from '../../src/express/bearer-session.ts';
 
 const require = createRequire(import.meta.url);
@@ -186,6 +187,17 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
           ...common,
         }),
       );
+      // A hook that builds a user of its own (no expiresAt, no via): the login must still end.
+      app.post(
+        '/mp/rebuilt',
+        createMiniProgramLogin({
+          client: wecom.client,
+          maxAgeMs: 3600_000,
+          now: () => Date.now() - 2 * 3600_000,
+          onLogin: (user) => ({ type: 'member', userId: user.userId, corpId: user.corpId, agentId: user.agentId, loginAt: user.loginAt }),
+          ...common,
+        }),
+      );
       app.post('/mp/slow', createMiniProgramLogin({ client: slowClient, ...common }));
       app.post('/mp/misconfigured', createMiniProgramLogin({ client: wrongSecret, ...common }));
       app.get('/api/me', wecom.requireUser({ json: true }), (req: Request, res: Response) => {
@@ -253,6 +265,36 @@ for (const variant of ['express5', 'express4'] as Variant[]) {
       const me = await get('/api/me', fresh.body.token);
       assert.equal(me.status, 200);
       assert.equal(me.body.user.expiresAt, fresh.body.expiresAt, 'the login carries the expiry it announced');
+    });
+
+    it('an onLogin hook that returns a user of its own cannot drop the expiry', async () => {
+      const res = await post('/mp/rebuilt', { code: code({ userId: 'zhangsan' }) });
+      assert.equal(res.status, 200, res.text);
+      assert.ok(res.body.expiresAt < Date.now(), 'announced as over');
+      assert.equal((await get('/api/me', res.body.token)).status, 401, 'and over it is');
+    });
+
+    it("a browser login made with a bearer token gives a new session: the token's is not extended", async () => {
+      const mp = await post(LOGIN, { code: code({ userId: 'zhangsan' }) });
+      assert.equal(mp.status, 200);
+      // The client sends its token along on a browser-style login (bearerSession() turns it into the session cookie).
+      const start = await supertest(app).get('/auth/wecom/login?returnTo=/api/me').set('Accept', 'text/html').set('User-Agent', WECOM_UA);
+      const tx = (start.headers['set-cookie'] as unknown as string[]).find((c) => c.includes('wecom_tx_'))?.split(';')[0] ?? '';
+      const wecomAnswer = await fetch(start.headers.location as string, {
+        redirect: 'manual',
+        headers: { 'user-agent': WECOM_UA, 'x-wecom-emulator-user': 'zhangsan' },
+      });
+      const callback = new URL(wecomAnswer.headers.get('location') ?? '');
+      const back = await supertest(app)
+        .get(callback.pathname + callback.search)
+        .set('Accept', 'text/html')
+        .set('User-Agent', WECOM_UA)
+        .set('Authorization', `Bearer ${mp.body.token}`)
+        .set('Cookie', tx);
+      assert.equal(back.status, 302);
+      const issued = (back.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(`${COOKIE}=`)) ?? '';
+      assert.ok(issued && !issued.includes(encodeURIComponent(mp.body.token.split('.')[0])), 'a new session id');
+      assert.equal((await get('/api/me', mp.body.token)).status, 401, "the token's session ended with the new login");
     });
 
     it('without a token the guarded route answers 401 JSON', async () => {

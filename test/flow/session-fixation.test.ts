@@ -125,11 +125,29 @@ for (const variant of ['express5', 'express4'] as ExpressVariant[]) {
       });
     }
 
+    it("a re-login gets a new id: a copy of the person's earlier session id does not survive it", async () => {
+      const agent = flow.agent();
+      const stolen = sessionPair(await login(agent, '/orders/first', { user: 'zhangsan' }));
+      assert.ok(stolen);
+      assert.equal((await supertest(flow.app).get('/api/data').set('Cookie', stolen)).status, 200, 'the thief has a copy');
+      // Later, the same person logs in again in the same browser (a new link, a new tab).
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const again = await login(agent, '/auth/wecom/login?returnTo=/orders/second', { user: 'zhangsan' });
+      const issued = sessionPair(again);
+      assert.ok(issued && issued !== stolen, 'a new id at the new login');
+      assert.equal((await supertest(flow.app).get('/api/data').set('Cookie', stolen)).status, 401, 'the copy is dead');
+      assert.equal((await supertest(flow.app).get('/api/data').set('Cookie', issued)).body.userId, 'zhangsan');
+    });
+
     it("a session already logged in as the same person keeps its id (tabs don't log each other out)", async () => {
       const agent = flow.agent();
+      // Tab B starts its login, tab A starts and finishes its own, then B comes back.
+      const startB = await agent.get('/auth/wecom/login?returnTo=/orders/b').set('Accept', HTML);
       const first = sessionPair(await login(agent, '/orders/a', { user: 'zhangsan' }));
-      const again = await login(agent, '/auth/wecom/login?returnTo=/orders/b', { user: 'zhangsan' });
-      assert.equal(sessionPair(again) ?? first, first, 'the same id: it was issued at this person’s own login');
+      const wecomB = await visitWeCom(startB.headers.location as string, { user: 'zhangsan' });
+      const backB = await agent.get(appPath(wecomB.location)).set('Accept', HTML);
+      assert.equal(backB.headers.location, '/orders/b');
+      assert.equal(sessionPair(backB) ?? first, first, 'the same id: tab A issued it after tab B started');
       assert.equal((await agent.get('/orders/a').set('Accept', HTML)).status, 200);
     });
   });

@@ -31,10 +31,11 @@ export function recordSensitive(...values: (string | undefined)[]): void {
   for (const v of values) if (v) sensitiveValues.add(v);
 }
 
-/** Collect the credentials the emulator saw in queries and bodies. */
+/** Collect the apps' secrets and the credentials the emulator handed out (its log keeps corpsecret redacted). */
 export function harvestSensitive(emu: Emulator): void {
+  for (const corp of emu.fixture.corps) for (const app of corp.apps) if (app.secret.length >= 8) recordSensitive(app.secret);
   for (const call of emu.calls) {
-    recordSensitive(call.query['access_token'], call.query['corpsecret'], call.query['code'], call.query['js_code']);
+    recordSensitive(call.query['access_token'], call.query['code'], call.query['js_code']);
     const body = call.body as { user_ticket?: unknown } | undefined;
     if (body && typeof body.user_ticket === 'string') recordSensitive(body.user_ticket);
   }
