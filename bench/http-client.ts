@@ -11,6 +11,7 @@ import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import got from 'got';
 import { makeCert } from './lib/cert.ts';
+import { cores } from './lib/pin.ts';
 import { renderHttpClient } from './lib/report.ts';
 import type { HttpClientResult } from './lib/results.ts';
 
@@ -38,6 +39,10 @@ if (process.argv[2] === 'emulator') {
     child.once('exit', (code) => reject(new Error(`the emulator process exited (${String(code)}) before it sent its URL`)));
     child.once('error', (err) => reject(new Error(`the emulator process could not start: ${err.message}`)));
   });
+  // The caller on the core of the processes under test, the emulator on the others (bench/lib/pin.ts).
+  const pin = cores();
+  pin.subjectPid(process.pid);
+  if (child.pid !== undefined) pin.loadPid(child.pid);
   const url = `${base.replace('localhost', '127.0.0.1')}/cgi-bin/gettoken?corpid=wwdemocorp0000001&corpsecret=demo-secret`;
 
   type Client = 'got' | 'got-per-call' | 'node:https';
@@ -107,7 +112,7 @@ if (process.argv[2] === 'emulator') {
   }
 
   const CLIENTS: Client[] = ['node:https', 'got', 'got-per-call'];
-  const data: HttpClientResult = { calls: CALLS, rounds: ROUNDS, rows: [] };
+  const data: HttpClientResult = { calls: CALLS, rounds: ROUNDS, pinned: pin.pinned, rows: [] };
   for (const concurrency of [1, 16, 64]) {
     const results: Record<Client, { cpu: number[]; sockets: number[] }> = {
       got: { cpu: [], sockets: [] },

@@ -13,7 +13,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startRig } from './lib/rig.ts';
 import { EMPLOYEES } from './lib/employees.ts';
@@ -49,22 +48,10 @@ const configs: { label: string; config: AppConfig }[] = [
 const rig = await startRig();
 const { emulator, driver, env } = rig;
 
-/**
- * On a machine with two cores or more, the apps run on the last core and the driver and the
- * emulator on the others: an app then never shares its core with the load it measures, and no app
- * is favoured by where the scheduler happens to put it (without this, two identical processes
- * were seen 11% apart on the guard). `taskset -a` moves every thread (libuv's pool, V8's helpers).
- */
-const cores = availableParallelism();
-const pinned = cores >= 2 && pin(driver.pid, `0-${cores - 2}`) && pin(emulator.pid, `0-${cores - 2}`);
-function pin(pid: number, cpus: string): boolean {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+// The apps on the last core, the driver and the emulator on the others (bench/lib/pin.ts, which
+// startRig() already applied to those two): an app then never shares its core with the load it
+// measures, and no app is favoured by where the scheduler puts it.
+const pinned = rig.cores.pinned;
 
 interface App {
   label: string;
@@ -85,7 +72,7 @@ for (const { label, config } of configs) {
     env: { ...env, BENCH_APP: JSON.stringify(config) },
     execArgv: ['--import', join(HERE, 'preload/dns-to-emulator.mjs')],
   });
-  if (pinned) pin(proc.pid, String(cores - 1));
+  rig.cores.subjectPid(proc.pid);
   const url = String(proc.hello['baseUrl']);
   await emulator.call('trust', { host: new URL(url).host });
   const cookie = await driver.call<string>('login-cookie', { origin: url, backends: [url], path: '/page' });
@@ -251,7 +238,7 @@ const text = [
   '### Operations events: what they cost',
   '',
   `Guard: autocannon, 16 connections, ${P.guardS} s on a logged-in page; logins: ${fmt(P.logins, 0)} at ${CONCURRENCY} at once, WeCom answering at once; ` +
-    `${pinned ? `the apps on core ${cores - 1}, the driver and the emulator on the others` : 'not pinned to cores (taskset missing or one core)'}. ` +
+    `${pinned ? `the apps on core ${rig.cores.subject}, the driver and the emulator on core(s) ${rig.cores.load}` : rig.cores.describe()}. ` +
     "A ratio is that of the medians, with the median of the rounds' own ratios beside it.",
   '',
   `**One process, the metrics subscribed and unsubscribed in turn** (${P.toggleRounds} rounds, the order alternating): the subscriber is all that differs. ` +

@@ -6,6 +6,9 @@
  *
  * --inclusive <text>: also the inclusive time (self + callees) of the functions whose file path
  * contains the text, e.g. `src/` for the library's own functions.
+ * Always also by category (the questions of bench/NOTES.md: got, the session store, cookie
+ * signing, the library's own code, Node's HTTP client and server, GC, socket writes, the
+ * profiler's own cost), so that two profiles can be compared line by line.
  * A directory is summed over its profiles (--match: only those whose name contains the text).
  * When the names say how many logins they cover (`…-123logins.cpuprofile`, as bench/run.ts
  * writes them), times are also given per login.
@@ -65,6 +68,28 @@ function place(url: string): string {
 const byFunction = new Map<string, number>();
 const inclusive = new Map<string, number>();
 const byPlace = new Map<string, number>();
+const byCategory = new Map<string, number>();
+
+/** The category of a sample's function: by package or file first, then by native function name. */
+function category(where: string, fn: string): string {
+  if (where === 'got' || where.startsWith('@sindresorhus') || where.startsWith('@szmarczak') || where === 'cacheable-request') return 'got';
+  if (where === 'express-session' || where === 'uid-safe') return 'the session store (express-session)';
+  if (where === 'cookie' || where === 'cookie-signature' || /^(Hmac|Hash|update|digest|timingSafeEqual)$/.test(fn))
+    return 'cookies and their signatures (cookie, HMAC)';
+  if (where.startsWith('src/')) return "the library's own code (src/)";
+  if (where.startsWith('bench/')) return 'the bench app (bench/)';
+  if (where === 'node:inspector') return "the profiler's own cost";
+  if (fn === '(garbage collector)') return 'garbage collection';
+  if (/^write(Latin1String|Utf8String|Buffer|v)$/.test(fn)) return 'socket writes (native)';
+  if (/^node:(_http_client|_http_agent|https|tls|_tls_wrap|net|internal\/url|url)$/.test(where)) return "Node's HTTP client (to WeCom)";
+  if (
+    /^node:_http_(server|outgoing|incoming|common)$/.test(where) ||
+    ['express', 'router', 'negotiator', 'send', 'finalhandler'].includes(where)
+  )
+    return "Node's HTTP server and express";
+  if (where.startsWith('node:')) return 'other Node internals (events, streams, timers)';
+  return where === '(native)' ? 'other native' : 'other packages';
+}
 let total = 0;
 for (const file of files) {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -95,6 +120,8 @@ for (const file of files) {
       }
     }
     byPlace.set(where, (byPlace.get(where) ?? 0) + us);
+    const cat = category(where, node.callFrame.functionName);
+    byCategory.set(cat, (byCategory.get(cat) ?? 0) + us);
   });
 }
 
@@ -108,6 +135,8 @@ const headers = (first: string): string[] => [first, 'self ms', 'share', ...(per
 console.log(
   `${files.length} profile(s), ${fmt(total / 1000, 0)} ms of CPU sampled (idle left out)${perLogin ? `, ${fmt(logins, 0)} logins: ${fmt(total / 1000 / logins, 3)} ms per login` : ''}\n`,
 );
+console.log(table(headers('category'), rows(byCategory)));
+console.log();
 console.log(table(headers('file or package'), rows(byPlace)));
 console.log();
 console.log(table(headers('function'), rows(byFunction)));

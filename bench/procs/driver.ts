@@ -1,26 +1,31 @@
 /**
  * The load generator, in its own process: it plays the browser inside the WeCom client.
- * - `flows`: virtual users walk complete logins (guarded page -> 302 to WeCom's authorize ->
- *   302 back to the callback -> 302 to the page -> 200), each flow with a fresh cookie jar, as
- *   many users at once as the concurrency says, the members named in `users` logging in in turn.
- *   WeCom's host names are sent to the emulator's TLS port (certificate checked against the
- *   bench certificate); the app's public origin is sent to one of its backends, round-robin per
- *   request (several processes behind one balancer).
+ * - `flows`: virtual users walk complete logins, each flow with a fresh cookie jar, following the
+ *   app's answers (today: guarded page -> 302 to WeCom's authorize -> 302 back to the callback ->
+ *   302 to the page -> 200; a start page's link or a landing page's Refresh are followed too, see
+ *   bench/lib/browser.ts), as many users at once as the concurrency says, the members named in
+ *   `users` logging in in turn, the requests of each flow counted. WeCom's host names are sent to
+ *   the emulator's TLS port (certificate checked against the bench certificate), or to its plain
+ *   HTTP origin when it serves one; the app's public origin is sent to one of its backends,
+ *   round-robin per request (several processes behind one balancer).
  * - `autocannon`: a fixed logged-in request at full speed, for the guard overhead.
  */
 import http from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { Jar, isWeCom, nextUrl, send, sendFetch } from '../lib/browser.ts';
+import type { Target, WeComRoute } from '../lib/browser.ts';
 import { quantile, sortNum } from '../lib/stats.ts';
 
 const require = createRequire(import.meta.url);
 const WECOM_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh ColorScheme/Light';
 const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
-const WECOM_HOSTS = new Set(['qyapi.weixin.qq.com', 'open.weixin.qq.com', 'open.work.weixin.qq.com', 'login.work.weixin.qq.com']);
 const CA = process.env['BENCH_TLS_CERT'] ?? '';
 const EMU_PORT = Number(process.env['BENCH_WECOM_TLS_PORT']);
+/** Set when the emulator serves plain HTTP (BENCH_WECOM_TLS=0). */
+const EMU_PLAIN = process.env['BENCH_WECOM_PLAIN_ORIGIN'] || undefined;
 
 export interface FlowRequest {
   type: 'flows';
@@ -49,138 +54,97 @@ export interface FlowResult {
   callbackP50?: number;
   callbackP99?: number;
   flowP50?: number;
+  /** Requests of the completed flows: all of them, and the fewest and most one flow took. */
+  requests: { total: number; fewest: number; most: number };
 }
 
-interface Reply {
-  status: number;
-  location: string | undefined;
-  setCookie: string[];
-  body: string;
-}
+/** BENCH_DRIVER=fetch: the driver's requests through fetch (undici) instead of node:http, for the experiment on its own cost. */
+const SEND = process.env['BENCH_DRIVER'] === 'fetch' ? sendFetch : send;
 
-/** A browser's cookie jar, as far as a flow needs one: a cookie goes only to its Path, and Max-Age=0 deletes it. */
-class Jar {
-  readonly #cookies = new Map<string, { value: string; path: string }>();
-  take(setCookie: string[]): void {
-    for (const line of setCookie) {
-      const [pair = '', ...attributes] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      let path = '/';
-      let gone = false;
-      for (const attribute of attributes) {
-        const [key = '', value = ''] = attribute.split('=');
-        const k = key.trim().toLowerCase();
-        if (k === 'path') path = value.trim() || '/';
-        if (k === 'max-age' && Number(value) <= 0) gone = true;
-      }
-      if (gone) this.#cookies.delete(name);
-      else this.#cookies.set(name, { value: pair.slice(eq + 1).trim(), path });
-    }
-  }
-  header(url: URL): string {
-    const on = (path: string) => url.pathname === path || url.pathname.startsWith(path.endsWith('/') ? path : `${path}/`);
-    return [...this.#cookies]
-      .filter(([, c]) => on(c.path))
-      .map(([k, c]) => `${k}=${c.value}`)
-      .join('; ');
+function route(concurrency: number): WeComRoute {
+  return {
+    tlsPort: EMU_PORT,
+    plainOrigin: EMU_PLAIN,
+    tlsAgent: new https.Agent({ keepAlive: true, maxSockets: concurrency * 2, ca: CA }),
+    plainAgent: new http.Agent({ keepAlive: true, maxSockets: concurrency * 2 }),
+  };
+}
+function closeRoute(r: WeComRoute): void {
+  r.tlsAgent.destroy();
+  r.plainAgent.destroy();
+}
+const appAgent = (concurrency: number): http.Agent => new http.Agent({ keepAlive: true, maxSockets: concurrency * 2 });
+
+/**
+ * BENCH_DRIVER_WORK_MS: CPU the driver burns per flow on top of its own (the experiment on a heavier
+ * load generator sharing the machine's cores with the app, bench/NOTES.md). 0 by default.
+ */
+const WORK_MS = Number(process.env['BENCH_DRIVER_WORK_MS'] ?? 0);
+function burn(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    /* the work a heavier client would do */
   }
 }
 
-interface Target {
-  origin: string;
-  backends: string[];
-  next: number;
-  agent: http.Agent;
-}
+/** Flows longer than this are a loop, not a login. */
+const MAX_REQUESTS = 10;
 
-function send(url: URL, headers: Record<string, string>, target: Target, emuAgent: https.Agent): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const onResponse = (res: http.IncomingMessage): void => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        const raw = res.headers['set-cookie'];
-        resolve({ status: res.statusCode ?? 0, location: res.headers.location, setCookie: raw ?? [], body });
-      });
-      res.on('error', reject);
-    };
-    if (WECOM_HOSTS.has(url.hostname)) {
-      https
-        .get(
-          {
-            host: '127.0.0.1',
-            port: EMU_PORT,
-            servername: url.hostname,
-            path: url.pathname + url.search,
-            headers: { ...headers, host: url.hostname },
-            agent: emuAgent,
-          },
-          onResponse,
-        )
-        .on('error', reject);
-      return;
-    }
-    if (url.origin !== target.origin) {
-      reject(new Error(`redirect to an unexpected origin: ${url.origin}`));
-      return;
-    }
-    const backend = new URL(target.backends[target.next++ % target.backends.length] ?? target.origin);
-    http
-      .get(
-        {
-          host: backend.hostname,
-          port: backend.port,
-          path: url.pathname + url.search,
-          headers: { ...headers, host: url.host },
-          agent: target.agent,
-        },
-        onResponse,
-      )
-      .on('error', reject);
-  });
-}
-
-async function oneFlow(target: Target, emuAgent: https.Agent, path: string, cb: number[] | undefined, userId = 'zhangsan'): Promise<Jar> {
+/**
+ * One login, following the app's answers (bench/lib/browser.ts, nextUrl) until one ends it, which
+ * must be the guarded page's JSON for this member. The callback is the first request to the app
+ * after WeCom's answer (it carries code and state); its latency is kept when `cb` is given.
+ */
+async function oneFlow(
+  target: Target,
+  wecom: WeComRoute,
+  path: string,
+  cb: number[] | undefined,
+  userId = 'zhangsan',
+): Promise<{ jar: Jar; requests: number }> {
   const jar = new Jar();
   const base = { 'user-agent': WECOM_UA, accept: HTML };
-  const start = await send(new URL(path, target.origin), base, target, emuAgent);
-  jar.take(start.setCookie);
-  if (start.status !== 302 || !start.location)
-    throw new Error(`page: expected 302 to WeCom, got ${start.status} ${start.body.slice(0, 120)}`);
-  // WeCom's authorize page signs in the member the emulator is told to.
-  const wecom = await send(new URL(start.location), { ...base, 'x-wecom-emulator-user': userId }, target, emuAgent);
-  if (wecom.status !== 302 || !wecom.location) throw new Error(`authorize: expected 302, got ${wecom.status} ${wecom.body.slice(0, 200)}`);
-  const t0 = performance.now();
-  const callbackUrl = new URL(wecom.location, target.origin);
-  const back = await send(callbackUrl, { ...base, cookie: jar.header(callbackUrl) }, target, emuAgent);
-  cb?.push(performance.now() - t0);
-  jar.take(back.setCookie);
-  if (back.status !== 302 || !back.location) throw new Error(`callback: expected 302, got ${back.status} ${back.body.slice(0, 200)}`);
-  const pageUrl = new URL(back.location, target.origin);
-  const done = await send(pageUrl, { ...base, cookie: jar.header(pageUrl) }, target, emuAgent);
-  if (done.status !== 200 || !done.body.includes(`"userId":"${userId}"`))
-    throw new Error(`page after login: got ${done.status} ${done.body.slice(0, 200)}`);
-  return jar;
-}
-
-function agents(concurrency: number): { app: http.Agent; emu: https.Agent } {
-  return {
-    app: new http.Agent({ keepAlive: true, maxSockets: concurrency * 2 }),
-    emu: new https.Agent({ keepAlive: true, maxSockets: concurrency * 2, ca: CA }),
-  };
+  let url: URL | undefined = new URL(path, target.origin);
+  let requests = 0;
+  let fromWeCom = false;
+  let timedCallback = false;
+  for (;;) {
+    if (requests >= MAX_REQUESTS) throw new Error(`no end after ${MAX_REQUESTS} requests, at ${url.pathname}`);
+    const toWeCom = isWeCom(url, wecom);
+    // WeCom's authorize page signs in the member the emulator is told to; the app gets its cookies.
+    const headers = toWeCom ? { ...base, 'x-wecom-emulator-user': userId } : { ...base, cookie: jar.header(url) };
+    const timing = !toWeCom && fromWeCom && !timedCallback;
+    const t0 = performance.now();
+    const reply = await SEND(url, headers, target, wecom);
+    requests += 1;
+    if (timing) {
+      cb?.push(performance.now() - t0);
+      timedCallback = true;
+    }
+    if (!toWeCom) jar.take(reply.setCookie);
+    fromWeCom = toWeCom;
+    const next = nextUrl(reply, url);
+    if (next === undefined) {
+      if (reply.status !== 200 || !reply.body.includes(`"userId":"${userId}"`))
+        throw new Error(`${toWeCom ? 'WeCom' : url.pathname}: the flow ended on ${reply.status} ${reply.body.slice(0, 200)}`);
+      if (!timedCallback) throw new Error(`logged in without passing WeCom, after ${requests} requests`);
+      return { jar, requests };
+    }
+    url = next;
+  }
 }
 
 async function flows(req: FlowRequest): Promise<FlowResult> {
-  const { app, emu } = agents(req.concurrency);
-  const target: Target = { origin: req.origin, backends: req.backends, next: 0, agent: app };
+  const wecom = route(req.concurrency);
+  const target: Target = { origin: req.origin, backends: req.backends, next: 0, agent: appAgent(req.concurrency) };
   const cb: number[] | undefined = req.latencies ? [] : undefined;
   const flowMs: number[] = [];
   let done = 0;
   let started = 0;
   let errors = 0;
+  let requests = 0;
+  let fewest = Number.POSITIVE_INFINITY;
+  let most = 0;
   let firstError: string | undefined;
   const t0 = performance.now();
   const deadline = req.durationMs === undefined ? Number.POSITIVE_INFINITY : t0 + req.durationMs;
@@ -192,8 +156,12 @@ async function flows(req: FlowRequest): Promise<FlowResult> {
       started += 1;
       const f0 = performance.now();
       try {
-        await oneFlow(target, emu, req.path, cb, userId);
+        const flow = await oneFlow(target, wecom, req.path, cb, userId);
+        if (WORK_MS > 0) burn(WORK_MS);
         done += 1;
+        requests += flow.requests;
+        fewest = Math.min(fewest, flow.requests);
+        most = Math.max(most, flow.requests);
         flowMs.push(performance.now() - f0);
       } catch (err) {
         errors += 1;
@@ -204,36 +172,38 @@ async function flows(req: FlowRequest): Promise<FlowResult> {
   };
   await Promise.all(Array.from({ length: req.concurrency }, user));
   const elapsedMs = performance.now() - t0;
-  app.destroy();
-  emu.destroy();
+  target.agent.destroy();
+  closeRoute(wecom);
   const sortedCb = cb ? sortNum(cb) : undefined;
-  const sortedFlow = sortNum(flowMs);
   return {
     flows: done,
     errors,
     ...(firstError ? { firstError } : {}),
     elapsedMs,
     rate: (done / elapsedMs) * 1000,
+    requests: { total: requests, fewest: done ? fewest : 0, most },
     ...(sortedCb ? { callbackP50: quantile(sortedCb, 0.5), callbackP99: quantile(sortedCb, 0.99) } : {}),
-    flowP50: quantile(sortedFlow, 0.5),
+    flowP50: quantile(sortNum(flowMs), 0.5),
   };
 }
 
 async function loginCookie(req: FlowRequest): Promise<string> {
-  const { app, emu } = agents(1);
-  const jar = await oneFlow({ origin: req.origin, backends: req.backends, next: 0, agent: app }, emu, req.path, undefined);
+  const wecom = route(1);
+  const app = appAgent(1);
+  const { jar } = await oneFlow({ origin: req.origin, backends: req.backends, next: 0, agent: app }, wecom, req.path, undefined);
   app.destroy();
-  emu.destroy();
+  closeRoute(wecom);
   // The cookies the guarded page gets (autocannon then sends them to that page).
   return jar.header(new URL(req.path, req.origin));
 }
 
 async function seedCookie(url: string): Promise<string> {
-  const { app, emu } = agents(1);
+  const wecom = route(1);
+  const app = appAgent(1);
   const u = new URL(url);
-  const reply = await send(u, {}, { origin: u.origin, backends: [u.origin], next: 0, agent: app }, emu);
+  const reply = await send(u, {}, { origin: u.origin, backends: [u.origin], next: 0, agent: app }, wecom);
   app.destroy();
-  emu.destroy();
+  closeRoute(wecom);
   if (reply.status !== 200) throw new Error(`seed: ${reply.status}`);
   const jar = new Jar();
   jar.take(reply.setCookie);

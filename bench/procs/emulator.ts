@@ -1,5 +1,6 @@
 /**
- * The WeCom emulator in its own process, serving HTTPS on a free port with the bench certificate.
+ * The WeCom emulator in its own process, serving HTTPS on a free port with the bench certificate
+ * (or plain HTTP with BENCH_PLAIN=1).
  * Its corporation has 50 members in the app's visible range (bench/lib/employees.ts).
  * Controlled by the orchestrator over IPC: trust an app's host, set the per-call delay, read and
  * clear the call log.
@@ -10,14 +11,16 @@ import { benchFixture } from '../lib/employees.ts';
 
 const key = process.env['BENCH_TLS_KEY'];
 const cert = process.env['BENCH_TLS_CERT'];
-if (!key || !cert) throw new Error('emulator proc: BENCH_TLS_KEY and BENCH_TLS_CERT are required');
+// BENCH_PLAIN=1: plain HTTP (the experiment on what TLS costs, bench/NOTES.md).
+const plain = process.env['BENCH_PLAIN'] === '1';
+if (!plain && (!key || !cert)) throw new Error('emulator proc: BENCH_TLS_KEY and BENCH_TLS_CERT are required (or BENCH_PLAIN=1)');
 
 // The apps and the driver reach it under WeCom's own names (bench/preload/dns-to-emulator.mjs):
 // names the emulator answers only when told (docs/emulator.md, "Who can reach it").
 const emulator = await startEmulator({
   port: 0,
   host: '127.0.0.1',
-  tls: { key, cert },
+  ...(plain || !key || !cert ? {} : { tls: { key, cert } }),
   fixture: benchFixture(),
   allowedHosts: WECOM_HOSTS,
 });
