@@ -14,6 +14,7 @@
 import type { SessionIndex, SessionOwner } from '../express/session-index.ts';
 import { ensureErrorListener, type RedisEventSource, type RedisLogger } from './errors.ts';
 import { numberOption, optionsObject, rejectUnknown, requiredString } from '../options.ts';
+import { createLog } from '../wecom/logger.ts';
 
 /** The node-redis command the index uses, typed structurally (createClient, createSentinel, createCluster; v5 and v6). */
 export interface RedisSessionIndexClient extends RedisEventSource {
@@ -66,7 +67,7 @@ export class RedisSessionIndex implements SessionIndex {
         ? 'wecom:sessions:'
         : requiredString(WHERE, options.prefix, 'prefix', "a key prefix such as 'myapp:sessions:'");
     this.#max = numberOption(WHERE, options.maxSessionsPerMember, 'maxSessionsPerMember', { min: 1, integer: true }) ?? 1000;
-    ensureErrorListener(client, options.logger ?? undefined);
+    ensureErrorListener(client, createLog(options.logger ?? undefined, 'redis'), WHERE);
   }
 
   async add(owner: SessionOwner, sessionId: string, expiresAt: number): Promise<void> {
