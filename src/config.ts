@@ -29,6 +29,10 @@ import type { PageRenderer } from './express/views.ts';
 import type { WeComUser } from './express/session.ts';
 import type { LoginFailure } from './express/login-error.ts';
 import type { Request } from 'express';
+import type { Store } from 'express-session';
+import type { CallbackCredential } from './wecom/callback-crypto.ts';
+import type { CallbackFormat } from './wecom/callback-envelope.ts';
+import type { SessionIndex } from './express/session-index.ts';
 import { inspect } from 'node:util';
 import type { InspectOptionsStylized } from 'node:util';
 
@@ -165,6 +169,19 @@ export interface WeComAuthOptions {
   hooks?: WeComAuthHooks;
   /** Shared credential cache (e.g. `RedisTokenCache`). Default: in memory, per process. */
   tokenCache?: TokenCache;
+  /**
+   * Hear WeCom: the app's 「接收消息」 settings (docs/callbacks.md). With them, `wecom.callbackReceiver()`
+   * is the handler to mount where the console's URL points, and a member deleted, disabled or
+   * gone from the address book loses every session at once (offboarding).
+   */
+  callbacks?: CallbackOptions;
+  /**
+   * Which sessions each member has, for offboarding: `new RedisSessionIndex(redis)` for a fleet
+   * (express-wecom-auth/redis). Default: in memory, this process's sessions only.
+   */
+  sessionIndex?: SessionIndex;
+  /** The express-session store, for ending sessions before the first login was seen. Default: the one requests carry. */
+  sessionStore?: Store;
   /** Calls to WeCom, in ms: connect 3000, secureConnect 3000, response 5000, read 5000, total 8000 (checked here with WeComClient's rules). */
   timeouts?: HttpTimeouts;
   logger?: WeComLogger;
@@ -208,6 +225,9 @@ export interface ResolvedConfig {
   readonly renderPage: PageRenderer | undefined;
   readonly hooks: WeComAuthHooks;
   readonly tokenCache: TokenCache | undefined;
+  readonly callbacks: ResolvedCallbackOptions | undefined;
+  readonly sessionIndex: SessionIndex | undefined;
+  readonly sessionStore: Store | undefined;
   readonly timeouts: HttpTimeouts | undefined;
   readonly logger: WeComLogger | undefined;
 }
@@ -249,6 +269,9 @@ const KNOWN_OPTIONS = [
   'renderPage',
   'hooks',
   'tokenCache',
+  'callbacks',
+  'sessionIndex',
+  'sessionStore',
   'timeouts',
   'logger',
 ] as const;
@@ -343,6 +366,9 @@ export function resolveConfig(options: WeComAuthOptions): ResolvedConfig {
     renderPage: functionOption<PageRenderer>(WHERE, options.renderPage, 'renderPage', '(page, req, res) => void | Promise<void>'),
     hooks: Object.freeze(hooks),
     tokenCache: tokenCacheOption(options.tokenCache),
+    callbacks: resolveCallbacks(options.callbacks),
+    sessionIndex: sessionIndexOption(options.sessionIndex),
+    sessionStore: sessionStoreOption(options.sessionStore),
     timeouts: checkTimeouts(WHERE, options.timeouts),
     logger: options.logger,
   });
@@ -459,6 +485,62 @@ const MINI_PROGRAM_OPTIONS = [
 const ROUTE_OPTIONS = ['login', 'callback', 'logout'] as const;
 const JSSDK_OPTIONS = ['path', 'requireUser'] as const;
 const HOOK_OPTIONS = ['onLogin', 'onLoginFailed'] as const;
+
+export interface CallbackOptions {
+  /** The console's Token and EncodingAESKey (接收消息 → API接收); several while one is being changed, the newest first. */
+  credentials: CallbackCredential | readonly CallbackCredential[];
+  /** The format chosen in the console. Default `'xml'`. */
+  format?: CallbackFormat;
+  /** How long handlers may run before WeCom is answered anyway (it waits 5 s). Default 4000 ms. */
+  budgetMs?: number;
+  /** Largest delivery body in bytes. Default 256 KiB. */
+  maxBodyBytes?: number;
+  /** How far a delivery's timestamp may be from now, in ms. Default 5 minutes. */
+  timestampWindowMs?: number;
+  /** End a member's sessions when WeCom says they were deleted, disabled or left. Default true. */
+  offboarding?: boolean;
+}
+
+export type ResolvedCallbackOptions = Readonly<Omit<CallbackOptions, 'offboarding'> & { offboarding: boolean }>;
+
+const CALLBACK_OPTIONS = ['credentials', 'format', 'budgetMs', 'maxBodyBytes', 'timestampWindowMs', 'offboarding'] as const;
+
+function resolveCallbacks(value: CallbackOptions | undefined): ResolvedCallbackOptions | undefined {
+  if (value === undefined) return undefined;
+  rejectUnknown(WHERE, optionsObject(WHERE, value, '{ credentials: { token, encodingAESKey } }'), CALLBACK_OPTIONS, 'callbacks.');
+  const list = Array.isArray(value.credentials) ? value.credentials : [value.credentials];
+  if (list.length === 0)
+    throw optionError('callbacks.credentials', "must be the console's { token, encodingAESKey } (or a list, the newest first).");
+  if (value.format !== undefined && value.format !== 'xml' && value.format !== 'json') {
+    throw optionError('callbacks.format', `must be "xml" or "json" (the console's 数据格式), got ${JSON.stringify(value.format)}.`);
+  }
+  // The pairs themselves are checked by CallbackCrypto, with the same kind of message.
+  return Object.freeze({
+    ...value,
+    budgetMs: numberOption(WHERE, value.budgetMs, 'callbacks.budgetMs', { min: 1, max: 4900 }),
+    offboarding: booleanOption(WHERE, value.offboarding, 'callbacks.offboarding') ?? true,
+  });
+}
+
+function sessionIndexOption(value: unknown): SessionIndex | undefined {
+  if (value === undefined) return undefined;
+  const index = value as Partial<SessionIndex> | null;
+  if (index === null || typeof index !== 'object' || !(['add', 'remove', 'take'] as const).every((m) => typeof index[m] === 'function')) {
+    throw optionError(
+      'sessionIndex',
+      'must implement add, remove and take, e.g. new RedisSessionIndex(redis) from "express-wecom-auth/redis".',
+    );
+  }
+  return index as SessionIndex;
+}
+
+function sessionStoreOption(value: unknown): Store | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || typeof (value as Partial<Store>).destroy !== 'function') {
+    throw optionError('sessionStore', "must be express-session's store (the `store` given to session()).");
+  }
+  return value as Store;
+}
 
 function tokenCacheOption(value: unknown): TokenCache | undefined {
   if (value === undefined) return undefined;

@@ -26,6 +26,10 @@ export const channels = Object.freeze({
   wecomCall: 'express-wecom-auth:wecom:call',
   /** An access_token or JS-SDK ticket was fetched, invalidated, or its fetch is cooling down. Payload: CredentialEvent. */
   credential: 'express-wecom-auth:credential',
+  /** A callback from WeCom was answered (or refused), or its handlers finished after the answer. Payload: CallbackDeliveryEvent. */
+  callbackDelivery: 'express-wecom-auth:callback:delivery',
+  /** A member's sessions were ended (offboarding). Payload: SessionsEndedEvent. */
+  sessionsEnded: 'express-wecom-auth:sessions:ended',
 });
 
 export type ChannelName = (typeof channels)[keyof typeof channels];
@@ -102,6 +106,32 @@ export interface CredentialEvent {
   at: number;
 }
 
+export interface CallbackDeliveryEvent {
+  /**
+   * `handled`, `ignored` (no handler), `duplicate`, `in-progress`, `failed` (a handler threw: WeCom
+   * retries), `unavailable` (the de-duplication store), `refused` (a 4xx: see `reason`),
+   * `late-failure` (handlers slower than the budget, acknowledged in time, then failed: WeCom will
+   * not retry, so look at it), `verified` (the console's URL check).
+   */
+  outcome: 'handled' | 'ignored' | 'duplicate' | 'in-progress' | 'failed' | 'unavailable' | 'refused' | 'late-failure' | 'verified';
+  /** The event's handler name (`change_contact.delete_user`), when the delivery was opened. */
+  event?: string;
+  /** For `refused`: the WeComCallbackError code (`WECOM_CALLBACK_BAD_SIGNATURE`, …). */
+  reason?: string;
+  status: number;
+  /** The app's `appKey`, when the receiver belongs to one. */
+  appKey?: string;
+  durationMs: number;
+}
+
+export interface SessionsEndedEvent {
+  corpId: string;
+  userId: string;
+  /** How many sessions were destroyed. */
+  sessions: number;
+  durationMs: number;
+}
+
 const byName = new Map<string, diagnostics_channel.Channel>();
 function channel(name: ChannelName): diagnostics_channel.Channel {
   let found = byName.get(name);
@@ -119,6 +149,8 @@ export function publish(name: typeof channels.loginSucceeded, event: LoginSuccee
 export function publish(name: typeof channels.loginFailed, event: LoginFailedEvent): void;
 export function publish(name: typeof channels.wecomCall, event: WeComCallEvent): void;
 export function publish(name: typeof channels.credential, event: CredentialEvent): void;
+export function publish(name: typeof channels.callbackDelivery, event: CallbackDeliveryEvent): void;
+export function publish(name: typeof channels.sessionsEnded, event: SessionsEndedEvent): void;
 export function publish(name: ChannelName, event: object): void {
   const target = channel(name);
   if (target.hasSubscribers) target.publish(event);

@@ -27,6 +27,19 @@ export type { BearerSessionOptions } from './express/bearer-session.ts';
 export type { MiniProgramLoginOptions, MiniProgramLoginResponse, MiniProgramUser } from './express/miniprogram.ts';
 export type { JsapiConfigType } from './express/jssdk.ts';
 
+// Hearing WeCom (docs/callbacks.md): the receiver on its own, its events, offboarding's index.
+export { createCallbackReceiver } from './express/callback-receiver.ts';
+export type { CallbackReceiver, CallbackReceiverOptions } from './express/callback-receiver.ts';
+export type { CallbackOptions } from './config.ts';
+export { CallbackDispatcher } from './wecom/callback-dispatch.ts';
+export type { CallbackHandler, HandlerContext, DispatchResult, DispatchOutcome } from './wecom/callback-dispatch.ts';
+export { verifyUrl, openDelivery } from './wecom/callback-delivery.ts';
+export { CallbackCrypto } from './wecom/callback-crypto.ts';
+export type { CallbackCredential } from './wecom/callback-crypto.ts';
+export type * from './wecom/callback-event-types.ts';
+export { MemorySessionIndex } from './express/session-index.ts';
+export type { SessionIndex, SessionOwner } from './express/session-index.ts';
+
 // Errors: each class has a `code` constant and never carries a secret.
 export { WeComOptionsError } from './options.ts';
 export { WeComLoginError } from './express/login-error.ts';
@@ -36,6 +49,15 @@ export { WeComError, WeComApiError, WeComConfigError, WeComRateLimitError, WeCom
 export type { WeComErrorCode, WeComSetting, WeComHttpErrorKind, WeComErrorDescription } from './wecom/errors.ts';
 export { WeComRequestError } from './wecom/request-error.ts';
 export { WeComRecipientsError } from './wecom/messages.ts';
+export {
+  WeComCallbackError,
+  WECOM_CALLBACK_BAD_SIGNATURE,
+  WECOM_CALLBACK_DECRYPT_FAILED,
+  WECOM_CALLBACK_MALFORMED,
+  WECOM_CALLBACK_STALE,
+  WECOM_CALLBACK_TOO_LARGE,
+} from './wecom/callback-errors.ts';
+export type { WeComCallbackErrorCode } from './wecom/callback-errors.ts';
 
 // The WeCom client, usable without Express.
 export { WeComClient } from './wecom/client.ts';
@@ -69,4 +91,6 @@ export type {
   LoginFailedEvent,
   WeComCallEvent,
   CredentialEvent,
+  CallbackDeliveryEvent,
+  SessionsEndedEvent,
 } from './diagnostics.ts';

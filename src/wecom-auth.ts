@@ -29,6 +29,8 @@ import { bearerSession } from './express/bearer-session.ts';
 import { createJsapiConfigHandler } from './express/jssdk.ts';
 import type { RequestSession, WeComUser } from './express/session.ts';
 import { Views } from './express/views.ts';
+import { setUpHearing } from './express/callback-setup.ts';
+import type { CallbackReceiver } from './express/callback-receiver.ts';
 
 export interface WeComAuth {
   /** GET/HEAD login, GET callback, POST logout (GET shows its button), plus the mini-program and JS-SDK routes when on. Mount at the root: `app.use(wecom.router)`. */
@@ -55,6 +57,14 @@ export interface WeComAuth {
   readonly client: WeComClient;
   readonly config: ResolvedConfig;
   readonly views: Views;
+  /**
+   * The handler to mount where the console's 「接收消息」 URL points (`callbacks` option):
+   * `app.use('/wecom/events', wecom.callbackReceiver())`, then `.on('change_contact.delete_user', …)`.
+   * Offboarding's own handlers are on it already (docs/callbacks.md).
+   */
+  callbackReceiver(): CallbackReceiver;
+  /** End every session of a member of this corporation, on every instance (the session index); resolves to how many. */
+  endSessionsOf(userId: string): Promise<number>;
   /** Releases the client's keep-alive sockets. */
   close(): void;
 }
@@ -82,7 +92,9 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
     ...(config.renderPage ? { renderPage: config.renderPage } : {}),
     ...(config.logger ? { logger: config.logger } : {}),
   });
+  const hearing = setUpHearing(config, client, tokenCache);
   const flow = new LoginFlow(config, client, views, {
+    offboarding: hearing.offboarding,
     transactions: new TransactionCookies({
       secrets: config.transactionSecrets,
       secure: config.secureCookies,
@@ -102,6 +114,7 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
       checkVisibility: config.miniProgram.checkVisibility,
       visibilityCacheMs: config.visibilityCacheMs,
       keepSessionKey: config.miniProgram.keepSessionKey,
+      offboarding: hearing.offboarding,
       ...(config.miniProgram.maxAgeMs === undefined ? {} : { maxAgeMs: config.miniProgram.maxAgeMs }),
       sessionSecret: config.miniProgram.sessionSecret,
       ...(config.appKey ? { appKey: config.appKey } : {}),
@@ -148,6 +161,8 @@ export function wecomAuth(options: WeComAuthOptions): WeComAuth {
     client,
     config,
     views,
+    callbackReceiver: () => hearing.receiver(),
+    endSessionsOf: (userId) => hearing.offboarding.endSessionsOf({ corpId: config.corpId, userId }),
     close: () => client.close(),
   };
 }

@@ -27,6 +27,7 @@ import { safeReturnTarget } from './return-to.ts';
 import { land, redirect, sendStartPage, startScriptPath } from './start-page.ts';
 import { STATE_FORMAT } from './transactions.ts';
 import type { LoginTransaction, TransactionCookies } from './transactions.ts';
+import type { Offboarding } from './offboarding.ts';
 import { channels, isObserved, publish } from '../diagnostics.ts';
 import { createLog } from '../wecom/logger.ts';
 import type { Log } from '../wecom/logger.ts';
@@ -54,6 +55,8 @@ export const CODE_FORMAT = /^[\x21-\x7e]{1,512}$/;
 export interface LoginFlowParts {
   transactions: TransactionCookies;
   claims: LoginClaims;
+  /** Indexes each session under its member, so that offboarding can end it (offboarding.ts). */
+  offboarding: Offboarding;
 }
 
 export class LoginFlow {
@@ -62,6 +65,7 @@ export class LoginFlow {
   private readonly views: Views;
   private readonly transactions: TransactionCookies;
   private readonly claims: LoginClaims;
+  private readonly offboarding: Offboarding;
   private readonly log: Log;
 
   constructor(config: ResolvedConfig, client: WeComClient, views: Views, parts: LoginFlowParts) {
@@ -70,6 +74,7 @@ export class LoginFlow {
     this.views = views;
     this.transactions = parts.transactions;
     this.claims = parts.claims;
+    this.offboarding = parts.offboarding;
     this.log = createLog(config.logger, 'login');
   }
 
@@ -257,10 +262,11 @@ export class LoginFlow {
    * off a cross-site POST; this also refuses a sibling subdomain (same-site, another origin).
    */
   async logout(req: Request, res: Response): Promise<void> {
-    requireSession(req);
+    const session = requireSession(req);
     if (sentByAnotherSite(req, this.config.origin)) {
       throw this.failure('cross-site', 'sign-out-refused', { action: this.signOutButton(), headers: SIGN_OUT_PAGE_HEADERS });
     }
+    await this.offboarding.forget(req, sessionUser(session, this.config.appKey));
     await destroySession(req);
     if (this.config.afterLogout) {
       redirect(res, this.config.afterLogout, 303);
@@ -437,6 +443,7 @@ export class LoginFlow {
     const current = this.currentUser(session);
     if (samePerson(current) && current.via !== 'miniprogram' && current.loginAt >= tx.createdAt) {
       setSessionUser(session, this.config.appKey, user);
+      await this.offboarding.remember(req, user);
       await saveSession(req);
       return;
     }
@@ -446,6 +453,8 @@ export class LoginFlow {
     const keptApps = Object.fromEntries(Object.entries(wecomApps ?? {}).filter(([, other]) => samePerson(other)));
     if (Object.keys(keptApps).length > 0) fresh.wecomApps = keptApps;
     setSessionUser(fresh, this.config.appKey, user);
+    // Indexed before it is saved: a session the index could not take is never handed out.
+    await this.offboarding.remember(req, user);
     await saveSession(req);
   }
 

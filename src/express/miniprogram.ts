@@ -32,6 +32,7 @@ import { sendJson } from './views.ts';
 import { logFields } from './request-parts.ts';
 import { jsonForWeComError } from './error-pages.ts';
 import { sessionToken } from './bearer-session.ts';
+import type { Offboarding } from './offboarding.ts';
 import {
   CORP_ID,
   WeComOptionsError,
@@ -112,6 +113,8 @@ export interface MiniProgramLoginOptions {
    * Default: the session cookie's maxAge, or 24 hours when it has none.
    */
   maxAgeMs?: number;
+  /** Indexes the session under its member so that offboarding can end it (wecomAuth() passes its own). */
+  offboarding?: Offboarding;
   /** Largest accepted request body in bytes when this handler reads it itself. Default 4096. */
   maxBodyBytes?: number;
   logger?: WeComLogger;
@@ -281,6 +284,8 @@ export function createMiniProgramLogin(options: MiniProgramLoginOptions): Reques
     try {
       const fresh = await regenerateSession(req);
       setSessionUser(fresh, settings.appKey, user);
+      // Bearer sessions are indexed too: a member's departure ends their mini program's token.
+      await options.offboarding?.remember(req, user);
       if (settings.keepSessionKey) {
         fresh.wecomMiniProgram = { sessionKey: mp.sessionKey, corpId: mp.corpId, userId: mp.userId, obtainedAt: settings.now() };
       }
@@ -358,6 +363,7 @@ const KNOWN_OPTIONS = [
   'onLogin',
   'appKey',
   'maxAgeMs',
+  'offboarding',
   'maxBodyBytes',
   'logger',
   'now',

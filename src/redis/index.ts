@@ -7,3 +7,5 @@ export { recommendedRedisClientOptions } from './client-options.ts';
 export type { RecommendedRedisClientOptions } from './client-options.ts';
 export { isStoreUnavailableError, RedisTokenCacheError } from './errors.ts';
 export type { RedisLogger, RedisTokenCacheErrorCode } from './errors.ts';
+export { RedisSessionIndex } from './session-index.ts';
+export type { RedisSessionIndexClient, RedisSessionIndexOptions } from './session-index.ts';

@@ -276,6 +276,16 @@ export class WeComClient {
     if (rememberMs > 0) await this.#cache.setEntry(key, IN_RANGE, rememberMs);
   }
 
+  /**
+   * Forget the remembered visible-range verdict of a member (assertVisible), for the whole fleet
+   * with a shared cache: their next login asks WeCom again. Called when WeCom says the member
+   * changed (docs/callbacks.md, offboarding).
+   */
+  async forgetVisibility(userId: string): Promise<void> {
+    // Shared entries cannot be deleted: a value that is neither verdict, for a millisecond.
+    await this.#cache.setEntry(`visible:${this.corpId}:${this.#appKey}:${userId}`, 'forgotten', 1);
+  }
+
   /** Mini-program login (docs/wecom-api.md §6). The js_code is single use: never retried on 40029. */
   async jscode2session(jsCode: string): Promise<MiniProgramSession> {
     assertCode('jscode2session', jsCode, 'js_code');

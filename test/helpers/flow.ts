@@ -44,7 +44,7 @@ export interface FlowOptions {
   emulator?: Emulator;
   trustProxy?: number;
   /** Mount more routes on the test app (before its error handlers). */
-  mount?: (app: Express) => void;
+  mount?: (app: Express, wecom: WeComAuth) => void;
 }
 
 /** Loads Express 5 (the default) or Express 4 (installed as the `express4` alias). */
@@ -95,7 +95,7 @@ export async function setupFlow(options: FlowOptions = {}): Promise<FlowSetup> {
   app.get('/', wecom.requireUser(), (req: Request, res: Response) => {
     res.json({ userId: req.wecomUser?.userId, url: req.originalUrl });
   });
-  options.mount?.(app);
+  options.mount?.(app, wecom);
   app.use(wecom.errorHandler());
   // The app's own last-resort handler: a test fails if anything reaches it with a stack trace.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
