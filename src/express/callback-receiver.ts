@@ -54,6 +54,8 @@ export interface CallbackReceiverOptions {
   dedup?: DeliveryDedup | false;
   /** Handlers; default a new dispatcher (register with `receiver.on`). */
   dispatcher?: CallbackDispatcher;
+  /** Sees each request first (wecomAuth() learns the session store from it, for offboarding). */
+  onRequest?: (req: Request) => void;
   /** The app's `appKey`, on the diagnostics events. */
   appKey?: string | undefined;
   logger?: WeComLogger | undefined;
@@ -141,6 +143,7 @@ export function createCallbackReceiver(options: CallbackReceiverOptions): Callba
       send(res, 405, 'GET (URL check) or POST (a delivery)\n', 'text/plain; charset=utf-8');
       return;
     }
+    options.onRequest?.(req);
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return;
       log.error('wecom callback receiver failed', { error: err instanceof Error ? err.name : typeof err });

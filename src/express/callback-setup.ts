@@ -51,6 +51,8 @@ export function setUpHearing(config: ResolvedConfig, client: WeComClient, tokenC
         dedup: sharedEntriesDedup(tokenCache),
         appKey: config.appKey,
         logger: config.logger,
+        // Mounted after express-session, its requests carry the store whose sessions offboarding ends.
+        onRequest: (req) => offboarding.seeStore(req),
       });
       if (callbacks.offboarding) offboarding.register(receiver.dispatcher);
       return receiver;

@@ -54,11 +54,16 @@ export class Offboarding {
     this.#log = createLog(options.logger, 'callbacks');
   }
 
+  /** Learn the session store from a request that went through express-session (a login, the receiver's). */
+  seeStore(req: Request): void {
+    this.#store ??= (req as Request & { sessionStore?: Store }).sessionStore;
+  }
+
   /** After a login wrote `user` into this request's session: index the session under its member. */
   async remember(req: Request, user: WeComUser): Promise<void> {
     const owner = ownerOf(user);
     if (!owner) return;
-    this.#store ??= (req as Request & { sessionStore?: Store }).sessionStore;
+    this.seeStore(req);
     const cookie = (req as Request & { session?: { cookie?: { expires?: unknown; originalMaxAge?: number | null } } }).session?.cookie;
     const expires = cookie?.expires instanceof Date ? cookie.expires.getTime() : undefined;
     const until = Math.min(expires ?? Date.now() + (cookie?.originalMaxAge ?? DEFAULT_SESSION_MS), user.expiresAt ?? Infinity);
@@ -85,7 +90,10 @@ export class Offboarding {
     const ids = await this.#index.take(owner);
     const store = this.#store;
     if (ids.length > 0 && !store) {
-      this.#log.warn('wecom offboarding: no session store known yet; pass sessionStore to end sessions before the first login', {});
+      this.#log.warn(
+        'wecom offboarding: no session store known: mount the receiver after express-session, or pass wecomAuth({ sessionStore })',
+        {},
+      );
     }
     let ended = 0;
     for (const id of store ? ids : []) {
