@@ -16,7 +16,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
 import type { Registry } from 'prom-client';
 import { channels } from './diagnostics.ts';
-import type { CredentialEvent, LoginFailedEvent, LoginStartedEvent, LoginSucceededEvent, WeComCallEvent } from './diagnostics.ts';
+import type {
+  CallbackDeliveryEvent,
+  CredentialEvent,
+  LoginFailedEvent,
+  LoginStartedEvent,
+  LoginSucceededEvent,
+  SessionsEndedEvent,
+  WeComCallEvent,
+} from './diagnostics.ts';
 
 export interface MetricsOptions {
   /** Where the metrics are registered. Default: prom-client's global registry. */
@@ -121,6 +129,18 @@ export function createMetrics(options: MetricsOptions = {}): WeComAuthMetrics {
     },
   });
 
+  const deliveries = new client.Counter({
+    name: `${p}callback_deliveries_total`,
+    help: "WeCom's callbacks by outcome (handled, duplicate, refused with its reason, failed, late-failure…) and event name.",
+    labelNames: ['outcome', 'event', 'reason'],
+    registers,
+  });
+  const ended = new client.Counter({
+    name: `${p}sessions_ended_total`,
+    help: 'Sessions ended by offboarding (a member deleted, disabled or gone, or endSessionsOf()).',
+    registers,
+  });
+
   // prom-client hashes a label object on every call: the children of each label set are looked up
   // once and kept, so an event costs a Map lookup and an increment.
   const children = new Map<string, { inc(): void } | { observe(value: number): void }>();
@@ -174,6 +194,14 @@ export function createMetrics(options: MetricsOptions = {}): WeComAuthMetrics {
         if (e.action === 'cooldown' && e.cooldownMs !== undefined) cooldownUntil.set(e.credential, e.at + e.cooldownMs);
       },
     ],
+    [
+      channels.callbackDelivery,
+      (m) => {
+        const e = m as CallbackDeliveryEvent;
+        child(deliveries, 'b', { outcome: e.outcome, event: e.event ?? '', reason: e.reason ?? '' }).inc();
+      },
+    ],
+    [channels.sessionsEnded, (m) => ended.inc((m as SessionsEndedEvent).sessions)],
   ];
   for (const [name, listener] of listeners) diagnostics_channel.subscribe(name, listener);
 

@@ -248,6 +248,30 @@ describe('the callback receiver (wecom.callbackReceiver())', () => {
     assert.equal(await flow.wecom.endSessionsOf('lisi'), 0);
   });
 
+  it('./metrics counts deliveries by outcome and reason, and the sessions offboarding ended', async () => {
+    const { Registry } = await import('prom-client');
+    const { createMetrics } = await import('../../src/metrics.ts');
+    const registry = new Registry();
+    const metrics = createMetrics({ registry });
+    try {
+      await post('/wecom/events', click('counted'));
+      const bad = signDelivery(app, click('x'));
+      await supertest(flow.app)
+        .post(`/wecom/events?${new URLSearchParams({ ...bad.query, msg_signature: 'f'.repeat(40) })}`)
+        .send(bad.body);
+      const agent = flow.agent();
+      await login(agent, '/orders/9', { user: 'lisi' });
+      await post('/wecom/events', deleteUser('lisi'));
+      const text = await registry.metrics();
+      assert.match(text, /wecom_auth_callback_deliveries_total\{outcome="handled",event="click",reason=""\} 1/);
+      assert.match(text, /wecom_auth_callback_deliveries_total\{outcome="refused",event="",reason="WECOM_CALLBACK_BAD_SIGNATURE"\} 1/);
+      assert.match(text, /wecom_auth_callback_deliveries_total\{outcome="handled",event="change_contact.delete_user",reason=""\} 1/);
+      assert.match(text, /wecom_auth_sessions_ended_total [1-9]/);
+    } finally {
+      metrics.close();
+    }
+  });
+
   it('a passive reply decrypts with the same algorithm', async () => {
     const receiver = flow.wecom.callbackReceiver();
     const handler = (_e: unknown, context: { reply(m: string): void }) => context.reply('<xml><MsgType>text</MsgType></xml>');
