@@ -37,6 +37,9 @@ import type { AgentSettings, WeComAgent } from './agent.ts';
 import { createMenu, deleteMenu, getMenu } from './menu.ts';
 import type { MenuItem } from './menu.ts';
 import { recallMessage, sendMessage } from './messages.ts';
+import { updateTemplateCard } from './interaction-cards.ts';
+import { requireAgentId } from './api-call.ts';
+import type { TemplateCardUpdate } from './interaction-cards.ts';
 import type { SendMessageInput, SendMessageResult } from './messages.ts';
 import type { Log } from './logger.ts';
 import { createLog } from './logger.ts';
@@ -379,6 +382,14 @@ export class WeComClient {
   /** Send an app message (message/send, once, never retried): see messages.ts. */
   sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
     return sendMessage(this.#api, this.agentId, input);
+  }
+
+  /**
+   * Update a card whose buttons call back (message/update_template_card, document/path/94888):
+   * with the send's response_code or a template_card_event's, once each, within 72 hours.
+   */
+  updateTemplateCard(update: TemplateCardUpdate): Promise<void> {
+    return updateTemplateCard(this.#api, requireAgentId('updateTemplateCard', this.agentId), update);
   }
 
   /** Take back a message sent in the last 24 hours (message/recall). */

@@ -15,6 +15,8 @@
  * replay after 40014/42001 is safe (WeCom refuses such a call before acting). To retry a send
  * that timed out, send with `enableDuplicateCheck`, so WeCom drops the copy.
  */
+import { checkInteractionCard, isInteractionCardType } from './interaction-cards.ts';
+import type { InteractionCard } from './interaction-cards.ts';
 import { requireAgentId } from './api-call.ts';
 import type { ApiCall } from './api-call.ts';
 import { WeComApiError } from './errors.ts';
@@ -76,7 +78,7 @@ export type AppMessage =
   | { msgtype: 'markdown'; markdown: { content: string } }
   | { msgtype: 'textcard'; textcard: TextCard }
   | { msgtype: 'news'; news: { articles: NewsArticle[] } }
-  | { msgtype: 'template_card'; template_card: TextNoticeCard };
+  | { msgtype: 'template_card'; template_card: TextNoticeCard | InteractionCard };
 
 export interface SendMessageOptions {
   /** Confidential message (保密消息): no forwarding, watermarked. Not for `news`. */
@@ -347,8 +349,13 @@ function prepareContent(input: SendMessageInput, lengths: Lengths): Record<strin
     case 'template_card': {
       const card: unknown = input.template_card;
       if (!isObject(card)) refuse('template_card', "is required: { card_type: 'text_notice', main_title, card_action }.");
+      // Cards whose buttons call back (interaction-cards.ts).
+      if (isInteractionCardType(card['card_type'])) return checkInteractionCard(card) as unknown as Record<string, unknown>;
       if (card['card_type'] !== 'text_notice') {
-        refuse('template_card.card_type', `must be 'text_notice' (the kind this client checks), got ${JSON.stringify(card['card_type'])}.`);
+        refuse(
+          'template_card.card_type',
+          `must be 'text_notice', 'button_interaction', 'vote_interaction' or 'multiple_interaction', got ${JSON.stringify(card['card_type'])}.`,
+        );
       }
       const main = isObject(card['main_title']) ? card['main_title'] : {};
       const hasTitle = typeof main['title'] === 'string' && main['title'].trim() !== '';
