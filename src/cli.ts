@@ -5,10 +5,12 @@
 // Exit codes: 0 done, 2 bad usage.
 import { parseArgs } from 'node:util';
 import { ENTRY_POINT_USAGE, runEntryPointCommand } from './cli-entry-points.ts';
+import { CALLBACK_CHECK_USAGE, runCallbackCheck } from './cli-callback-check.ts';
 import { buildEntryLinks } from './express/entry-links.ts';
 
 const USAGE = `Usage: express-wecom-auth link --corp-id ID --agent-id N --url URL [options]
        express-wecom-auth send-card | menu | homepage ... (see below)
+${CALLBACK_CHECK_USAGE}
 
 Prints the links to paste as an app homepage (应用主页), a custom-menu item (自定义菜单)
 or a message-card URL for the page at URL.
@@ -36,6 +38,12 @@ function main(argv: string[]): void {
   }
   if (command === 'send-card' || command === 'menu' || command === 'homepage') {
     void runEntryPointCommand(command, rest).then((code) => {
+      process.exitCode = code;
+    });
+    return;
+  }
+  if (command === 'callback' && rest[0] === 'check') {
+    void runCallbackCheck(rest.slice(1)).then((code) => {
       process.exitCode = code;
     });
     return;
