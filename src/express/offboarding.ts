@@ -1,6 +1,6 @@
 /**
  * Offboarding that takes effect at once (docs/callbacks.md): when WeCom says a member was
- * deleted, disabled or left (change_contact, https://developer.work.weixin.qq.com/document/path/90970),
+ * deleted, disabled or left, or taken out of the app's visible range,
  * every session of theirs ends on every instance, and what was remembered about them (the
  * visible-range verdict) is forgotten, so their next login is checked afresh.
  *
@@ -9,8 +9,14 @@
  * lands. The ids come from the session index (session-index.ts), written at each login; the guard
  * reads nothing more than before.
  *
- * - delete_user, and update_user with Status 2 (disabled) or 5 (left): the sessions end, the
- *   verdict goes;
+ * Which URL hears what (docs/callbacks.md): an app's own 「接收消息」 URL gets `unsubscribe` when a
+ * member of its visible range leaves the corporation, is disabled, or is taken out of the range
+ * (https://developer.work.weixin.qq.com/document/path/90240, "成员关注及取消关注事件"); member
+ * change_contact events go to the contacts helper's 通讯录同步 URL (and 代开发 and shared apps,
+ * https://developer.work.weixin.qq.com/document/path/90970). Both are handled:
+ *
+ * - unsubscribe: the sessions end, the verdict goes;
+ * - delete_user, and update_user with Status 2 (disabled) or 5 (left): the same;
  * - update_user with NewUserID: the sessions under the old UserID end (the member logs in again
  *   under the new one), the verdict of both goes;
  * - any other update_user: the verdict goes (department or status may have changed).
@@ -119,6 +125,9 @@ export class Offboarding {
       await this.endSessionsOf({ corpId: corpIdOf(event.toUserName), userId: event.userId });
     });
     dispatcher.on('change_contact.update_user', (event) => this.#updated(event, corpIdOf(event.toUserName)));
+    dispatcher.on('unsubscribe', async (event) => {
+      await this.endSessionsOf({ corpId: corpIdOf(event.toUserName), userId: event.fromUserName });
+    });
   }
 
   async #updated(event: UpdateUserEvent, corpId: string): Promise<void> {

@@ -232,6 +232,22 @@ describe('the callback receiver (wecom.callbackReceiver())', () => {
     assert.equal(flow.emulator.callCount('user/get'), 1, 'the next login checks the visible range again');
   });
 
+  it("offboarding: unsubscribe (left, disabled, or out of the app's visible range, on the app's own URL) ends the sessions", async () => {
+    const agent = flow.agent();
+    await login(agent, '/orders/10', { user: 'lisi' });
+    assert.equal((await agent.get('/api/data')).status, 200);
+    const unsubscribe = messageXml({
+      ToUserName: CORP,
+      FromUserName: 'lisi',
+      CreateTime: now(),
+      MsgType: 'event',
+      Event: 'unsubscribe',
+      AgentID: 1000002,
+    });
+    assert.equal((await post('/wecom/events', unsubscribe)).status, 200);
+    assert.equal((await agent.get('/api/data')).status, 401);
+  });
+
   it("endSessionsOf() ends a member's sessions from the app itself", async () => {
     await flow.wecom.endSessionsOf('lisi'); // what the tests before left
     const agent = flow.agent();
