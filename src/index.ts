@@ -34,6 +34,8 @@ export type { CallbackOptions } from './config.ts';
 export { CallbackDispatcher } from './wecom/callback-dispatch.ts';
 export type { CallbackHandler, HandlerContext, DispatchResult, DispatchOutcome } from './wecom/callback-dispatch.ts';
 export { verifyUrl, openDelivery } from './wecom/callback-delivery.ts';
+export { sharedEntriesDedup, deliveryKey } from './wecom/callback-dedup.ts';
+export type { DeliveryDedup, DeliveryClaim } from './wecom/callback-dedup.ts';
 export { CallbackCrypto } from './wecom/callback-crypto.ts';
 export type { CallbackCredential } from './wecom/callback-crypto.ts';
 export type * from './wecom/callback-event-types.ts';

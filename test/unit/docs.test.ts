@@ -93,6 +93,7 @@ function tsconfig(files: string[]): object {
         'express-wecom-auth/redis': [path.join(ROOT, 'src/redis/index.ts')],
         'express-wecom-auth/emulator': [path.join(ROOT, 'src/emulator/index.ts')],
         'express-wecom-auth/metrics': [path.join(ROOT, 'src/metrics.ts')],
+        'express-wecom-auth/testing': [path.join(ROOT, 'src/testing.ts')],
       },
     },
     files,
