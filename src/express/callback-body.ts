@@ -23,7 +23,7 @@ export async function readBodyOf(req: Request, maxBytes: number, format: Callbac
 function readRaw(req: Request, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume(); // read and drop, so that the 413 is what the client gets
+    // Not read at all: the 413 closes the connection (callback-receiver.ts), which drops the rest.
     return Promise.reject(new WeComCallbackError(WECOM_CALLBACK_TOO_LARGE, `the body is over ${maxBytes} bytes`));
   }
   return new Promise((resolve, reject) => {
@@ -33,7 +33,7 @@ function readRaw(req: Request, maxBytes: number): Promise<Buffer> {
       size += chunk.length;
       if (size > maxBytes) {
         req.off('data', onData);
-        req.resume();
+        req.pause();
         reject(new WeComCallbackError(WECOM_CALLBACK_TOO_LARGE, `the body is over ${maxBytes} bytes`));
         return;
       }

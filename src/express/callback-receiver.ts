@@ -122,6 +122,8 @@ export function createCallbackReceiver(options: CallbackReceiverOptions): Callba
       if (!(err instanceof WeComCallbackError)) throw err;
       // The code only: never the token, the key or a decrypted body.
       log.debug('wecom callback refused', { code: err.code });
+      // A body over the limit is left unread: closing the connection drops it instead of reading it.
+      if (err.status === 413) res.setHeader('Connection', 'close');
       send(res, err.status, `${err.code}\n`, 'text/plain; charset=utf-8');
       report({ outcome: 'refused', reason: err.code, status: err.status }, began);
     }
