@@ -39,6 +39,8 @@ export interface AppConfig {
   libSrc?: string;
   /** kind 'lib': subscribe the Prometheus metrics (express-wecom-auth/metrics) to the library's events. */
   metrics?: boolean;
+  /** kind 'lib': the start page that keeps a hash route (default on; false: the plain redirect, bench/start-page.ts). */
+  keepFragments?: boolean;
 }
 
 export interface BenchUser {

@@ -27,6 +27,7 @@ export async function mountLib({ app, config, baseUrl, redis }: Mount): Promise<
     routes: { callback: '/auth/callback' },
     ...(config.checkVisibility === undefined ? {} : { checkVisibility: config.checkVisibility }),
     ...(config.visibilityCacheMs === undefined ? {} : { visibilityCacheMs: config.visibilityCacheMs }),
+    ...(config.keepFragments === undefined ? {} : { keepFragments: config.keepFragments }),
     // BENCH_WECOM_TLS=0: the emulator's plain-HTTP origin (the library allows http:// to 127/8).
     ...(PLAIN_WECOM ? { apiBaseUrl: PLAIN_WECOM, oauthBaseUrl: PLAIN_WECOM } : {}),
     // A failed login shows on the bench's stderr (the driver only sees its page).
