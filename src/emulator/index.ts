@@ -14,6 +14,17 @@
 // openid); in a desktop browser, the picker pages add ?__emulator_user=... to their links.
 export { startEmulator } from './emulator.ts';
 export { defaultFixture, parseFixture, FixtureError } from './fixture.ts';
+export { CallbackSettingsError } from './callback-settings.ts';
+export { ContactChangeError } from './contact-changes.ts';
+export type {
+  CallbackAttempt,
+  CallbackDelivery,
+  CallbackSettingsInput,
+  ContactChange,
+  ContactMemberFields,
+  FixtureCallback,
+  PassiveReplyOutcome,
+} from './callback-types.ts';
 export type {
   Emulator,
   EmulatorClock,
