@@ -129,7 +129,9 @@ export async function handleConsole(
   path: string,
   query: URLSearchParams,
 ): Promise<void> {
-  const route = `${req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')} ${path}`;
+  // HEAD reads the admin pages like GET, but never presses anything (a prefetch must not push an event).
+  const method = req.method ?? 'GET';
+  const route = `${method === 'HEAD' && path.startsWith('/admin') ? 'GET' : method} ${path}`;
   const back = path.startsWith('/admin') ? '/admin' : '/client';
   if (route === 'GET /admin') return sendHtml(res, 200, adminPage(state, query.get('notice'), query.get('error')));
   if (route === 'GET /admin/callbacks') return sendHtml(res, 200, deliveriesPage(callbacks.deliveries.list));

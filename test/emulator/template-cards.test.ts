@@ -188,3 +188,37 @@ test("the event's ResponseCode updates the card through the API, once; a bad pas
   assert.equal(field(second?.opened, 'EventKey'), 'resubmit');
   assert.equal(field(second?.opened, 'TaskId'), 'approval-43', 'the TaskId of the card as sent');
 });
+
+test('an app that chose JSON: the event arrives as JSON, its JSON passive reply (update_button) is applied; HEAD presses nothing', async (t) => {
+  const emu = await start(t, { callbackRetryDelayMs: 10 });
+  const at = await token(emu);
+  const receiver = await startReceiver(
+    t,
+    (r) => {
+      if (r.method !== 'POST') return undefined;
+      const event = JSON.parse(r.opened ?? '{}') as Record<string, unknown>;
+      const reply = {
+        ToUserName: event['FromUserName'],
+        FromUserName: 'wwdemocorp0000001',
+        CreateTime: 1700000000,
+        MsgType: 'update_button',
+        Button: { ReplaceName: '已处理' },
+      };
+      return { body: receiver.reply(JSON.stringify(reply), 'json') };
+    },
+    'json',
+  );
+  await emu.setCallback({ agentId: AGENT, url: receiver.url, token: APP.token, encodingAESKey: APP.encodingAESKey, format: 'json' });
+  const sent = await send(emu, at, approvalCard('json-1'));
+  const head = await fetch(`${emu.url}/client/card`, { method: 'HEAD' });
+  assert.equal(head.status, 405);
+  await press(emu, String(sent['msgid']), 'approve');
+  const [event] = await receiver.waitFor(1, 'POST');
+  const opened = JSON.parse(event?.opened ?? '{}') as Record<string, unknown>;
+  assert.deepEqual(
+    [opened['Event'], opened['EventKey'], opened['TaskId'], opened['AgentID']],
+    ['template_card_event', 'approve', 'json-1', AGENT],
+  );
+  assert.equal(emu.callbacks[0]?.reply?.outcome, 'applied');
+  assert.match(await client(emu), /data-replaced="true"[^>]*>已处理</);
+});
