@@ -28,7 +28,7 @@ function layout(title: string, body: SafeHtml): string {
 h2{border-bottom:1px solid #ddd;padding-bottom:.3rem}.en{color:#666;font-weight:normal;font-size:.85rem}table{border-collapse:collapse;width:100%;font-size:.85rem}
 td,th{border:1px solid #ddd;padding:.3rem .4rem;vertical-align:top;text-align:left}form.row{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center;margin:.2rem 0}
 input[type=text]{width:9rem}.notice{background:#eef6ee;border:1px solid #9c9;padding:.5rem}.error{background:#fbeeee;border:1px solid #c99;padding:.5rem}
-pre{white-space:pre-wrap;word-break:break-all;font-size:.75rem;background:#f6f6f6;padding:.3rem;margin:.2rem 0}.note{font-size:.8rem;color:#888}</style>
+code{word-break:break-all}th,td.nowrap{white-space:nowrap}pre{white-space:pre-wrap;word-break:break-all;font-size:.75rem;background:#f6f6f6;padding:.3rem;margin:.2rem 0}.note{font-size:.8rem;color:#888}</style>
 </head>
 <body>
 ${body}
@@ -50,7 +50,7 @@ function callbackForm(corp: FixtureCorp, app: FixtureApp): SafeHtml {
 <form class="row" method="post" action="/admin/callback">${hidden({ corp: corp.corpId, agentid: String(app.agentId) })}
 <label>URL <input type="text" name="url" style="width:18rem" value="${app.callback?.url ?? ''}"></label>
 <label>Token <input type="text" name="token"></label><label>EncodingAESKey <input type="text" name="encodingAESKey" style="width:22rem"></label>
-<select name="format"><option value="xml">XML</option><option value="json">JSON</option></select><button type="submit">保存 save (checks the URL)</button></form></section>`;
+<select name="format"><option value="xml">XML</option><option value="json"${app.callback?.format === 'json' ? html` selected` : EMPTY}>JSON</option></select><button type="submit">保存 save (checks the URL)</button></form></section>`;
 }
 
 function memberRow(corp: FixtureCorp, member: FixtureMember): SafeHtml {
@@ -58,7 +58,7 @@ function memberRow(corp: FixtureCorp, member: FixtureMember): SafeHtml {
   const statuses = [1, 2, 4, 5].map(
     (s) => html`<option value="${s}"${(member.status ?? 1) === s ? html` selected` : EMPTY}>${STATUS_NAMES[s] ?? String(s)}</option>`,
   );
-  return html`<tr data-userid="${member.userId}"><td>${member.userId}</td><td>${member.name}</td><td>${member.department.join(',')}</td><td>${STATUS_NAMES[member.status ?? 1] ?? ''}</td><td>
+  return html`<tr data-userid="${member.userId}"><td class="nowrap">${member.userId}</td><td class="nowrap">${member.name}</td><td>${member.department.join(',')}</td><td class="nowrap">${STATUS_NAMES[member.status ?? 1] ?? ''}</td><td>
 <form class="row" method="post" action="/admin/members">${hidden({ ...who, action: 'update' })}
 <input type="text" name="name" value="${member.name}" aria-label="name"><input type="text" name="position" value="${member.position ?? ''}" aria-label="position" placeholder="position">
 <input type="text" name="department" value="${member.department.join(',')}" aria-label="department" style="width:4rem"><select name="status">${statuses}</select>
@@ -95,7 +95,7 @@ function attemptsCell(delivery: CallbackDelivery): SafeHtml {
     (a, i) =>
       html`<li>#${i + 1} ${new Date(a.at).toISOString()} · ${a.outcome}${a.status === undefined ? EMPTY : html` HTTP ${a.status}`} · ${a.ms} ms${
         a.error ? html` · ${a.error}` : EMPTY
-      }${a.body ? html`<pre>${a.body.slice(0, 500)}</pre>` : EMPTY}</li>`,
+      }${a.body ? html`<details><summary>answer</summary><pre>${a.body.slice(0, 500)}</pre></details>` : EMPTY}</li>`,
   );
   return html`<ol style="margin:0;padding-left:1.2rem">${items}</ol>`;
 }

@@ -73,7 +73,7 @@ export function shownCard(message: SentMessage, view: CardView | undefined): Obj
 
 function buttons(ctx: EntryContext, message: SentMessage, card: Obj, view: CardView | undefined): SafeHtml {
   if (view?.replaceName !== undefined) {
-    return html`<p class="btn" data-replaced="true" style="color:#999;text-align:center">${view.replaceName}</p>`;
+    return html`<p class="card-buttons" data-replaced="true" style="border-top:1px solid #eee;margin:.6rem 0 0;padding-top:.5rem;color:#999;text-align:center">${view.replaceName}</p>`;
   }
   const list = (Array.isArray(card['button_list']) ? card['button_list'] : []).filter(isObj);
   const items = list.map((button) => {
@@ -87,7 +87,7 @@ function buttons(ctx: EntryContext, message: SentMessage, card: Obj, view: CardV
     const fields = { ...who(ctx), msgid: message.msgid, key: text(button['key']) };
     return html`<form method="post" action="/client/card" style="display:inline;margin:0 .3rem">${hidden(fields)}<button type="submit" data-entry="card-button" data-key="${text(button['key'])}">${label}</button></form>`;
   });
-  return html`<div class="btn" style="text-align:center">${items}</div>`;
+  return html`<div class="card-buttons" style="border-top:1px solid #eee;margin:.6rem 0 0;padding-top:.5rem;text-align:center">${items}</div>`;
 }
 
 /** A button_interaction card as WeCom draws it: title, texts, key/value rows, and its buttons. */
