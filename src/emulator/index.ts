@@ -4,8 +4,9 @@
 // One listener serves /connect/oauth2/authorize, /wwlogin/sso/login, /wwopen/sso/qrConnect,
 // /wwopen/uriconfirm, /cgi-bin/{gettoken, auth/getuserinfo, user/getuserinfo, auth/getuserdetail,
 // user/get, miniprogram/jscode2session, get_jsapi_ticket, ticket/get, message/send, message/recall,
-// menu/create, menu/get, menu/delete, agent/get, agent/set, message/update_template_card}, the page /client?user=<userid> (one
-// member's WeCom: workbench, custom menu, messages) and the control paths
+// menu/create, menu/get, menu/delete, agent/get, agent/set, message/update_template_card}, the
+// page /client?user=<userid> (one member's WeCom: workbench, custom menu, messages) and the
+// control paths
 // GET|DELETE /__emulator/calls, GET|POST /__emulator/clock, POST /__emulator/faults,
 // POST /__emulator/revoke-tokens [{corpId?, agentId?}], GET|POST /__emulator/repeat-expires-in
 // [{mode: 'full'|'remaining'}], GET /__emulator/fixture, GET /__emulator/messages,
