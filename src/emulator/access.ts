@@ -56,6 +56,14 @@ export function accessRefusal(
     const message = `wecom-emulator: ${route} refused: ${foreign}. WeCom's API is called by your app's server, not by a web page.\n`;
     return { kind: 'text', status: 403, message };
   }
+  // A member's actions on /client and the admin console's forms push callbacks and change the
+  // address book: only the emulator's own pages may send them (console-routes.ts).
+  if (path.startsWith('/client/') || path === '/admin/members' || path === '/admin/callback') {
+    const foreign = foreignOrigin(req.headers, self);
+    if (foreign === undefined) return undefined;
+    const message = `wecom-emulator: ${route} refused: ${foreign}. Use the emulator's own /client and /admin pages.\n`;
+    return { kind: 'text', status: 403, message };
+  }
   if (CHOICE_PATHS.has(path) && (query.has(USER_PARAM) || query.has(ACTION_PARAM))) {
     const foreign = foreignOrigin(req.headers, self);
     if (foreign !== undefined) return choiceRefusal(path, query, foreign);

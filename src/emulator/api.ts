@@ -9,6 +9,7 @@ import { agentGet, agentSet } from './agent.ts';
 import { fail, ok, param } from './handler.ts';
 import { menuCreate, menuDelete, menuGet } from './menu.ts';
 import { messageRecall, messageSend } from './messages.ts';
+import { updateTemplateCard } from './template-cards.ts';
 import type { ApiAnswer, ApiRequest, Caller, Handler } from './handler.ts';
 import type { EmulatorState } from './state.ts';
 import type { OAuthCode } from './codes.ts';
@@ -158,7 +159,7 @@ const userGet: Handler = (_state, req, caller) => {
     direct_leader: [],
     telephone: member.telephone ?? '',
     alias: member.alias ?? '',
-    status: 1,
+    status: member.status ?? 1,
     main_department: member.department[0] ?? 1,
     extattr: { attrs: [] },
   };
@@ -219,6 +220,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'ticket/get': ticketGet,
   'message/send': messageSend,
   'message/recall': messageRecall,
+  'message/update_template_card': updateTemplateCard,
   'menu/create': menuCreate,
   'menu/get': menuGet,
   'menu/delete': menuDelete,

@@ -7,6 +7,8 @@
 // The page remembers the member in a cookie, so /connect/oauth2/authorize knows who is holding
 // the phone when the app redirects there (the X-WeCom-Emulator-User header still wins).
 import { workbenchApps } from './agent.ts';
+import { interactiveCard, menuEntryWithEvent, workbenchHref } from './client-entries.ts';
+import type { EntryContext } from './client-entries.ts';
 import { findMember, isVisible } from './state.ts';
 import { html } from './pages.ts';
 import type { PageAnswer, PageRequest } from './oauth.ts';
@@ -212,7 +214,7 @@ const OTHER_LABELS: Readonly<Record<string, string>> = {
   miniprogram_notice: '[小程序通知]',
 };
 
-function messageItem(app: FixtureApp, message: SentMessage): SafeHtml {
+function messageItem(app: FixtureApp, message: SentMessage, state: EmulatorState, ctx: EntryContext): SafeHtml {
   const time = html`<p class="time">${when(message.sentAt)}</p>`;
   if (message.recalledAt !== undefined) {
     return html`<li>${time}<p class="msg recalled" data-msgid="${message.msgid}" data-recalled="true">「${app.name}」撤回了一条消息 · <span lang="en">message recalled</span></p></li>`;
@@ -227,7 +229,7 @@ function messageItem(app: FixtureApp, message: SentMessage): SafeHtml {
       body = news(c);
       break;
     case 'template_card':
-      body = templateCard(c);
+      body = c['card_type'] === 'text_notice' ? templateCard(c) : interactiveCard(state, ctx, message);
       break;
     case 'text':
       body = html`<p class="text">${textWithLinks(text(c['content']))}</p>`;
@@ -243,7 +245,9 @@ function messageItem(app: FixtureApp, message: SentMessage): SafeHtml {
 
 // --- menu, workbench, page ---------------------------------------------------------------
 
-function menuEntry(button: FixtureMenuButton): SafeHtml {
+function menuEntry(button: FixtureMenuButton, app: FixtureApp, ctx: EntryContext, item: string): SafeHtml {
+  const withEvent = menuEntryWithEvent(ctx, app, button, item);
+  if (withEvent) return withEvent;
   if (button.type === 'view' && button.url !== undefined) {
     const href = httpUrl(button.url);
     if (href !== undefined) return html`<a data-entry="menu" href="${href}">${button.name}</a>`;
@@ -252,25 +256,25 @@ function menuEntry(button: FixtureMenuButton): SafeHtml {
   return html`<span class="inert" title="${what}">${button.name}</span>`;
 }
 
-function menuBar(app: FixtureApp): SafeHtml {
+function menuBar(app: FixtureApp, ctx: EntryContext): SafeHtml {
   const menu = app.menu;
   if (menu === undefined || menu.length === 0) {
     return html`<p class="note">未设置自定义菜单 · <span lang="en">no custom menu (menu/create)</span></p>`;
   }
-  const items = menu.map((button) =>
+  const items = menu.map((button, i) =>
     button.sub_button
-      ? html`<li><details><summary>${button.name}</summary><ul>${button.sub_button.map((sub) => html`<li>${menuEntry(sub)}</li>`)}</ul></details></li>`
-      : html`<li>${menuEntry(button)}</li>`,
+      ? html`<li><details><summary>${button.name}</summary><ul>${button.sub_button.map((sub, j) => html`<li>${menuEntry(sub, app, ctx, `${i}.${j}`)}</li>`)}</ul></details></li>`
+      : html`<li>${menuEntry(button, app, ctx, String(i))}</li>`,
   );
   return html`<nav class="menu" aria-label="自定义菜单 custom menu"><ul>${items}</ul></nav>`;
 }
 
-function workbench(apps: readonly FixtureApp[]): SafeHtml {
+function workbench(apps: readonly FixtureApp[], ctx: EntryContext): SafeHtml {
   if (apps.length === 0)
     return html`<p class="note">没有可用的应用 · <span lang="en">no app has this member in its visible range</span></p>`;
   const items = apps.map((app) => {
     const icon = html`<span class="app-icon">${[...app.name][0] ?? '应'}</span>`;
-    const href = httpUrl(app.homeUrl);
+    const href = workbenchHref(ctx, app);
     if (href === undefined) {
       return html`<li class="no-home" data-agentid="${app.agentId}">${icon}${app.name}<br><span class="note" title="agent/set home_url">未设置应用主页<br><span lang="en">no homepage</span></span></li>`;
     }
@@ -281,10 +285,11 @@ function workbench(apps: readonly FixtureApp[]): SafeHtml {
 
 function session(state: EmulatorState, corp: FixtureCorp, app: FixtureApp, member: FixtureMember): SafeHtml {
   const messages = state.messages.inbox(member.userId, { corpId: corp.corpId, agentId: app.agentId });
+  const ctx = { corp, userId: member.userId };
   const list = messages.length
-    ? html`<ol class="messages">${messages.map((m) => messageItem(app, m))}</ol>`
+    ? html`<ol class="messages">${messages.map((m) => messageItem(app, m, state, ctx))}</ol>`
     : html`<p class="note">暂无消息 · <span lang="en">no messages yet (message/send)</span></p>`;
-  return html`<section class="session" data-agentid="${app.agentId}"><h2>${app.name} <span class="en">消息 · messages</span></h2>${list}${menuBar(app)}</section>`;
+  return html`<section class="session" data-agentid="${app.agentId}"><h2>${app.name} <span class="en">消息 · messages</span></h2>${list}${menuBar(app, ctx)}</section>`;
 }
 
 function clientHref(corp: FixtureCorp, state: EmulatorState, userId: string): string {
@@ -333,7 +338,7 @@ export function clientPage(state: EmulatorState, req: PageRequest): PageAnswer {
   const others = corp.members.filter((m) => m.userId !== member.userId);
   const body = html`<header><h1>企业微信 · ${member.name}</h1><p><span lang="en">WeCom client (emulated) of</span> ${member.userId} · ${corp.name}</p></header>
 <nav class="members">切换成员 <span lang="en">switch</span>：${others.map((m) => html`<a href="${clientHref(corp, state, m.userId)}">${m.name}</a>`)}</nav>
-<section class="workbench"><h2>工作台 <span class="en">workbench: the app's homepage</span></h2>${workbench(apps)}</section>
+<section class="workbench"><h2>工作台 <span class="en">workbench: the app's homepage</span></h2>${workbench(apps, { corp, userId: member.userId })}</section>
 ${apps.map((app) => session(state, corp, app, member))}`;
   const hidden = corp.apps.filter((app) => app.enabled && !isVisible(corp, app, member.userId));
   const note = hidden.length

@@ -1,6 +1,7 @@
 // /__emulator/... : the Emulator object's controls over HTTP, for tests and demos in another
 // process (docs/internals.md, "Control over HTTP"). Every path maps onto a public method, so the
 // in-process and HTTP controls cannot drift apart.
+import { callbackControl } from './callback-control.ts';
 import type { Emulator } from './types.ts';
 
 export interface ControlAnswer {
@@ -101,7 +102,7 @@ function miniProgramCode(emulator: Emulator, body: unknown): ControlAnswer {
 }
 
 /** `body` is the parsed JSON body (undefined when empty). Method HEAD is answered like GET. */
-export function handleControl(emulator: Emulator, method: string, path: string, body: unknown): ControlAnswer {
+export function handleControl(emulator: Emulator, method: string, path: string, body: unknown): ControlAnswer | Promise<ControlAnswer> {
   const m = method === 'HEAD' ? 'GET' : method;
   const route = `${m} ${path}`;
   try {
@@ -130,7 +131,7 @@ export function handleControl(emulator: Emulator, method: string, path: string, 
       case 'POST /__emulator/miniprogram/code':
         return miniProgramCode(emulator, body);
       default:
-        return { status: 404, body: { error: `no control path ${route}` } };
+        return callbackControl(emulator, route, body) ?? { status: 404, body: { error: `no control path ${route}` } };
     }
   } catch (err) {
     // Bad input from the caller (ControlError, or a RangeError/Error from the Emulator methods).

@@ -1,6 +1,8 @@
 // startEmulator(): builds the state, listens, and returns the Emulator object of docs/internals.md.
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { Callbacks } from './callbacks.ts';
+import { callbackOptions, checkWindow } from './callback-options.ts';
 import { Clock } from './clock.ts';
 import { Faults } from './faults.ts';
 import { defaultFixture, parseFixture } from './fixture.ts';
@@ -48,6 +50,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     messageRateLimit,
     checkRepeatExpiresIn(options.repeatExpiresIn ?? 'full'),
   );
+  state.callbacks.cards.windowMs = checkWindow(options.cardUpdateWindowMs ?? state.callbacks.cards.windowMs);
+  const callbacks = new Callbacks(state, callbackOptions(options));
   const calls: RecordedCall[] = [];
   // Counts per api since the last clearCalls(), kept apart from the (bounded) log of the calls
   // themselves, so that counting stays right and cheap in long runs (benchmarks).
@@ -102,7 +106,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!findMiniProgram(state, appId)) throw new Error(`issueMiniProgramCode: unknown mini program appId ${JSON.stringify(appId)}`);
       return state.miniProgramCodes.issue({ corpId: corp.corpId, userId: input.userId, appId, issuedAt: clock.now() });
     },
+    setCallback: (input) => callbacks.set(input),
+    clearCallback: (input) => callbacks.clear(input),
+    get callbacks() {
+      return callbacks.deliveries.list;
+    },
+    clearCallbacks: () => callbacks.deliveries.clear(),
+    callbacksSettled: () => callbacks.deliveries.settled(),
+    changeContact: (change) => callbacks.changeContact(change),
+    get cardUpdateWindowMs() {
+      return state.callbacks.cards.windowMs;
+    },
+    set cardUpdateWindowMs(ms: number) {
+      state.callbacks.cards.windowMs = checkWindow(ms);
+    },
     close(): Promise<void> {
+      callbacks.close();
       closing ??= new Promise<void>((resolve) => {
         for (const s of sleepers) {
           clearTimeout(s.timer);
@@ -123,6 +142,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       state,
       faults,
       emulator,
+      callbacks,
       hosts,
       record(call) {
         calls.push(call);

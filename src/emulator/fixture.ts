@@ -1,6 +1,7 @@
 // The emulator's world: corps, apps, members. defaultFixture() is what `npm run emulator` and the
 // demo use; parseFixture() validates a fixture from a JSON file (or from a test) and fills in
 // defaults, naming the exact field that is wrong so a typo in a config file is a one-line fix.
+import { settingsOf, settingsProblem } from './callback-settings.ts';
 import { checkMenu } from './menu.ts';
 import { SENSITIVE_FIELDS } from './types.ts';
 import type {
@@ -181,6 +182,13 @@ function parseApp(value: unknown, path: string): FixtureApp {
       );
     app.menu = menu;
   }
+  if (o['callback'] !== undefined) {
+    // Saved settings: the URL is not checked here (the console checked it when it saved them).
+    const callback = obj(o['callback'], `${path}.callback`);
+    const problem = settingsProblem(callback);
+    if (problem) throw new FixtureError(`${path}.callback: ${problem}`);
+    app.callback = settingsOf(callback as { url: string; token: string; encodingAESKey: string; format?: 'xml' | 'json' });
+  }
   return app;
 }
 
@@ -248,6 +256,11 @@ function parseMember(value: unknown, path: string): FixtureMember {
     if (v !== undefined) member[key] = v;
   }
   if (o['licensed'] !== undefined) member.licensed = bool(o, 'licensed', path, true);
+  if (o['status'] !== undefined) {
+    if (o['status'] !== 1 && o['status'] !== 2 && o['status'] !== 4 && o['status'] !== 5)
+      fail(`${path}.status`, '1, 2, 4 or 5', o['status']);
+    member.status = o['status'];
+  }
   if (o['gender'] !== undefined) {
     if (typeof o['gender'] !== 'string' || !GENDERS.includes(o['gender'])) fail(`${path}.gender`, '"0", "1" or "2"', o['gender']);
     member.gender = o['gender'] as Gender;

@@ -5,6 +5,7 @@
 import { byteLength, fail, jsonBody, ok, ownAgent } from './handler.ts';
 import type { ApiAnswer, Caller, Handler } from './handler.ts';
 import { findMember, isPartyInRange, isVisible, membersOfParty, partyExists } from './state.ts';
+import { checkInteractiveCard, registerCard } from './template-cards.ts';
 import { opaque } from './tokens.ts';
 import type { SentMessage } from './types.ts';
 
@@ -289,6 +290,8 @@ export const messageSend: Handler = (state, req, caller) => {
 
   const checked = checkContent(msgtype, body[msgtype], body);
   if ('errcode' in checked) return checked;
+  const cardRefused = msgtype === 'template_card' ? checkInteractiveCard(state, caller, checked.content) : undefined;
+  if (cardRefused) return cardRefused;
 
   const resolved = resolveRecipients(caller, users, parties, tags, all);
   if (!resolved.anyValid) return fail(81013, lists(resolved));
@@ -333,8 +336,8 @@ export const messageSend: Handler = (state, req, caller) => {
   state.messages.add(message);
   if (interval !== undefined) state.messages.rememberRequest(duplicateKey, message.msgid, now + interval);
   const answer: Obj = { ...lists(resolved), msgid: message.msgid };
-  // Interactive cards get a response_code for updating them later (https://developer.work.weixin.qq.com/document/path/94888).
-  if (msgtype === 'template_card') answer['response_code'] = opaque(24);
+  // Template cards get a response_code for updating them later (https://developer.work.weixin.qq.com/document/path/94888).
+  if (msgtype === 'template_card') answer['response_code'] = registerCard(state, message);
   return ok(answer);
 };
 

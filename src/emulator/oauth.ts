@@ -1,6 +1,7 @@
 // The browser-facing hosts: open.weixin.qq.com/connect/oauth2/authorize (docs/wecom-api.md §1) and
 // login.work.weixin.qq.com/wwlogin/sso/login with the old open.work.weixin.qq.com/wwopen/sso/qrConnect
 // (§2). They decide who the simulated person is, issue a code bound to that person and redirect.
+import { memberLoginRefusal } from './member-status.ts';
 import { findApp, findCorp, findMember, findNonMember, isVisible } from './state.ts';
 import { domainErrorPage, memberPickerPage, messagePage, openInWeComPage, qrLoginPage, webLoginDonePage } from './pages.ts';
 import type { Actor, OAuthScope } from './codes.ts';
@@ -147,6 +148,9 @@ export function authorize(state: EmulatorState, req: PageRequest): PageAnswer {
   if (req.userAgent.includes('wxwork/')) {
     // The header, else the member of the client page that opened the link, else the first member.
     const fromPage = req.cookieUser !== undefined && findMember(corp, req.cookieUser) ? req.cookieUser : undefined;
+    const signedOut =
+      req.emulatorUser === undefined && req.cookieUser !== undefined ? memberLoginRefusal(state, corp, req.cookieUser) : undefined;
+    if (signedOut) return signedOut;
     who = req.emulatorUser ?? fromPage ?? corp.members[0]?.userId;
   } else if (req.userAgent.includes('MicroMessenger')) {
     const named = req.emulatorUser !== undefined ? findNonMember(corp, req.emulatorUser) : undefined;
@@ -159,6 +163,8 @@ export function authorize(state: EmulatorState, req: PageRequest): PageAnswer {
     if (who === undefined) return page(200, memberPickerPage(corp.name, choices(req, corp, app)));
   }
   if (who === undefined) return unknownUser('');
+  const refusal = memberLoginRefusal(state, corp, who);
+  if (refusal) return refusal;
   const actor = resolveActor(corp, who);
   if (!actor) return unknownUser(who);
   if (effectiveScope === 'snsapi_privateinfo' && app && actor.kind === 'member' && !isVisible(corp, app, actor.userId)) {
@@ -201,6 +207,8 @@ export function webLogin(state: EmulatorState, req: PageRequest, legacy: boolean
   if (who === undefined) {
     return page(200, qrLoginPage(corp.name, app.name, choices(req, corp, app), linkWith(req, ACTION_PARAM, 'refuse')));
   }
+  const signedOut = memberLoginRefusal(state, corp, who);
+  if (signedOut) return signedOut;
   const actor = resolveActor(corp, who);
   if (!actor) return unknownUser(who);
   // §2: "User outside the agent's visible range is told on scan they lack permission".

@@ -117,6 +117,6 @@ export function indexPage(lines: readonly string[], clients: readonly Choice[] =
   return layout(
     '企业微信本地模拟器',
     'Local WeCom emulator',
-    html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>${secrets}${clientList}`,
+    html`<ul>${lines.map((l) => html`<li><code>${l}</code></li>`)}</ul>${secrets}${clientList}<p><a href="/admin">管理后台 <span class="en" lang="en">admin console: 接收消息 settings, address book</span></a> · <a href="/admin/callbacks">回调记录 <span class="en" lang="en">callback deliveries</span></a></p>`,
   );
 }

@@ -5,6 +5,7 @@
 import { accessRefusal } from './access.ts';
 import { handleApi, isKnownApi } from './api.ts';
 import { clientPage, clientUserFromCookie } from './client-page.ts';
+import { handleConsole, isConsolePath } from './console-routes.ts';
 import { handleControl } from './control.ts';
 import { errmsgFor } from './envelope.ts';
 import { authorize, uriConfirmPage, webLogin } from './oauth.ts';
@@ -12,6 +13,7 @@ import { indexPage } from './pages.ts';
 import { redactJson, redactQuery, redactText } from './redact.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessRefusal } from './access.ts';
+import type { Callbacks } from './callbacks.ts';
 import type { Faults } from './faults.ts';
 import type { HostCheck } from './hosts.ts';
 import type { PageAnswer, PageRequest } from './oauth.ts';
@@ -24,6 +26,8 @@ export interface ServerContext {
   state: EmulatorState;
   faults: Faults;
   emulator: Emulator;
+  /** The 「接收消息」 settings, the events the pages cause and their deliveries (callbacks.ts). */
+  callbacks: Callbacks;
   /** The Host names it answers (hosts.ts). */
   hosts: HostCheck;
   record(call: RecordedCall): void;
@@ -34,7 +38,7 @@ export interface ServerContext {
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
   'Cache-Control': 'no-store',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
 };
 
@@ -200,7 +204,7 @@ async function handleControlPath(ctx: ServerContext, req: IncomingMessage, res: 
       }
     }
   }
-  const answer = handleControl(ctx.emulator, method, path, body);
+  const answer = await handleControl(ctx.emulator, method, path, body);
   sendJson(res, answer.status, answer.body);
 }
 
@@ -244,6 +248,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   if (refused) return sendRefusal(res, refused);
   if (path.startsWith('/cgi-bin/')) return handleCgi(ctx, req, res, path, query);
   if (path.startsWith('/__emulator/')) return handleControlPath(ctx, req, res, path);
+  if (isConsolePath(path)) return handleConsole(ctx.state, ctx.callbacks, req, res, path, query);
 
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {

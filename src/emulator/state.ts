@@ -1,8 +1,10 @@
 // Everything the request handlers share: the live fixture, the clock and the stores.
 import { randomBytes, createHash } from 'node:crypto';
+import { createCallbackState } from './callback-state.ts';
 import { MiniProgramCodes, OAuthCodes } from './codes.ts';
 import { MessageStore } from './message-store.ts';
 import { AccessTokens, RateWindow, Tickets, UserTickets } from './tokens.ts';
+import type { CallbackState } from './callback-state.ts';
 import type { Clock } from './clock.ts';
 import type { EmulatorFixture, FixtureApp, FixtureCorp, FixtureMember, FixtureMiniProgram, FixtureNonMember } from './types.ts';
 
@@ -30,6 +32,8 @@ export interface EmulatorState {
   readonly messageRateLimit: 'drop' | 'error';
   /** Switches a test may flip while the emulator runs. */
   readonly settings: { repeatExpiresIn: RepeatExpiresIn };
+  /** Template cards and their response codes, deleted members (callback-state.ts). */
+  readonly callbacks: CallbackState;
 }
 
 /**
@@ -71,6 +75,7 @@ export function createState(
     agentTicketRate: new RateWindow(100, HOUR_MS),
     runSalt: randomBytes(16).toString('hex'),
     settings: { repeatExpiresIn },
+    callbacks: createCallbackState(),
   };
 }
 

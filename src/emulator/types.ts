@@ -1,5 +1,6 @@
 // Public types of the local WeCom emulator. The contract is docs/internals.md, "The emulator's
 // contract"; the fixture is described in docs/emulator.md.
+import type { CallbackDelivery, CallbackSettingsInput, ContactChange, FixtureCallback } from './callback-types.ts';
 
 /** "0" unknown, "1" male, "2" female: WeCom sends gender as a string (docs/wecom-api.md §5). */
 export type Gender = '0' | '1' | '2';
@@ -29,6 +30,8 @@ export interface FixtureMember {
    * `unlicenseduser` and does not deliver (https://developer.work.weixin.qq.com/document/path/90236). Default true.
    */
   licensed?: boolean;
+  /** 1 active (default), 2 disabled, 4 not yet active, 5 left (user/get `status`); 2 and 5 cannot log in. */
+  status?: 1 | 2 | 4 | 5;
 }
 
 /** A department (部门); `parentId` links it into the tree (the root has none). */
@@ -98,6 +101,8 @@ export interface FixtureApp {
   description?: string;
   /** The custom menu (自定义菜单) that menu/create stored; none until then. */
   menu?: FixtureMenuButton[];
+  /** The 「接收消息」 settings (URL, Token, EncodingAESKey); none until set. setCallback() checks the URL first. */
+  callback?: FixtureCallback;
 }
 
 export interface FixtureCorp {
@@ -148,6 +153,14 @@ export interface EmulatorOptions {
    * schedule, 'remaining' = the seconds it has left. WeCom does not document which it sends.
    */
   repeatExpiresIn?: 'full' | 'remaining';
+  /** How long a callback delivery waits for the app's answer before it counts as failed: default 5000 (WeCom's 5 seconds). */
+  callbackTimeoutMs?: number;
+  /** Deliveries of one callback in all, the first included: default 3 ("总共重试三次"; 4 reads it as 1 + 3). */
+  callbackAttempts?: number;
+  /** The wait after a failed delivery before the next attempt: default 5000 ms (WeCom documents none). */
+  callbackRetryDelayMs?: number;
+  /** How long a response_code may update its card: default 72 hours (older WeCom texts: 24). */
+  cardUpdateWindowMs?: number;
 }
 
 export interface EmulatorClock {
@@ -228,5 +241,22 @@ export interface Emulator {
   repeatExpiresIn: 'full' | 'remaining';
   /** Stands for `wx.qy.login` on a device: a js_code for jscode2session. */
   issueMiniProgramCode(input: { userId: string; corpId?: string; appId?: string }): string;
+  /**
+   * Saves an app's 「接收消息」 settings as the console does: after a GET to the URL with an encrypted
+   * echostr answered with exactly its plaintext within 1 second; else rejects with a
+   * CallbackSettingsError carrying the console's message, and nothing is saved.
+   */
+  setCallback(input: CallbackSettingsInput): Promise<void>;
+  /** Removes an app's 「接收消息」 settings: no more deliveries to it. */
+  clearCallback(input: { corpId?: string; agentId: number }): void;
+  /** Every callback delivery, oldest first (the newest 10,000), with its attempts and answers. */
+  readonly callbacks: readonly CallbackDelivery[];
+  clearCallbacks(): void;
+  /** Resolves when no delivery has attempts left to make. */
+  callbacksSettled(): Promise<void>;
+  /** An address-book change: applied to the fixture, then pushed as change_contact to the apps that see the member. */
+  changeContact(change: ContactChange): CallbackDelivery[];
+  /** How long a response_code may update its card (see EmulatorOptions.cardUpdateWindowMs); settable while running. */
+  cardUpdateWindowMs: number;
   close(): Promise<void>;
 }
